@@ -1,0 +1,39 @@
+# Two commands do all the set-up on a fresh Debian machine: `make demo` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+APT_PACKAGES := mosquitto mosquitto-clients influxdb influxdb-client victoria-metrics chromium socat nodejs npm
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck system venv clean
+
+# Debian packages the gateway, its demo and its tests run against; installed only when missing.
+system:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+$(STAMP): pyproject.toml dashboard/package.json
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	cd dashboard && npm install --no-audit --no-fund --silent
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: system venv
+	$(VENV)/bin/hazgw demo
+
+test: system venv
+	$(PY) -m pytest -q -p no:cacheprovider tests
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+clean:
+	rm -rf $(VENV) dashboard/node_modules

@@ -1,0 +1,55 @@
+"""What the gateway knows about each point, looked up by its key.
+
+Built once from the validated site files; read by storage (series tags), the
+web API and the alarm engine. Pure data, no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from gateway.config.models import HazardSource, Point, PointKind, Site
+from gateway.readings import PointKey
+
+
+@dataclass(frozen=True, slots=True)
+class PointInfo:
+    key: PointKey
+    site_name: str
+    device_id: str
+    hazard_source: HazardSource
+    config: Point
+
+    @property
+    def kind(self) -> PointKind:
+        return self.config.kind
+
+
+class Catalog:
+    def __init__(self, sites: Sequence[Site]) -> None:
+        self.sites = list(sites)
+        self._points: dict[PointKey, PointInfo] = {}
+        for site in sites:
+            sources = {source.id: source for source in site.hazard_sources}
+            for device, point in site.points():
+                key = PointKey(site.enterprise.code, point.tag)
+                self._points[key] = PointInfo(
+                    key=key,
+                    site_name=site.enterprise.name,
+                    device_id=device.id,
+                    hazard_source=sources[point.hazard_source],
+                    config=point,
+                )
+
+    def __getitem__(self, key: PointKey) -> PointInfo:
+        return self._points[key]
+
+    def get(self, key: PointKey) -> PointInfo | None:
+        return self._points.get(key)
+
+    def __iter__(self) -> Iterator[PointInfo]:
+        return iter(self._points.values())
+
+    def __len__(self) -> int:
+        return len(self._points)

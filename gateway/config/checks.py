@@ -1,0 +1,151 @@
+"""Rules that span several entries of a site file: duplicate tags, dangling
+references, overlapping registers with conflicting types.
+
+Pure functions over a validated ``Site``; the source map only lends line numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from gateway.config.models import (
+    DataType,
+    ModbusDeviceBase,
+    MqttDevice,
+    PayloadFormat,
+    RegisterTable,
+    Site,
+)
+
+if TYPE_CHECKING:
+    from gateway.config.loader import ConfigIssue, DataPath, SourceMap
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterUse:
+    """One read of a span of registers that a point's decoding depends on."""
+
+    table: RegisterTable
+    start: int
+    count: int
+    layout: str  # what the registers are decoded as; equal layouts may share registers
+    tag: str
+
+    @property
+    def end(self) -> int:
+        return self.start + self.count
+
+
+def register_uses(device: ModbusDeviceBase) -> list[RegisterUse]:
+    uses = []
+    for point in device.points:
+        source = point.source
+        # A bit of a register and the register read whole agree on what the register is.
+        layout = (
+            "word16"
+            if source.type in (DataType.BIT, DataType.INT16, DataType.UINT16)
+            else f"{source.type.value}/{source.byte_order.value}"
+        )
+        if source.type is DataType.BOOL:
+            layout = "bool"
+        uses.append(RegisterUse(source.table, source.address, source.register_count, layout, point.tag))
+        if source.status_word is not None:
+            word = source.status_word
+            uses.append(RegisterUse(word.table, word.address, 1, "word16", point.tag))
+    return uses
+
+
+def _overlap_conflicts(uses: list[RegisterUse]) -> list[tuple[RegisterUse, RegisterUse]]:
+    conflicts = []
+    ordered = sorted(uses, key=lambda use: (use.table.value, use.start, use.count))
+    for index, first in enumerate(ordered):
+        for second in ordered[index + 1 :]:
+            if second.table is not first.table or second.start >= first.end:
+                break
+            same_span = (first.start, first.count) == (second.start, second.count)
+            if not (same_span and first.layout == second.layout):
+                conflicts.append((first, second))
+    return conflicts
+
+
+def check_site(site: Site, source: SourceMap) -> list[ConfigIssue]:
+    from gateway.config.loader import ConfigIssue
+
+    issues: list[ConfigIssue] = []
+
+    def add(path: DataPath, message: str, device: str | None = None, point: str | None = None) -> None:
+        issues.append(ConfigIssue(source.file, source.line_of(path), message, point, device))
+
+    source_ids = {hazard.id for hazard in site.hazard_sources}
+    tags: dict[str, str] = {}
+    device_ids: set[str] = set()
+    for d_index, device in enumerate(site.devices):
+        device_path: DataPath = ("devices", d_index)
+        if device.id in device_ids:
+            add((*device_path, "id"), f"duplicate device id {device.id!r}", device.id)
+        device_ids.add(device.id)
+        for p_index, point in enumerate(device.points):
+            point_path: DataPath = (*device_path, "points", p_index)
+            if point.tag in tags:
+                add(
+                    (*point_path, "tag"),
+                    f"duplicate tag {point.tag!r} (already on device {tags[point.tag]})",
+                    device.id,
+                    point.tag,
+                )
+            else:
+                tags[point.tag] = device.id
+            if point.hazard_source not in source_ids:
+                add(
+                    (*point_path, "hazard_source"),
+                    f"unknown hazard source {point.hazard_source!r}; "
+                    f"known: {', '.join(sorted(source_ids))}",
+                    device.id,
+                    point.tag,
+                )
+        if isinstance(device, ModbusDeviceBase):
+            _check_registers(device, device_path, add)
+        elif isinstance(device, MqttDevice):
+            _check_mqtt(device, device_path, add)
+    return issues
+
+
+Add = Callable[..., None]
+
+
+def _check_registers(device: ModbusDeviceBase, device_path: DataPath, add: Add) -> None:
+    index_of = {point.tag: index for index, point in enumerate(device.points)}
+    for first, second in _overlap_conflicts(register_uses(device)):
+        add(
+            (*device_path, "points", index_of[second.tag], "source"),
+            f"{second.table.value} registers {second.start}..{second.end - 1} ({second.layout}) "
+            f"overlap point {first.tag}'s {first.start}..{first.end - 1} ({first.layout}) "
+            "with a conflicting type",
+            device.id,
+            second.tag,
+        )
+
+
+def _check_mqtt(device: MqttDevice, device_path: DataPath, add: Add) -> None:
+    keys: dict[str, str] = {}
+    for index, point in enumerate(device.points):
+        key = point.payload_key
+        if key in keys:
+            add(
+                (*device_path, "points", index, "key"),
+                f"payload key {key!r} already maps to point {keys[key]}",
+                device.id,
+                point.tag,
+            )
+        keys[key] = point.tag
+    tags = {point.tag for point in device.points}
+    for index, subscription in enumerate(device.subscriptions):
+        if subscription.format is PayloadFormat.VALUE and subscription.point not in tags:
+            add(
+                (*device_path, "subscriptions", index, "point"),
+                f"subscription {subscription.topic!r} names point {subscription.point!r}, "
+                "which this device does not have",
+                device.id,
+            )

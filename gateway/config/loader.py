@@ -1,0 +1,235 @@
+"""Load site and gateway files, turning every problem into an error naming file:line and point.
+
+PyYAML is used to *compose* the document into nodes, which carry their line
+numbers; we build plain Python data from the nodes ourselves so that we keep a
+map from each data path to its line, and so that duplicate keys (which PyYAML
+would silently resolve to the last one) are errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from gateway.config.checks import check_site
+from gateway.config.models import GatewayConfig, Site
+
+DataPath = tuple[str | int, ...]
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigIssue:
+    file: str
+    line: int | None
+    message: str
+    point: str | None = None
+    device: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        who = []
+        if self.device:
+            who.append(f"device {self.device}")
+        if self.point:
+            who.append(f"point {self.point}")
+        prefix = f"{where}: " + (" ".join(who) + ": " if who else "")
+        return prefix + self.message
+
+
+class ConfigError(Exception):
+    def __init__(self, issues: Sequence[ConfigIssue]) -> None:
+        self.issues = list(issues)
+        super().__init__("\n".join(str(issue) for issue in self.issues))
+
+
+@dataclass(frozen=True, slots=True)
+class SourceMap:
+    """Where each value of a loaded document came from."""
+
+    file: str
+    lines: dict[DataPath, int]
+
+    def line_of(self, path: DataPath) -> int | None:
+        for end in range(len(path), -1, -1):
+            line = self.lines.get(path[:end])
+            if line is not None:
+                return line
+        return None
+
+
+class _Composer:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.lines: dict[DataPath, int] = {}
+        self.issues: list[ConfigIssue] = []
+        # Scalars are resolved by SafeLoader's own constructors (ints, floats, bools, null).
+        self._scalars = yaml.SafeLoader("")
+
+    def build(self, node: yaml.Node, path: DataPath) -> Any:
+        self.lines[path] = node.start_mark.line + 1
+        if isinstance(node, yaml.MappingNode):
+            result: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                key = self.build(key_node, (*path, "<key>"))
+                if not isinstance(key, str | int | float | bool):
+                    self._issue(key_node, "mapping keys must be plain scalars")
+                    continue
+                if key in result:
+                    self._issue(key_node, f"duplicate key {key!r}")
+                    continue
+                result[key] = self.build(value_node, (*path, str(key)))
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, index)) for index, item in enumerate(node.value)]
+        assert isinstance(node, yaml.ScalarNode)
+        try:
+            return self._scalars.construct_object(node, deep=True)
+        except yaml.constructor.ConstructorError as error:
+            self._issue(node, f"cannot read value: {error.problem}")
+            return None
+
+    def _issue(self, node: yaml.Node, message: str) -> None:
+        self.issues.append(ConfigIssue(self.file, node.start_mark.line + 1, message))
+
+
+def read_yaml(path: Path) -> tuple[Any, SourceMap]:
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError([ConfigIssue(file, None, f"cannot read: {error}")]) from error
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(error, "problem", None) or str(error)
+        raise ConfigError([ConfigIssue(file, line, f"not valid YAML: {problem}")]) from error
+    if node is None:
+        raise ConfigError([ConfigIssue(file, 1, "the file is empty")])
+    composer = _Composer(file)
+    data = composer.build(node, ())
+    if composer.issues:
+        raise ConfigError(composer.issues)
+    return data, SourceMap(file, composer.lines)
+
+
+def _data_path(data: Any, loc: tuple[str | int, ...]) -> DataPath:
+    """Map a pydantic error location onto the document: skip the union tags pydantic adds."""
+    path: list[str | int] = []
+    current = data
+    for element in loc:
+        if isinstance(current, dict) and element in current:
+            current = current[element]
+            path.append(element)
+        elif isinstance(current, list) and isinstance(element, int) and element < len(current):
+            current = current[element]
+            path.append(element)
+    return tuple(path)
+
+
+def _who(data: Any, path: DataPath) -> tuple[str | None, str | None]:
+    """The device id and point tag a data path lies under, if any."""
+    device = point = None
+    current = data
+    for index, element in enumerate(path):
+        if isinstance(current, dict | list):
+            try:
+                current = current[element]  # type: ignore[index]
+            except (KeyError, IndexError, TypeError):
+                break
+        parent_key = path[index - 1] if index else None
+        if isinstance(element, int) and isinstance(current, dict):
+            if parent_key == "devices":
+                device = _as_name(current.get("id"))
+            elif parent_key == "points":
+                point = _as_name(current.get("tag")) or f"#{element + 1}"
+    return device, point
+
+
+def _as_name(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _issues_from_validation(
+    error: ValidationError, data: Any, source: SourceMap
+) -> list[ConfigIssue]:
+    issues = []
+    for detail in error.errors():
+        loc = tuple(detail["loc"])
+        path = _data_path(data, loc)
+        device, point = _who(data, path)
+        field = ".".join(str(part) for part in path) or "(top level)"
+        message = detail["msg"].removeprefix("Value error, ")
+        if detail["type"] == "extra_forbidden":
+            message = f"unknown key {loc[-1]!r}"
+            field = ".".join(str(part) for part in path[:-1]) or "(top level)"
+        elif detail["type"] == "missing":
+            message = f"missing key {loc[-1]!r}"
+        issues.append(
+            ConfigIssue(source.file, source.line_of(path), f"{field}: {message}", point, device)
+        )
+    return issues
+
+
+def validate(model: type[M], data: Any, source: SourceMap) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise ConfigError(_issues_from_validation(error, data, source)) from error
+
+
+def load_site(path: Path) -> Site:
+    data, source = read_yaml(path)
+    site = validate(Site, data, source)
+    issues = check_site(site, source)
+    if issues:
+        raise ConfigError(issues)
+    return site
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedGateway:
+    config: GatewayConfig
+    sites: list[Site]
+
+
+def load_gateway(path: Path) -> LoadedGateway:
+    data, source = read_yaml(path)
+    config = validate(GatewayConfig, data, source)
+    sites: list[Site] = []
+    issues: list[ConfigIssue] = []
+    codes: dict[str, Path] = {}
+    for index, site_path in enumerate(config.sites):
+        resolved = site_path if site_path.is_absolute() else path.parent / site_path
+        try:
+            site = load_site(resolved)
+        except ConfigError as error:
+            issues.extend(error.issues)
+            continue
+        code = site.enterprise.code
+        if code in codes:
+            issues.append(
+                ConfigIssue(
+                    source.file,
+                    source.line_of(("sites", index)),
+                    f"{resolved} has enterprise code {code!r}, already used by {codes[code]}",
+                )
+            )
+        codes[code] = resolved
+        sites.append(site)
+    if issues:
+        raise ConfigError(issues)
+    return LoadedGateway(config, sites)
+
+
+def is_gateway_file(path: Path) -> bool:
+    """A gateway file lists `sites:`; a site file starts from `enterprise:`."""
+    data, _ = read_yaml(path)
+    return isinstance(data, dict) and "sites" in data and "enterprise" not in data

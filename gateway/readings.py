@@ -1,0 +1,74 @@
+"""The unit of data that flows through the gateway: one reading of one point.
+
+A reading is frozen: once a collector has produced it, nobody downstream may
+change it. The quality and reason travel with the value, so that a dead device
+never looks like a frozen value and a sensor fault is never shown as a number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Quality(StrEnum):
+    GOOD = "good"
+    UNCERTAIN = "uncertain"
+    BAD = "bad"
+
+
+class Reason(StrEnum):
+    """Why a reading is not good. ``NONE`` only goes with ``Quality.GOOD``."""
+
+    NONE = ""
+    COMM_LOSS = "comm_loss"
+    SENSOR_FAULT = "sensor_fault"
+    OUT_OF_RANGE = "out_of_range"
+    DECODE_ERROR = "decode_error"
+    STALE = "stale"
+
+
+Value = float | bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class PointKey:
+    """A point is identified by its site (enterprise code) and its tag (位号)."""
+
+    site: str
+    tag: str
+
+    def __str__(self) -> str:
+        return f"{self.site}/{self.tag}"
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One value of one point at one moment.
+
+    ``ts`` is seconds since the Unix epoch (UTC). ``value`` is None exactly when
+    there is no trustworthy number to show (comm loss, sensor fault, decode error).
+    """
+
+    point: PointKey
+    value: Value
+    ts: float
+    quality: Quality = Quality.GOOD
+    reason: Reason = Reason.NONE
+
+    def __post_init__(self) -> None:
+        if self.quality is Quality.GOOD and self.reason is not Reason.NONE:
+            raise ValueError(f"{self.point}: a good reading carries no reason, got {self.reason}")
+        if self.quality is not Quality.GOOD and self.reason is Reason.NONE:
+            raise ValueError(f"{self.point}: a {self.quality} reading needs a reason")
+        if self.reason in (Reason.SENSOR_FAULT, Reason.COMM_LOSS) and self.value is not None:
+            raise ValueError(f"{self.point}: a {self.reason} reading must not carry a value")
+
+    @property
+    def is_good(self) -> bool:
+        return self.quality is Quality.GOOD
+
+
+def bad(point: PointKey, ts: float, reason: Reason) -> Reading:
+    """A reading with no value: the device or sensor cannot be trusted."""
+    return Reading(point=point, value=None, ts=ts, quality=Quality.BAD, reason=reason)
