@@ -1,0 +1,97 @@
+"""Config validation as a table of files: each bad file names the line and message it must
+produce (`# expect: LINE: TEXT` on its first line); each good file must load."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+from gateway.cli import check_config
+from gateway.config.loader import ConfigError, load_gateway, load_site
+from gateway.config.models import ByteOrder, DataType, RegisterTable
+
+CASES = Path(__file__).parent / "cases"
+EXAMPLES = Path(__file__).parents[2] / "config" / "examples"
+EXPECT = re.compile(r"^# expect: (\d+): (.+)$")
+
+
+def _cases(prefix: str) -> list[Path]:
+    return sorted(CASES.glob(f"{prefix}_*.yaml"))
+
+
+@pytest.mark.parametrize("path", _cases("good"), ids=lambda p: p.stem)
+def test_good_files_load(path: Path) -> None:
+    site = load_site(path)
+    assert site.points()
+
+
+@pytest.mark.parametrize("path", _cases("bad"), ids=lambda p: p.stem)
+def test_bad_files_name_file_line_and_point(path: Path) -> None:
+    match = EXPECT.match(path.read_text(encoding="utf-8").splitlines()[0])
+    assert match, f"{path} lacks its '# expect: LINE: TEXT' header"
+    line, text = int(match.group(1)), match.group(2)
+    with pytest.raises(ConfigError) as caught:
+        load_site(path)
+    rendered = [str(issue) for issue in caught.value.issues]
+    expected_prefix = f"{path}:{line}: "
+    assert any(r.startswith(expected_prefix) and text in r for r in rendered), rendered
+
+
+def test_manual_addresses_become_wire_addresses() -> None:
+    site = load_site(CASES / "good_manual_addresses.yaml")
+    sources = {point.tag: point.source for _, point in site.points()}  # type: ignore[union-attr]
+    assert sources["LT-1"].address == 0 and sources["LT-1"].table is RegisterTable.HOLDING
+    assert sources["TT-1"].address == 0 and sources["TT-1"].type is DataType.INT16
+    assert sources["XS-1"].address == 0
+
+
+def test_shipped_examples_pass() -> None:
+    out = io.StringIO()
+    files = sorted(EXAMPLES.glob("*.yaml"))
+    assert len(files) >= 3
+    assert check_config(files, out) == 0, out.getvalue()
+    assert out.getvalue().count("OK ") == len(files)
+
+
+def test_example_tank_farm_has_byte_orders_and_status_word() -> None:
+    site = load_site(EXAMPLES / "tank_farm.yaml")
+    orders = {p.source.byte_order for _, p in site.points() if hasattr(p, "source")}
+    assert {ByteOrder.ABCD, ByteOrder.CDAB} <= orders
+    assert any(
+        getattr(p, "source", None) is not None and p.source.status_word is not None  # type: ignore[union-attr]
+        for _, p in site.points()
+    )
+
+
+def test_check_config_reports_every_error_and_fails(tmp_path: Path) -> None:
+    out = io.StringIO()
+    status = check_config([CASES / "bad_duplicate_tag.yaml", CASES / "good_minimal.yaml"], out)
+    assert status == 1
+    text = out.getvalue()
+    assert "ERROR" in text and "duplicate tag 'LT-1'" in text and "OK " in text
+
+
+def test_gateway_file_collects_errors_of_its_sites(tmp_path: Path) -> None:
+    gateway = tmp_path / "gateway.yaml"
+    gateway.write_text(
+        f"sites:\n  - {CASES / 'good_minimal.yaml'}\n  - {CASES / 'bad_overlap.yaml'}\n"
+        f"  - {CASES / 'good_minimal.yaml'}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_gateway(gateway)
+    rendered = "\n".join(str(issue) for issue in caught.value.issues)
+    assert "bad_overlap.yaml:13" in rendered
+    assert f"{gateway}:4" in rendered and "enterprise code 'T1'" in rendered
+
+
+def test_schema_files_are_current() -> None:
+    from gateway.config.schema import SCHEMAS, render
+
+    config_dir = Path(__file__).parents[2] / "config"
+    for name in SCHEMAS:
+        committed = (config_dir / name).read_text(encoding="utf-8")
+        assert committed == render(name), f"run `hazgw schema` to refresh config/{name}"
