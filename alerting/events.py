@@ -34,6 +34,13 @@ _COLOURS = {
 }
 _RANKS = {Priority.CRITICAL: 0, Priority.HIGH: 1, Priority.MEDIUM: 2, Priority.LOW: 3}
 
+NORMAL_COLOUR = "green"  # a hazard source without annunciated alarms
+
+
+def status_colour(priority: Priority | None) -> str:
+    """The colour of a hazard source whose worst annunciated alarm has ``priority``."""
+    return NORMAL_COLOUR if priority is None else priority.colour
+
 
 class AlarmType(StrEnum):
     HIGH_HIGH = "HH"  # 高高
@@ -59,7 +66,8 @@ class EventKind(StrEnum):
     RAISED = "raised"
     RETURNED = "returned"  # condition cleared (may still await acknowledgement)
     ACKNOWLEDGED = "acknowledged"
-    CLEARED = "cleared"  # back to normal
+    CLEARED = "cleared"  # not emitted by the engine: a returned/acknowledged event with state
+    # normal is what clears an alarm (the event says what happened, the state where it went)
     SHELVED = "shelved"
     UNSHELVED = "unshelved"
     REMOVED_FROM_SERVICE = "out_of_service"
@@ -68,6 +76,15 @@ class EventKind(StrEnum):
     NOTIFIED = "notified"
     NOTIFY_FAILED = "notify_failed"
     ESCALATED = "escalated"
+    REALARMED = "realarmed"  # an acknowledged alarm still active after its re-alarm time
+
+
+# States in which an alarm is shown to the operator and colours its hazard source.
+ANNUNCIATED_STATES = frozenset({AlarmState.UNACK, AlarmState.ACKED, AlarmState.RTN_UNACK})
+# States that await a person's acknowledgement (叫应: unanswered alarms escalate).
+UNACKNOWLEDGED_STATES = frozenset({AlarmState.UNACK, AlarmState.RTN_UNACK})
+# Process-condition alarms versus system alarms about the measurement itself.
+SYSTEM_ALARM_TYPES = frozenset({AlarmType.COMM_LOSS, AlarmType.SENSOR_FAULT})
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +103,8 @@ class AlarmEvent:
     user: str | None = None
     comment: str | None = None
     seq: int = 0  # assigned by the journal
+    hazard_source: str = ""  # id of the point's hazard source (empty if unknown)
+    until: float | None = None  # for a shelved event: when the shelf expires
 
 
 def alarm_id(point: PointKey, alarm_type: AlarmType) -> str:

@@ -7,7 +7,10 @@ from collections.abc import Iterator
 
 
 def backoff_delays(
-    initial: float = 0.5, cap: float = 30.0, factor: float = 2.0, jitter: float = 0.1,
+    initial: float = 0.5,
+    cap: float = 30.0,
+    factor: float = 2.0,
+    jitter: float = 0.1,
     rng: random.Random | None = None,
 ) -> Iterator[float]:
     """0.5, 1, 2, 4 … up to ``cap`` seconds, each spread by ±``jitter`` so that many

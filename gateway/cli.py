@@ -22,7 +22,10 @@ def check_config(paths: Sequence[Path], out: Any = sys.stdout) -> int:
             if is_gateway_file(path):
                 loaded = load_gateway(path)
                 points = sum(len(site.points()) for site in loaded.sites)
-                print(f"OK {path}: gateway file, {len(loaded.sites)} site(s), {points} points", file=out)
+                print(
+                    f"OK {path}: gateway file, {len(loaded.sites)} site(s), {points} points",
+                    file=out,
+                )
             else:
                 site = load_site(path)
                 print(

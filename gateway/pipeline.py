@@ -73,7 +73,9 @@ class MemoryBuffer:
             if self._dropped == 0 or (self._dropped + overflow) // 10000 > self._dropped // 10000:
                 log.error(
                     "%s buffer full (%d readings): dropped %d oldest readings so far",
-                    self.name, self.capacity, self._dropped + overflow,
+                    self.name,
+                    self.capacity,
+                    self._dropped + overflow,
                 )
             self._dropped += overflow
         if self._items:
@@ -111,7 +113,9 @@ class MemoryBuffer:
 
 
 class Pipeline:
-    def __init__(self, observers: Sequence[ReadingObserver], buffers: Sequence[ReadingBuffer]) -> None:
+    def __init__(
+        self, observers: Sequence[ReadingObserver], buffers: Sequence[ReadingBuffer]
+    ) -> None:
         self.observers = list(observers)
         self.buffers = list(buffers)
         self.readings_in = 0

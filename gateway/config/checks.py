@@ -10,14 +10,24 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from alerting.defaults import (
+    COMBUSTIBLE_FIRST_LEVEL,
+    COMBUSTIBLE_SECOND_LEVEL,
+    RuleError,
+    resolve,
+)
+from alerting.events import AlarmType
 from gateway.config.models import (
     DataType,
     ModbusDeviceBase,
     MqttDevice,
     PayloadFormat,
+    PointBase,
+    PointKind,
     RegisterTable,
     Site,
 )
+from gateway.readings import PointKey
 
 if TYPE_CHECKING:
     from gateway.config.loader import ConfigIssue, DataPath, SourceMap
@@ -50,7 +60,9 @@ def register_uses(device: ModbusDeviceBase) -> list[RegisterUse]:
         )
         if source.type is DataType.BOOL:
             layout = "bool"
-        uses.append(RegisterUse(source.table, source.address, source.register_count, layout, point.tag))
+        uses.append(
+            RegisterUse(source.table, source.address, source.register_count, layout, point.tag)
+        )
         if source.status_word is not None:
             word = source.status_word
             uses.append(RegisterUse(word.table, word.address, 1, "word16", point.tag))
@@ -75,7 +87,9 @@ def check_site(site: Site, source: SourceMap) -> list[ConfigIssue]:
 
     issues: list[ConfigIssue] = []
 
-    def add(path: DataPath, message: str, device: str | None = None, point: str | None = None) -> None:
+    def add(
+        path: DataPath, message: str, device: str | None = None, point: str | None = None
+    ) -> None:
         issues.append(ConfigIssue(source.file, source.line_of(path), message, point, device))
 
     source_ids = {hazard.id for hazard in site.hazard_sources}
@@ -105,6 +119,7 @@ def check_site(site: Site, source: SourceMap) -> list[ConfigIssue]:
                     device.id,
                     point.tag,
                 )
+            _check_alarms(site.enterprise.code, point, point_path, device.id, add)
         if isinstance(device, ModbusDeviceBase):
             _check_registers(device, device_path, add)
         elif isinstance(device, MqttDevice):
@@ -148,4 +163,60 @@ def _check_mqtt(device: MqttDevice, device_path: DataPath, add: Add) -> None:
                 f"subscription {subscription.topic!r} names point {subscription.point!r}, "
                 "which this device does not have",
                 device.id,
+            )
+
+
+# Combustible-gas set points GB/T 50493-2019 allows at most, by limit.
+_COMBUSTIBLE_MAXIMUM = {
+    AlarmType.HIGH: (COMBUSTIBLE_FIRST_LEVEL, "first"),
+    AlarmType.HIGH_HIGH: (COMBUSTIBLE_SECOND_LEVEL, "second"),
+}
+
+
+def _check_alarms(site: str, point: PointBase, point_path: DataPath, device: str, add: Add) -> None:
+    """Alarm rules that need the point: defaults that cannot be built, combustible-gas set
+    points above 25/50 %LEL, limits outside the measuring range, deadbands that never clear."""
+    try:
+        rules = resolve(PointKey(site, point.tag), point)
+    except RuleError as error:
+        add((*point_path, *error.path), error.message, device, point.tag)
+        return
+    explicit = point.alarms is not None and point.alarms.has_limits
+    unit = f" {point.unit}" if point.unit else ""
+    for limit in rules.limits:
+        name = limit.alarm_type.value
+        # Defaults have no line of their own: point at the kind (or range) that chose them.
+        path: DataPath = (
+            (*point_path, "alarms", name, "value") if explicit else (*point_path, "kind")
+        )
+        maximum = _COMBUSTIBLE_MAXIMUM.get(limit.alarm_type)
+        if point.kind is PointKind.COMBUSTIBLE_GAS and maximum and limit.value > maximum[0]:
+            add(
+                path,
+                f"combustible-gas {name} set point {limit.value:g}{unit} is above "
+                f"{maximum[0]:g} %LEL, the most GB/T 50493-2019 allows for the "
+                f"{maximum[1]} level",
+                device,
+                point.tag,
+            )
+        span = point.range
+        if span is None:
+            continue
+        if not span.low <= limit.value <= span.high:
+            add(
+                path if explicit else (*point_path, "range"),
+                f"{name} set point {limit.value:g}{unit} lies outside the range "
+                f"{span.low:g}..{span.high:g}{unit}: the alarm could not work as intended",
+                device,
+                point.tag,
+            )
+            continue
+        clear_at = limit.value - limit.deadband if limit.high else limit.value + limit.deadband
+        if (limit.high and clear_at <= span.low) or (not limit.high and clear_at >= span.high):
+            add(
+                (*point_path, "alarms", name, "deadband") if explicit else path,
+                f"{name} deadband {limit.deadband:g}{unit} would return the alarm only at "
+                f"{clear_at:g}{unit}, at or beyond the range {span.low:g}..{span.high:g}",
+                device,
+                point.tag,
             )

@@ -17,7 +17,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from gateway.config.checks import check_site
-from gateway.config.models import GatewayConfig, Site
+from gateway.config.gateway_file import GatewayConfig
+from gateway.config.models import Site
 
 DataPath = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
@@ -127,10 +128,11 @@ def _data_path(data: Any, loc: tuple[str | int, ...]) -> DataPath:
     for element in loc:
         if isinstance(current, dict) and element in current:
             current = current[element]
-            path.append(element)
         elif isinstance(current, list) and isinstance(element, int) and element < len(current):
             current = current[element]
-            path.append(element)
+        else:
+            continue  # a union tag or model name pydantic put in the location
+        path.append(element)
     return tuple(path)
 
 

@@ -83,9 +83,7 @@ class Range(Model):
 
 
 class PointBase(Model):
-    tag: str = Field(
-        min_length=1, pattern=r"^[A-Za-z0-9_.-]+$", description="位号, e.g. LT-101"
-    )
+    tag: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$", description="位号, e.g. LT-101")
     name: str = Field(min_length=1, description="中文名称")
     kind: PointKind
     unit: str = ""
@@ -475,11 +473,3 @@ class StorageSettings(Model):
 class HttpSettings(Model):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
-
-
-class GatewayConfig(Model):
-    """The gateway process: which site files, where readings go, where the web app listens."""
-
-    sites: list[Path] = Field(min_length=1, description="site files, relative to this file")
-    storage: StorageSettings | None = None
-    http: HttpSettings = HttpSettings()

@@ -8,9 +8,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from gateway.config.models import GatewayConfig, Site
+from pydantic import BaseModel
 
-SCHEMAS = {"site.schema.json": Site, "gateway.schema.json": GatewayConfig}
+from gateway.config.gateway_file import GatewayConfig
+from gateway.config.models import Site
+
+SCHEMAS: dict[str, type[BaseModel]] = {"site.schema.json": Site, "gateway.schema.json": GatewayConfig}
 
 
 def render(name: str) -> str:

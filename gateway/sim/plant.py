@@ -206,12 +206,22 @@ class Plant:
         tanks = model.tank_values(now)
         server = self.tank_server
         unit = TANK_GAUGE_UNIT
-        server.write_registers(unit, "holding", 0, encode(tanks["LT-101"], DataType.FLOAT32, ByteOrder.ABCD))
-        server.write_registers(unit, "holding", 2, encode(tanks["TT-101"], DataType.FLOAT32, ByteOrder.CDAB))
-        server.write_registers(unit, "holding", 4, encode(round(tanks["PT-101"] * 10), DataType.INT16, ByteOrder.ABCD))
+        server.write_registers(
+            unit, "holding", 0, encode(tanks["LT-101"], DataType.FLOAT32, ByteOrder.ABCD)
+        )
+        server.write_registers(
+            unit, "holding", 2, encode(tanks["TT-101"], DataType.FLOAT32, ByteOrder.CDAB)
+        )
+        server.write_registers(
+            unit, "holding", 4, encode(round(tanks["PT-101"] * 10), DataType.INT16, ByteOrder.ABCD)
+        )
         counts = 6400 + tanks["LT-102"] / 15.0 * 25600
-        server.write_registers(unit, "input", 0, encode(round(counts), DataType.UINT16, ByteOrder.ABCD))
-        server.write_registers(unit, "holding", 6, encode(tanks["PT-102"], DataType.FLOAT32, ByteOrder.ABCD))
+        server.write_registers(
+            unit, "input", 0, encode(round(counts), DataType.UINT16, ByteOrder.ABCD)
+        )
+        server.write_registers(
+            unit, "holding", 6, encode(tanks["PT-102"], DataType.FLOAT32, ByteOrder.ABCD)
+        )
 
         gas = model.gas_values(now)
         beat = model.heartbeat(now)

@@ -5,7 +5,7 @@ from pathlib import Path
 import yaml
 
 from gateway.config.loader import read_yaml, validate
-from gateway.config.models import GatewayConfig
+from gateway.config.gateway_file import GatewayConfig
 
 ROOT = Path(__file__).parents[2]
 

@@ -1,0 +1,647 @@
+"""The alarm engine: readings in, journalled alarm events out.
+
+Wiring (see the report in docs or ``AlarmEngine`` below)::
+
+    journal = AlarmJournal(path)                      # SQLite, WAL, fsync per commit
+    engine = AlarmEngine(catalog, journal)            # recovers active alarms from journal
+    engine.add_listener(websocket_hub.on_alarm_events)  # called after the journal commit
+    pipeline = Pipeline(observers=[live, engine, ...], buffers=[...])
+    tg.create_task(tick_forever(engine))              # timers: delays, comm loss, shelves
+
+Everything runs on the event loop's thread: ``accept`` from the pipeline, ``tick`` from the
+ticker task, actions from the web routes (which must be ``async def`` so that they run on
+the loop, not in a thread pool). No locks are needed and none are taken.
+
+Order of an event's life: state machine → journal commit (durable) → load statistics →
+listeners. If the journal cannot commit (disk full, I/O error), the failure is logged and
+counted, the events are kept (bounded) and retried on every tick, and the listeners are
+still told: an alarm must never be hidden from the operator by a failing disk. That is
+the one case where a listener sees an event before it is durable (its ``seq`` is 0).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+
+from alerting.defaults import RuleError, resolve
+from alerting.events import (
+    ANNUNCIATED_STATES,
+    UNACKNOWLEDGED_STATES,
+    AlarmEvent,
+    AlarmState,
+    AlarmType,
+    EventKind,
+    Priority,
+    alarm_id,
+    status_colour,
+)
+from alerting.journal import MAX_HISTORY_ROWS, AlarmJournal, HistoryQuery
+from alerting.load import AlarmLoad, LoadReport, LoadSettings
+from alerting.rules import Annunciation, ConditionChange, PointEvaluator
+from alerting.statemachine import (
+    AlarmRecord,
+    Context,
+    InvalidTransition,
+    Stimulus,
+    apply,
+    stimulus_for_restore,
+    stimulus_for_return,
+    stimulus_for_unshelve,
+)
+from gateway.catalog import Catalog
+from gateway.config.models import HazardSource
+from gateway.readings import PointKey, Reading
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], float]
+Listener = Callable[[Sequence[AlarmEvent]], None]
+
+_ALARM_TYPES = {alarm_type.value: alarm_type for alarm_type in AlarmType}
+
+
+class UnknownAlarm(KeyError):
+    """No configured alarm has this id (HTTP 404)."""
+
+    def __init__(self, alarm_id: str) -> None:
+        super().__init__(alarm_id)
+        self.alarm_id = alarm_id
+
+    def __str__(self) -> str:
+        return f"unknown alarm {self.alarm_id!r}"
+
+
+class ActionError(ValueError):
+    """An action's arguments are not acceptable (HTTP 422): no user, no reason, a shelf
+    longer than allowed."""
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSettings:
+    max_shelve: float = 24 * 3600.0  # seconds; shelving is always timed and bounded
+    prune_interval: float = 3600.0
+    max_unjournalled: int = 100_000  # events kept for retry while the journal fails
+    load: LoadSettings = field(default_factory=LoadSettings)
+
+
+@dataclass(frozen=True, slots=True)
+class AckResult:
+    acknowledged: list[str]
+    refused: dict[str, str]  # alarm id → why (already acknowledged, normal, shelved …)
+    unknown: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class SourceStatus:
+    """A hazard source's colour: its worst annunciated alarm, green when there is none."""
+
+    site: str
+    site_name: str
+    source: HazardSource
+    worst: Priority | None
+    colour: str
+    annunciated: int
+    unacknowledged: int
+    shelved: int
+    out_of_service: int
+
+
+@dataclass(slots=True)
+class EngineStats:
+    readings: int = 0
+    unknown_readings: int = 0
+    events: int = 0
+    journal_errors: int = 0
+    unjournalled_dropped: int = 0
+    listener_errors: int = 0
+
+
+class AlarmEngine:
+    """A ``ReadingObserver`` that turns readings into alarms.
+
+    ``catalog``: the points and their rules (defaults applied via ``alerting.defaults``).
+    ``journal``: where events are made durable; active alarms are recovered from it here.
+    ``clock``: seconds since the epoch; injected in tests.
+    """
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        journal: AlarmJournal,
+        *,
+        clock: Clock = time.time,
+        settings: EngineSettings | None = None,
+    ) -> None:
+        self.catalog = catalog
+        self.journal = journal
+        self.settings = settings or EngineSettings()
+        self.stats = EngineStats()
+        self.load = AlarmLoad(self.settings.load)
+        self._clock = clock
+        self._listeners: list[Listener] = []
+        self._records: dict[str, AlarmRecord] = {}
+        self._pending: set[PointEvaluator] = set()
+        self._unjournalled_events: deque[AlarmEvent] = deque()
+        self._unjournalled_records: dict[str, AlarmRecord] = {}
+        self._unknown_logged: set[PointKey] = set()
+        now = clock()
+        self._next_prune = now
+        self._evaluators: dict[PointKey, PointEvaluator] = {}
+        for info in catalog:
+            try:
+                rules = resolve(info.key, info.config, info.hazard_source.id)
+            except RuleError as error:
+                raise RuleError(f"{info.key}: {error.message}", error.path) from error
+            self._evaluators[info.key] = PointEvaluator(rules, now, self._pending)
+        self._comm_watch = [ev for ev in self._evaluators.values() if ev.rules.comm is not None]
+        self._recover(now)
+
+    # ----------------------------------------------------------------- listeners
+
+    def add_listener(self, listener: Listener) -> None:
+        """``listener(events)`` is called with every batch of events after the journal has
+        committed them. It must not block; a listener that raises is logged and counted."""
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: Listener) -> None:
+        self._listeners.remove(listener)
+
+    # ------------------------------------------------------------------ hot path
+
+    def accept(self, readings: Sequence[Reading]) -> None:
+        """Evaluate a batch of readings (``ReadingObserver``). Constant work per reading;
+        the journal is written once per batch, and only if a condition changed."""
+        now = self._clock()
+        get = self._evaluators.get
+        changed: list[tuple[PointEvaluator, list[ConditionChange]]] | None = None
+        for reading in readings:
+            evaluator = get(reading.point)
+            if evaluator is None:
+                self._unknown(reading.point)
+                continue
+            changes = evaluator.evaluate(reading, now)
+            if changes is not None:
+                if changed is None:
+                    changed = []
+                changed.append((evaluator, changes))
+        self.stats.readings += len(readings)
+        if changed is not None:
+            self._conditions(changed, now)
+
+    def accept_heartbeats(self, beats: Sequence[tuple[PointKey, bool]]) -> None:
+        """Heartbeat bits of status words, as the collector read them."""
+        now = self._clock()
+        changed = []
+        for key, beat in beats:
+            evaluator = self._evaluators.get(key)
+            if evaluator is None:
+                self._unknown(key)
+                continue
+            changes = evaluator.heartbeat(beat, now)
+            if changes is not None:
+                changed.append((evaluator, changes))
+        if changed:
+            self._conditions(changed, now)
+
+    def _unknown(self, key: PointKey) -> None:
+        self.stats.unknown_readings += 1
+        if key not in self._unknown_logged and len(self._unknown_logged) < 1000:
+            self._unknown_logged.add(key)
+            log.error("alarm engine: reading for unknown point %s ignored (not in catalog)", key)
+
+    # -------------------------------------------------------------------- timers
+
+    def tick(self, now: float | None = None) -> None:
+        """Run the timers: on/off delays, comm loss, shelf expiry, re-alarm, journal retry
+        and pruning. Call it every 0.5–1 s (``tick_forever``)."""
+        if now is None:
+            now = self._clock()
+        changed: list[tuple[PointEvaluator, list[ConditionChange]]] = []
+        for evaluator in list(self._pending):
+            changes = evaluator.tick(now)
+            if changes is not None:
+                changed.append((evaluator, changes))
+            if not evaluator.pending:
+                self._pending.discard(evaluator)
+        for evaluator in self._comm_watch:
+            if now - evaluator.alive_at >= evaluator.comm_timeout and not evaluator.comm_active:
+                changes = evaluator.tick(now)
+                if changes is not None:
+                    changed.append((evaluator, changes))
+        if changed:
+            self._conditions(changed, now)
+        self._timers(now)
+        if self._unjournalled_events or self._unjournalled_records:
+            self._commit([], [], now)
+        if now >= self._next_prune:
+            self._next_prune = now + self.settings.prune_interval
+            try:
+                pruned = self.journal.prune(now)
+            except sqlite3.Error:
+                log.exception("alarm journal: pruning failed; retrying in %.0f s",
+                              self.settings.prune_interval)
+            else:
+                if pruned:
+                    log.info("alarm journal: pruned %d events older than %g days",
+                             pruned, self.journal.retention_days)
+
+    def _timers(self, now: float) -> None:
+        events: list[AlarmEvent] = []
+        records: list[AlarmRecord] = []
+        for record in list(self._records.values()):
+            stimulus: Stimulus | None = None
+            comment = None
+            if (
+                record.state is AlarmState.SHELVED
+                and record.shelved_until is not None
+                and record.shelved_until <= now
+            ):
+                stimulus = stimulus_for_unshelve(record, expired=True)
+                comment = "shelf expired"
+            elif record.state is AlarmState.ACKED and record.active:
+                realarm = self._annunciation(record).realarm
+                if (
+                    realarm is not None
+                    and record.acked_at is not None
+                    and now - record.acked_at >= realarm
+                ):
+                    stimulus = Stimulus.REALARM
+                    comment = f"still active {realarm:g} s after acknowledgement"
+            if stimulus is not None:
+                new, produced = apply(record, stimulus, Context(now, comment=comment))
+                self._store(new)
+                events.extend(produced)
+                records.append(new)
+        if records:
+            self._commit(events, records, now)
+
+    # ---------------------------------------------------------------- conditions
+
+    def _conditions(
+        self, changed: Sequence[tuple[PointEvaluator, list[ConditionChange]]], now: float
+    ) -> None:
+        events: list[AlarmEvent] = []
+        records: list[AlarmRecord] = []
+        for evaluator, changes in changed:
+            key = evaluator.rules.key
+            for change in changes:
+                record = self._record(key, change.alarm_type, evaluator)
+                stimulus = Stimulus.ACTIVATE if change.active else stimulus_for_return(record)
+                context = Context(now, value=change.value, limit=change.limit,
+                                  comment=change.detail)
+                new, produced = apply(record, stimulus, context)
+                self._store(new)
+                events.extend(produced)
+                records.append(new)
+        self._commit(events, records, now)
+
+    def _record(
+        self, key: PointKey, alarm_type: AlarmType, evaluator: PointEvaluator
+    ) -> AlarmRecord:
+        ident = alarm_id(key, alarm_type)
+        record = self._records.get(ident)
+        if record is not None:
+            return record
+        annunciation = _annunciation_of(evaluator, alarm_type)
+        assert annunciation is not None, f"{ident}: change for an alarm without a rule"
+        return AlarmRecord(
+            alarm_id=ident,
+            point=key,
+            alarm_type=alarm_type,
+            priority=annunciation.priority,
+            hazard_source=evaluator.rules.hazard_source,
+            latching=annunciation.latching,
+            active=evaluator.condition(alarm_type),
+        )
+
+    def _store(self, record: AlarmRecord) -> None:
+        if record.state is AlarmState.NORMAL:
+            self._records.pop(record.alarm_id, None)  # the journal keeps its row
+        else:
+            self._records[record.alarm_id] = record
+
+    def _annunciation(self, record: AlarmRecord) -> Annunciation:
+        evaluator = self._evaluators.get(record.point)
+        found = (
+            _annunciation_of(evaluator, record.alarm_type) if evaluator is not None else None
+        )
+        return found or Annunciation(record.priority, record.latching)
+
+    # ------------------------------------------------------------------ journal
+
+    def _commit(
+        self, events: list[AlarmEvent], records: list[AlarmRecord], now: float
+    ) -> None:
+        retry_events = list(self._unjournalled_events)
+        retry_records = dict(self._unjournalled_records)
+        for record in records:
+            retry_records[record.alarm_id] = record
+        if not events and not retry_records:
+            return
+        try:
+            written = self.journal.write([*retry_events, *events], retry_records.values())
+        except sqlite3.Error:
+            self.stats.journal_errors += 1
+            log.exception(
+                "alarm journal: commit failed; %d event(s) kept for retry, listeners told anyway",
+                len(events) + len(retry_events),
+            )
+            self._keep_for_retry(events, records)
+            published = events
+        else:
+            self._unjournalled_events.clear()
+            self._unjournalled_records.clear()
+            published = written[len(retry_events):]
+        if published:
+            self.stats.events += len(published)
+            self.load.observe(published)
+            self._publish(published)
+
+    def _keep_for_retry(self, events: list[AlarmEvent], records: list[AlarmRecord]) -> None:
+        for record in records:
+            self._unjournalled_records[record.alarm_id] = record
+        self._unjournalled_events.extend(events)
+        overflow = len(self._unjournalled_events) - self.settings.max_unjournalled
+        if overflow > 0:
+            for _ in range(overflow):
+                self._unjournalled_events.popleft()
+            self.stats.unjournalled_dropped += overflow
+            log.error("alarm journal: %d unjournalled events dropped so far (journal failing)",
+                      self.stats.unjournalled_dropped)
+
+    def _publish(self, events: Sequence[AlarmEvent]) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(events)
+            except Exception:  # a listener's bug must not stop the others: logged, counted
+                self.stats.listener_errors += 1
+                log.exception("alarm listener %r failed on %d event(s)", listener, len(events))
+
+    # ----------------------------------------------------------------- recovery
+
+    def _recover(self, now: float) -> None:
+        events: list[AlarmEvent] = []
+        records: list[AlarmRecord] = []
+        for record in self.journal.load_records():
+            evaluator = self._evaluators.get(record.point)
+            annunciation = (
+                _annunciation_of(evaluator, record.alarm_type) if evaluator is not None else None
+            )
+            if evaluator is None or annunciation is None:
+                # The rule is gone from the configuration: keep the alarm visible (and
+                # acknowledgeable) but let it return, with a word why.
+                if record.active:
+                    new, produced = apply(
+                        record,
+                        stimulus_for_return(record),
+                        Context(now, comment="alarm rule no longer configured"),
+                    )
+                    events.extend(produced)
+                    records.append(new)
+                    record = new
+                self._store(record)
+                continue
+            if (record.priority, record.latching) != (annunciation.priority, annunciation.latching):
+                record = replace(
+                    record, priority=annunciation.priority, latching=annunciation.latching
+                )
+                records.append(record)
+            if record.active:
+                evaluator.seed(record.alarm_type)
+            self._store(record)
+        if events or records:
+            self._commit(events, records, now)
+        recent = self.journal.history(
+            HistoryQuery(
+                since=now - self.settings.load.period,
+                kinds=(EventKind.RAISED,),
+                limit=MAX_HISTORY_ROWS,
+                ascending=True,
+            )
+        )
+        self.load.observe(recent)
+
+    # ------------------------------------------------------------------- actions
+
+    def acknowledge(
+        self, alarm_ids: Sequence[str], user: str, comment: str | None = None
+    ) -> AckResult:
+        """Acknowledge many alarms at once (one journal transaction). Alarms that cannot be
+        acknowledged are reported, not raised: in a flood, one already acknowledged by a
+        colleague must not block the rest."""
+        _require(user, "user")
+        now = self._clock()
+        acknowledged: list[str] = []
+        refused: dict[str, str] = {}
+        unknown: list[str] = []
+        events: list[AlarmEvent] = []
+        records: list[AlarmRecord] = []
+        for ident in dict.fromkeys(alarm_ids):
+            try:
+                record = self._lookup(ident)
+                new, produced = apply(record, Stimulus.ACK, Context(now, user, comment))
+            except UnknownAlarm:
+                unknown.append(ident)
+                continue
+            except InvalidTransition as error:
+                refused[ident] = str(error)
+                continue
+            self._store(new)
+            events.extend(produced)
+            records.append(new)
+            acknowledged.append(ident)
+        self._commit(events, records, now)
+        return AckResult(acknowledged, refused, unknown)
+
+    def shelve(
+        self, alarm_id: str, user: str, reason: str, duration: float
+    ) -> AlarmRecord:
+        """Shelve for ``duration`` seconds (at most ``settings.max_shelve``), by a named
+        person with a reason. Unshelved automatically when the time is up."""
+        _require(user, "user")
+        _require(reason, "reason")
+        if not 0 < duration <= self.settings.max_shelve:
+            raise ActionError(
+                f"shelve duration {duration:g} s must be above 0 and at most "
+                f"{self.settings.max_shelve:g} s"
+            )
+        now = self._clock()
+        return self._act(
+            alarm_id, lambda record: Stimulus.SHELVE,
+            Context(now, user, reason, until=now + duration),
+        )
+
+    def unshelve(self, alarm_id: str, user: str, comment: str | None = None) -> AlarmRecord:
+        _require(user, "user")
+        return self._act(
+            alarm_id,
+            lambda record: stimulus_for_unshelve(record, expired=False)
+            if record.state is AlarmState.SHELVED
+            else Stimulus.UNSHELVE,
+            Context(self._clock(), user, comment),
+        )
+
+    def remove_from_service(self, alarm_id: str, user: str, reason: str) -> AlarmRecord:
+        _require(user, "user")
+        _require(reason, "reason")
+        return self._act(
+            alarm_id, lambda record: Stimulus.REMOVE, Context(self._clock(), user, reason)
+        )
+
+    def return_to_service(
+        self, alarm_id: str, user: str, comment: str | None = None
+    ) -> AlarmRecord:
+        _require(user, "user")
+        return self._act(alarm_id, stimulus_for_restore, Context(self._clock(), user, comment))
+
+    def add_note(self, alarm_id: str, user: str, text: str) -> AlarmEvent:
+        """闭环处置: what was done about the alarm, journalled with the user's name."""
+        _require(user, "user")
+        _require(text, "text")
+        now = self._clock()
+        record = self._lookup(alarm_id)
+        new, events = apply(record, Stimulus.NOTE, Context(now, user, text))
+        self._store(new)
+        self._commit(events, [new], now)
+        return events[-1]
+
+    def _act(
+        self,
+        alarm_id: str,
+        choose: Callable[[AlarmRecord], Stimulus],
+        context: Context,
+    ) -> AlarmRecord:
+        record = self._lookup(alarm_id)
+        new, events = apply(record, choose(record), context)
+        self._store(new)
+        self._commit(events, [new], context.now)
+        return new
+
+    def _lookup(self, ident: str) -> AlarmRecord:
+        """The alarm's record; a configured alarm in normal gets a fresh one."""
+        record = self._records.get(ident)
+        if record is not None:
+            return record
+        site_tag, _, type_name = ident.rpartition("/")
+        site, _, tag = site_tag.partition("/")
+        alarm_type = _ALARM_TYPES.get(type_name)
+        evaluator = self._evaluators.get(PointKey(site, tag))
+        if alarm_type is None or evaluator is None:
+            raise UnknownAlarm(ident)
+        if _annunciation_of(evaluator, alarm_type) is None:
+            raise UnknownAlarm(ident)
+        return self._record(evaluator.rules.key, alarm_type, evaluator)
+
+    # ------------------------------------------------------------------- queries
+
+    def active(
+        self, site: str | None = None, hazard_source: str | None = None
+    ) -> list[AlarmRecord]:
+        """Every alarm not in normal (shelved and out-of-service ones too: their state
+        says so), the most urgent first, then the newest."""
+        records = [
+            record
+            for record in self._records.values()
+            if (site is None or record.point.site == site)
+            and (hazard_source is None or record.hazard_source == hazard_source)
+        ]
+        records.sort(key=lambda record: (record.priority.rank, -(record.raised_at or 0.0)))
+        return records
+
+    def get(self, alarm_id: str) -> AlarmRecord:
+        """The alarm's current record (normal if it is configured and quiet)."""
+        return self._lookup(alarm_id)
+
+    def hazard_sources(self) -> list[SourceStatus]:
+        tallies: dict[tuple[str, str], list[AlarmRecord]] = {}
+        for record in self._records.values():
+            tallies.setdefault((record.point.site, record.hazard_source), []).append(record)
+        statuses = []
+        for site in self.catalog.sites:
+            code = site.enterprise.code
+            for source in site.hazard_sources:
+                statuses.append(
+                    _status(code, site.enterprise.name, source, tallies.get((code, source.id), []))
+                )
+        return statuses
+
+    def source_status(self, site: str, hazard_source: str) -> SourceStatus | None:
+        for status in self.hazard_sources():
+            if status.site == site and status.source.id == hazard_source:
+                return status
+        return None
+
+    def load_report(self, site: str, now: float | None = None) -> LoadReport:
+        if now is None:
+            now = self._clock()
+        return self.load.report(site, now, list(self._records.values()))
+
+    def point_rules(self, key: PointKey) -> PointEvaluator | None:
+        return self._evaluators.get(key)
+
+    @property
+    def point_count(self) -> int:
+        return len(self._evaluators)
+
+    @property
+    def unjournalled(self) -> int:
+        """Events published but not yet durable because the journal failed."""
+        return len(self._unjournalled_events)
+
+    @property
+    def journal_healthy(self) -> bool:
+        return not self._unjournalled_events and not self._unjournalled_records
+
+
+def _annunciation_of(evaluator: PointEvaluator, alarm_type: AlarmType) -> Annunciation | None:
+    for kind, annunciation in evaluator.rules.alarms():
+        if kind is alarm_type:
+            return annunciation
+    return None
+
+
+def _status(
+    site: str, site_name: str, source: HazardSource, records: Iterable[AlarmRecord]
+) -> SourceStatus:
+    worst: Priority | None = None
+    annunciated = unacknowledged = shelved = out_of_service = 0
+    for record in records:
+        if record.state in ANNUNCIATED_STATES:
+            annunciated += 1
+            if worst is None or record.priority.rank < worst.rank:
+                worst = record.priority
+        if record.state in UNACKNOWLEDGED_STATES:
+            unacknowledged += 1
+        elif record.state is AlarmState.SHELVED:
+            shelved += 1
+        elif record.state is AlarmState.OUT_OF_SERVICE:
+            out_of_service += 1
+    return SourceStatus(
+        site=site,
+        site_name=site_name,
+        source=source,
+        worst=worst,
+        colour=status_colour(worst),
+        annunciated=annunciated,
+        unacknowledged=unacknowledged,
+        shelved=shelved,
+        out_of_service=out_of_service,
+    )
+
+
+def _require(text: str | None, what: str) -> None:
+    if text is None or not text.strip():
+        raise ActionError(f"{what} is required")
+
+
+async def tick_forever(engine: AlarmEngine, interval: float = 0.5) -> None:
+    """Drive ``engine.tick`` until cancelled. A failing tick is a bug: it propagates."""
+    while True:
+        engine.tick()
+        await asyncio.sleep(interval)

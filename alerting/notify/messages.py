@@ -1,0 +1,287 @@
+"""Notice text, Chinese first, from alarm events and the catalog. Pure.
+
+One alarm gives a full notice (site, hazard source, tag and name, value and limit with
+unit, priority colour, time in Beijing time, who is being called); several alarms
+collected in a consolidation window give one summary, "N 条报警", listing the most
+urgent first.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from alerting.events import AlarmEvent, AlarmType, Priority
+from alerting.notify.escalation import Dispatch
+from gateway.catalog import Catalog, PointInfo
+
+SUMMARY_LINES = 20  # alarms listed in a summary; the rest are counted
+
+
+def beijing() -> tzinfo:
+    """Asia/Shanghai; without tz data a fixed UTC+8 is exact (no DST since 1991)."""
+    try:
+        return ZoneInfo("Asia/Shanghai")
+    except ZoneInfoNotFoundError:
+        return timezone(timedelta(hours=8), "CST")
+
+
+TYPE_LABELS: dict[AlarmType, tuple[str, str]] = {
+    # heading, type name
+    AlarmType.HIGH_HIGH: ("二级报警", "高高报"),
+    AlarmType.HIGH: ("一级报警", "高报"),
+    AlarmType.LOW_LOW: ("二级报警", "低低报"),
+    AlarmType.LOW: ("一级报警", "低报"),
+    AlarmType.RATE_OF_CHANGE: ("变化率报警", "变化率"),
+    AlarmType.DISCRETE: ("状态报警", "开关量"),
+    AlarmType.COMM_LOSS: ("通讯故障", "通讯中断"),
+    AlarmType.SENSOR_FAULT: ("传感器故障", "传感器/控制器故障"),
+}
+
+PRIORITY_LABELS: dict[Priority, str] = {
+    Priority.CRITICAL: "红色（紧急）",
+    Priority.HIGH: "橙色（高）",
+    Priority.MEDIUM: "黄色（中）",
+    Priority.LOW: "蓝色（低）",
+}
+PRIORITY_COLOURS: dict[Priority, str] = {
+    Priority.CRITICAL: "红色",
+    Priority.HIGH: "橙色",
+    Priority.MEDIUM: "黄色",
+    Priority.LOW: "蓝色",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """One message for one level of one route, ready for any channel."""
+
+    route: str
+    level: int
+    level_name: str
+    title: str  # one line: email subject, markdown heading
+    text: str  # plain text, title included
+    markdown: str  # WeCom / DingTalk markdown, title included
+    priority: Priority  # the most urgent alarm in it
+    dispatches: tuple[Dispatch, ...]
+
+    @property
+    def events(self) -> tuple[AlarmEvent, ...]:
+        return tuple(dispatch.event for dispatch in self.dispatches)
+
+    @property
+    def is_summary(self) -> bool:
+        return len(self.dispatches) > 1
+
+
+def format_number(value: float) -> str:
+    """52.0 → "52", 52.35 → "52.35", 0.0012 → "0.0012": no float noise in a message."""
+    if math.isnan(value) or math.isinf(value):
+        return str(value)
+    if value != 0 and abs(value) < 1:
+        return f"{value:.4g}"
+    return f"{value:.3f}".rstrip("0").rstrip(".")
+
+
+def format_value(value: float | bool | None, unit: str) -> str:
+    if value is None:
+        return "无有效读数"
+    if isinstance(value, bool):
+        return "动作（1）" if value else "正常（0）"
+    return f"{format_number(value)} {unit}".rstrip()
+
+
+def format_wait(seconds: float) -> str:
+    """300 → "5 分钟", 0.2 → "0.2 秒", 5400 → "1 小时 30 分钟"."""
+    if seconds < 60:
+        return f"{format_number(seconds)} 秒"
+    if seconds < 3600:
+        return f"{format_number(round(seconds / 60, 1))} 分钟"
+    hours, rest = divmod(round(seconds / 60), 60)
+    return f"{hours} 小时" + (f" {rest} 分钟" if rest else "")
+
+
+def format_time(ts: float, zone: tzinfo) -> str:
+    return datetime.fromtimestamp(ts, UTC).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def level_label(level: int, name: str) -> str:
+    return f"第{level}级" + (f" {name}" if name else "")
+
+
+def _describe(event: AlarmEvent, info: PointInfo | None) -> tuple[str, str, str, str]:
+    """site, hazard source, point, unit: what the catalog says, or the bare key."""
+    if info is None:
+        return event.point.site, "（未登记）", f"{event.point.tag}（未登记点位）", ""
+    source = info.hazard_source
+    return (
+        f"{info.site_name}（{event.point.site}）",
+        f"{source.name}（{source.id}，{source.grade}级）",
+        f"{event.point.tag} {info.config.name}",
+        info.config.unit,
+    )
+
+
+def _single(
+    dispatch: Dispatch, info: PointInfo | None, level_name: str, zone: tzinfo
+) -> tuple[str, list[tuple[str, str]], str]:
+    event = dispatch.event
+    heading, type_name = TYPE_LABELS[event.alarm_type]
+    site, source, point, unit = _describe(event, info)
+    site_name = info.site_name if info is not None else event.point.site
+    point_name = info.config.name if info is not None else ""
+    prefix = f"【升级通知·第{dispatch.level}级】" if dispatch.level > 1 else ""
+    title = (
+        f"{prefix}【{heading}】{site_name} {event.point.tag} {point_name} "
+        f"{format_value(event.value, unit)}"
+    ).replace("  ", " ").rstrip()
+    fields = [
+        ("企业", site),
+        ("重大危险源", source),
+        ("位号", point),
+        ("报警类型", f"{type_name}（{heading}）"),
+        ("当前值", format_value(event.value, unit)),
+    ]
+    if event.limit is not None:
+        fields.append(("报警限", format_value(event.limit, unit)))
+    fields += [
+        ("优先级", PRIORITY_LABELS[event.priority]),
+        ("报警时间", f"{format_time(event.ts, zone)}（北京时间）"),
+        ("通知级别", level_label(dispatch.level, level_name)),
+    ]
+    if dispatch.waited is not None:
+        fields.append(("升级原因", f"已 {format_wait(dispatch.waited)}无人确认"))
+    fields.append(("报警编号", event.alarm_id))
+    return title, fields, "请立即确认并处置。"
+
+
+def _summary_line(dispatch: Dispatch, info: PointInfo | None, zone: tzinfo) -> str:
+    event = dispatch.event
+    heading, _ = TYPE_LABELS[event.alarm_type]
+    unit = info.config.unit if info is not None else ""
+    name = f" {info.config.name}" if info is not None else ""
+    limit = f"（限 {format_value(event.limit, unit)}）" if event.limit is not None else ""
+    return (
+        f"【{heading}】{event.point.site} {event.point.tag}{name} "
+        f"{format_value(event.value, unit)}{limit} "
+        f"{PRIORITY_COLOURS[event.priority]} {format_time(event.ts, zone)[11:]}"
+    )
+
+
+def _summary(
+    dispatches: Sequence[Dispatch], catalog: Catalog, level: int, level_name: str, zone: tzinfo
+) -> tuple[str, list[tuple[str, str]], list[str], str]:
+    count = len(dispatches)
+    ordered = sorted(dispatches, key=lambda d: (d.event.priority.rank, d.event.ts))
+    colours = Counter(d.event.priority for d in dispatches)
+    by_colour = "，".join(
+        f"{PRIORITY_COLOURS[p]} {colours[p]} 条" for p in Priority if colours[p]
+    )
+    sites = sorted({d.event.point.site for d in dispatches})
+    first, last = min(d.event.ts for d in dispatches), max(d.event.ts for d in dispatches)
+    if level > 1:
+        title = f"【升级通知·第{level}级】{count} 条报警超时未确认"
+    else:
+        title = f"【报警汇总】{count} 条报警"
+    fields = [
+        ("企业", "、".join(sites)),
+        ("报警数量", f"{count} 条（{by_colour}）"),
+        ("时间范围", f"{format_time(first, zone)} — {format_time(last, zone)[11:]}（北京时间）"),
+        ("通知级别", level_label(level, level_name)),
+    ]
+    lines = [
+        f"{index}. {_summary_line(d, catalog.get(d.event.point), zone)}"
+        for index, d in enumerate(ordered[:SUMMARY_LINES], start=1)
+    ]
+    if count > SUMMARY_LINES:
+        lines.append(f"……另有 {count - SUMMARY_LINES} 条，请在监控平台查看。")
+    return title, fields, lines, "请立即确认并处置。"
+
+
+def format_notice(
+    route: str,
+    level: int,
+    level_name: str,
+    dispatches: Sequence[Dispatch],
+    catalog: Catalog,
+    zone: tzinfo | None = None,
+) -> Notice:
+    if not dispatches:
+        raise ValueError("a notice needs at least one alarm")
+    zone = zone or beijing()
+    lines: list[str] = []
+    if len(dispatches) == 1:
+        title, fields, footer = _single(
+            dispatches[0], catalog.get(dispatches[0].event.point), level_name, zone
+        )
+    else:
+        title, fields, lines, footer = _summary(dispatches, catalog, level, level_name, zone)
+    text = "\n".join(
+        [title, *(f"{key}：{value}" for key, value in fields), *lines, footer]
+    )
+    # Two trailing spaces are a markdown line break (DingTalk); WeCom ignores them.
+    markdown = "\n".join(
+        [
+            f"### {title}",
+            *(f"**{key}**：{value}  " for key, value in fields),
+            *(f"{line}  " for line in lines),
+            f"**{footer}**",
+        ]
+    )
+    priority = min((d.event.priority for d in dispatches), key=lambda p: p.rank)
+    return Notice(route, level, level_name, title, text, markdown, priority, tuple(dispatches))
+
+
+def notice_json(notice: Notice, catalog: Catalog) -> dict[str, Any]:
+    """The generic webhook's body: the text for people, the alarms for machines."""
+    alarms = []
+    for dispatch in notice.dispatches:
+        event = dispatch.event
+        info = catalog.get(event.point)
+        alarms.append(
+            {
+                "alarm_id": event.alarm_id,
+                "site": event.point.site,
+                "site_name": info.site_name if info else None,
+                "hazard_source": info.hazard_source.id if info else None,
+                "hazard_source_name": info.hazard_source.name if info else None,
+                "tag": event.point.tag,
+                "name": info.config.name if info else None,
+                "unit": info.config.unit if info else None,
+                "alarm_type": event.alarm_type.value,
+                "state": event.state.value,
+                "priority": event.priority.value,
+                "colour": event.priority.colour,
+                "ts": event.ts,
+                "value": event.value,
+                "limit": event.limit,
+                "unacknowledged_for": dispatch.waited,
+            }
+        )
+    return {
+        "source": "hazgw",
+        "route": notice.route,
+        "level": notice.level,
+        "level_name": notice.level_name,
+        "priority": notice.priority.value,
+        "colour": notice.priority.colour,
+        "count": len(notice.dispatches),
+        "title": notice.title,
+        "text": notice.text,
+        "alarms": alarms,
+    }
+
+
+def truncate_utf8(text: str, max_bytes: int) -> str:
+    """Robot APIs limit content in UTF-8 bytes (WeCom markdown 4096); cut on a character."""
+    data = text.encode("utf-8")
+    if len(data) <= max_bytes:
+        return text
+    marker = "\n……（内容过长，已截断）"
+    room = max_bytes - len(marker.encode("utf-8"))
+    return data[:room].decode("utf-8", errors="ignore") + marker

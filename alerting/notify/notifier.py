@@ -1,0 +1,400 @@
+"""The notifier: alarm events in, notices out, every send and failure recorded.
+
+``accept`` is synchronous and never waits: routing, escalation and consolidation are
+pure and run at once, so an acknowledgement stops escalation the moment it arrives.
+Notices then wait in one bounded queue per channel; one sender task per channel
+delivers them in order with retries, so a dead mail server never delays the WeCom
+robot. A queue that overflows does not drop silently: it logs, counts and records a
+NOTIFY_FAILED event for each alarm it could not take.
+
+``record`` receives the notifier's own events (ESCALATED, NOTIFIED, NOTIFY_FAILED); the
+gateway wires it to the alarm journal. Those kinds are ignored if fed back to ``accept``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import random
+import time
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import aiohttp
+
+from alerting.events import AlarmEvent, AlarmState, EventKind
+from alerting.notify.channels import Channel, DeliveryError, build_channel
+from alerting.notify.consolidate import Consolidator, Release
+from alerting.notify.escalation import Dispatch, EscalationTracker, Ladder
+from alerting.notify.messages import Notice, format_notice
+from alerting.notify.routing import match_routes
+from collectors.backoff import backoff_delays
+from gateway.catalog import Catalog
+from gateway.config.notifications import NotificationSettings, Route
+
+log = logging.getLogger(__name__)
+
+Record = Callable[[AlarmEvent], None]
+
+MAX_IDLE = 1.0  # the timer loop looks at the clock at least this often (seconds)
+
+# Someone has answered the alarm (or taken it out of annunciation): stop calling people.
+_ANSWERED_KINDS = frozenset(
+    {
+        EventKind.ACKNOWLEDGED,
+        EventKind.CLEARED,
+        EventKind.SHELVED,
+        EventKind.REMOVED_FROM_SERVICE,
+    }
+)
+_ANSWERED_STATES = frozenset(
+    {AlarmState.ACKED, AlarmState.NORMAL, AlarmState.SHELVED, AlarmState.OUT_OF_SERVICE}
+)
+_OWN_KINDS = frozenset({EventKind.NOTIFIED, EventKind.NOTIFY_FAILED, EventKind.ESCALATED})
+
+
+def _who(level: int, name: str) -> str:
+    return f"第{level}级" + (f"（{name}）" if name else "")
+
+
+@dataclass(slots=True)
+class ChannelStatus:
+    name: str
+    kind: str
+    queued: int = 0
+    sent: int = 0  # notices delivered
+    failed: int = 0  # notices given up on
+    retries: int = 0
+    dropped: int = 0  # notices refused by a full queue
+    last_success: float | None = None
+    last_error: str | None = None
+    last_error_at: float | None = None
+
+
+@dataclass(slots=True)
+class NotifierHealth:
+    running: bool
+    counters: dict[str, int]
+    channels: dict[str, ChannelStatus]
+    escalating: int  # alarms awaiting acknowledgement on some route
+    held: int  # alarms held for a consolidation summary
+
+
+@dataclass(slots=True)
+class _Delivery:
+    notice: Notice
+    queued_at: float
+
+
+@dataclass(slots=True)
+class _Lane:
+    """One channel's queue and the event its sender waits on."""
+
+    queue: deque[_Delivery] = field(default_factory=deque)
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class Notifier:
+    def __init__(
+        self,
+        settings: NotificationSettings,
+        catalog: Catalog,
+        record: Record,
+        *,
+        clock: Callable[[], float] = time.time,
+        channels: Mapping[str, Channel] | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        """``channels`` replaces the channels built from settings (same names), e.g. to
+        reuse an HTTP session; by default ``run`` builds them on its own session."""
+        self._settings = settings
+        self._catalog = catalog
+        self._record_callback = record
+        self._clock = clock
+        self._rng = rng or random.Random()
+        self._routes = list(settings.routes)
+        self._route_by_name = {route.name: route for route in settings.routes}
+        self._tracker = EscalationTracker(
+            {
+                route.name: Ladder(
+                    route.name,
+                    tuple(
+                        level.escalate_after
+                        for level in route.escalation
+                        if level.escalate_after is not None
+                    ),
+                )
+                for route in settings.routes
+            }
+        )
+        self._consolidator: Consolidator[tuple[str, int], Dispatch] = Consolidator(
+            settings.consolidation_window
+        )
+        self._injected = dict(channels) if channels is not None else None
+        self._lanes = {
+            name: _Lane() for name in settings.channels
+        }
+        self._status = {
+            name: ChannelStatus(name, channel.kind)
+            for name, channel in settings.channels.items()
+        }
+        self._states: dict[str, AlarmState] = {}
+        self._counters: dict[str, int] = {}
+        self._wake = asyncio.Event()
+        self._running = False
+
+    # ------------------------------------------------------------------ input
+
+    def accept(self, events: Sequence[AlarmEvent]) -> None:
+        """Take alarm events in order. Synchronous, never waits, never raises on an event."""
+        now = self._clock()
+        # Alarms of one batch for the same route go out together (one notice), so an
+        # engine raising ten alarms in one scan does not send ten messages.
+        due: dict[tuple[str, int], list[Dispatch]] = {}
+        for event in events:
+            if event.kind in _OWN_KINDS:
+                continue
+            self._count("events")
+            # Bounded by the configured alarms (points x types), so never pruned.
+            self._states[event.alarm_id] = event.state
+            if event.kind is EventKind.RAISED:
+                for dispatch in self._raised(event, now):
+                    due.setdefault((dispatch.route, dispatch.level), []).append(dispatch)
+            elif event.kind in _ANSWERED_KINDS or event.state in _ANSWERED_STATES:
+                self._answered(event)
+        for key, dispatches in due.items():
+            for release in self._consolidator.offer(key, dispatches, now):
+                self._send(release)
+        self._wake.set()
+
+    def _raised(self, event: AlarmEvent, now: float) -> list[Dispatch]:
+        self._count("raised")
+        routes = match_routes(self._routes, event, self._catalog.get(event.point))
+        if not routes:
+            self._count("unrouted")
+            log.warning(
+                "alarm %s (%s, %s) matches no notification route: nobody is notified",
+                event.alarm_id, event.alarm_type.value, event.priority.value,
+            )
+            return []
+        return self._tracker.raised(event, [route.name for route in routes], now)
+
+    def _answered(self, event: AlarmEvent) -> None:
+        if not self._tracker.resolve(event.alarm_id):
+            return
+        self._count("escalations_stopped")
+        withdrawn = self._consolidator.withdraw(
+            lambda d: d.level > 1 and d.event.alarm_id == event.alarm_id
+        )
+        if withdrawn:
+            self._count("escalations_withdrawn", withdrawn)
+
+    # ------------------------------------------------------------- deadlines
+
+    def tick(self, now: float | None = None) -> None:
+        """Fire due escalations and end consolidation windows. ``run`` calls it on time;
+        tests with an injected clock call it directly."""
+        now = self._clock() if now is None else now
+        for dispatch in self._tracker.due(now):
+            self._count("escalations")
+            route = self._route_by_name[dispatch.route]
+            level = route.escalation[dispatch.level - 1]
+            who = _who(dispatch.level, level.name)
+            self._record(
+                self._derived(
+                    dispatch.event,
+                    EventKind.ESCALATED,
+                    now,
+                    f"无人确认 {dispatch.waited or 0:.1f} 秒，升级至{who}：路由 {route.name}",
+                )
+            )
+            for release in self._consolidator.offer(
+                (dispatch.route, dispatch.level), [dispatch], now
+            ):
+                self._send(release)
+        for release in self._consolidator.due(now):
+            self._send(release)
+
+    def next_deadline(self) -> float | None:
+        deadlines = [
+            d
+            for d in (self._tracker.next_deadline(), self._consolidator.next_deadline())
+            if d is not None
+        ]
+        return min(deadlines, default=None)
+
+    def _send(self, release: Release[tuple[str, int], Dispatch]) -> None:
+        route_name, level_number = release.key
+        route = self._route_by_name[route_name]
+        level = route.escalation[level_number - 1]
+        notice = format_notice(
+            route_name, level_number, level.name, release.items, self._catalog
+        )
+        self._count("notices")
+        if release.summary:
+            self._count("summaries")
+        for channel in level.channels:
+            self._enqueue(channel, notice)
+
+    def _enqueue(self, channel: str, notice: Notice) -> None:
+        lane = self._lanes[channel]
+        status = self._status[channel]
+        if len(lane.queue) >= self._settings.queue_capacity:
+            status.dropped += 1
+            self._count("dropped")
+            log.error(
+                "notification queue of channel %s is full (%d notices): %r not sent",
+                channel, self._settings.queue_capacity, notice.title,
+            )
+            self._failed(channel, notice, "通知队列已满，未发送", attempts=0)
+            return
+        lane.queue.append(_Delivery(notice, self._clock()))
+        status.queued = len(lane.queue)
+        lane.ready.set()
+
+    # ---------------------------------------------------------------- output
+
+    async def run(self) -> None:
+        """Deliver until cancelled: one timer task and one sender task per channel."""
+        self._running = True
+        try:
+            async with aiohttp.ClientSession() as session:
+                channels = self._injected or {
+                    name: build_channel(name, settings, session, self._catalog)
+                    for name, settings in self._settings.channels.items()
+                }
+                missing = set(self._lanes) - set(channels)
+                if missing:
+                    raise ValueError(f"no channel object for {', '.join(sorted(missing))}")
+                async with asyncio.TaskGroup() as group:
+                    group.create_task(self._timer(), name="notify-timer")
+                    for name in self._lanes:
+                        group.create_task(self._sender(channels[name]), name=f"notify-{name}")
+        finally:
+            self._running = False
+            waiting = sum(len(lane.queue) for lane in self._lanes.values())
+            if waiting:
+                log.error("notifier stopped with %d notices not yet delivered", waiting)
+
+    async def _timer(self) -> None:
+        while True:
+            self._wake.clear()
+            self.tick()
+            deadline = self.next_deadline()
+            pause = MAX_IDLE if deadline is None else deadline - self._clock()
+            pause = min(MAX_IDLE, max(0.001, pause))
+            # asyncio.timeout, not wait_for: no extra task, and a clean cancellation.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(pause):
+                    await self._wake.wait()
+
+    async def _sender(self, channel: Channel) -> None:
+        lane = self._lanes[channel.name]
+        status = self._status[channel.name]
+        while True:
+            while not lane.queue:
+                lane.ready.clear()
+                await lane.ready.wait()
+            delivery = lane.queue[0]
+            await self._deliver(channel, delivery.notice)
+            lane.queue.popleft()
+            status.queued = len(lane.queue)
+
+    async def _deliver(self, channel: Channel, notice: Notice) -> None:
+        retry = self._settings.retry
+        status = self._status[channel.name]
+        delays = backoff_delays(
+            retry.initial_delay, retry.max_delay, retry.factor, jitter=0.1, rng=self._rng
+        )
+        error = "no attempt made"
+        for attempt in range(1, retry.attempts + 1):
+            try:
+                await channel.send(notice)
+            except DeliveryError as failure:
+                error = failure.reason
+                final = not failure.retryable or attempt == retry.attempts
+                log.log(
+                    logging.ERROR if final else logging.WARNING,
+                    "notice %r via %s, attempt %d/%d failed: %s",
+                    notice.title, channel.name, attempt, retry.attempts, failure.reason,
+                )
+                if final:
+                    break
+            except Exception as failure:  # a channel bug must not stop the others
+                log.exception("channel %s failed unexpectedly", channel.name)
+                self._count("channel_bugs")
+                error = f"unexpected {type(failure).__name__}: {failure}"
+                break
+            else:
+                now = self._clock()
+                status.sent += 1
+                status.last_success = now
+                self._count("sent")
+                who = _who(notice.level, notice.level_name)
+                comment = (
+                    f"{who}通知已发送：渠道 {channel.name}（{channel.kind}），"
+                    f"路由 {notice.route}，第 {attempt} 次尝试"
+                )
+                for dispatch in notice.dispatches:
+                    self._record(self._derived(dispatch.event, EventKind.NOTIFIED, now, comment))
+                return
+            status.retries += 1
+            self._count("retries")
+            await asyncio.sleep(next(delays))
+        self._failed(channel.name, notice, error, attempts=attempt)
+
+    def _failed(self, channel: str, notice: Notice, error: str, attempts: int) -> None:
+        now = self._clock()
+        status = self._status[channel]
+        status.failed += 1
+        status.last_error = error
+        status.last_error_at = now
+        self._count("failed")
+        who = _who(notice.level, notice.level_name)
+        comment = (
+            f"{who}通知失败：渠道 {channel}，路由 {notice.route}，"
+            f"尝试 {attempts} 次：{error}"
+        )
+        for dispatch in notice.dispatches:
+            self._record(self._derived(dispatch.event, EventKind.NOTIFY_FAILED, now, comment))
+
+    # ---------------------------------------------------------------- helpers
+
+    def _derived(self, event: AlarmEvent, kind: EventKind, now: float, comment: str) -> AlarmEvent:
+        """An event of the notifier about ``event``'s alarm, in the alarm's current state."""
+        return dataclasses.replace(
+            event,
+            kind=kind,
+            state=self._states.get(event.alarm_id, event.state),
+            ts=now,
+            user=None,
+            comment=comment,
+            seq=0,
+        )
+
+    def _record(self, event: AlarmEvent) -> None:
+        try:
+            self._record_callback(event)
+        except Exception:  # a journal failure must not stop notifications
+            self._count("record_errors")
+            log.exception("could not record %s of alarm %s", event.kind.value, event.alarm_id)
+
+    def _count(self, counter: str, amount: int = 1) -> None:
+        self._counters[counter] = self._counters.get(counter, 0) + amount
+
+    def health(self) -> NotifierHealth:
+        """A snapshot for /api/health."""
+        return NotifierHealth(
+            running=self._running,
+            counters=dict(self._counters),
+            channels={name: dataclasses.replace(s) for name, s in self._status.items()},
+            escalating=len(self._tracker),
+            held=self._consolidator.held,
+        )
+
+    @property
+    def routes(self) -> list[Route]:
+        return list(self._routes)

@@ -1,0 +1,205 @@
+"""The Modbus collector: every device behind one connection, polled through one hub.
+
+Build with ``build_modbus_collectors(sites, clock)``: one collector per connection
+(TCP endpoint and framing, or serial port), whatever site its devices belong to. Each
+device runs its own poll loop at its own interval; the hub's lock puts their requests
+in turn on the wire. A poll's readings go to ``emit`` as one batch.
+
+What else a collector offers, read-only, for the rest of the gateway:
+
+* ``health``: connection state, per-device ``DeviceHealth`` (keyed ``"<site>/<device id>"``)
+  and counters (requests, timeouts, connects, connect_failures, disconnects, polls,
+  readings, overruns);
+* ``last_status(key)``: the point's status word as last read (``StatusBits``: raw
+  word, each configured role's bit, timestamp), e.g. for heartbeat and alarm bits;
+* ``last_raw(key)``: the registers the point's value was last decoded from
+  (``RawRegisters``), e.g. to show it under all four byte orders with
+  ``collectors.modbus.decode.all_byte_orders``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+
+from collectors.backoff import backoff_delays
+from collectors.base import Clock
+from collectors.modbus.connection import (
+    ClientFactory,
+    Endpoint,
+    SerialEndpoint,
+    connection_key,
+    endpoint_of,
+    pymodbus_client,
+)
+from collectors.modbus.convert import StatusBits
+from collectors.modbus.device import DevicePoller, RawRegisters, SilencePolicy
+from collectors.modbus.hub import Backoff, ModbusHub, quiet_pymodbus
+from gateway.config.models import (
+    ModbusDevice,
+    ModbusDeviceBase,
+    ModbusRtuOverTcpDevice,
+    ModbusRtuSerialDevice,
+    ModbusTcpDevice,
+    Site,
+)
+from gateway.health import CollectorHealth
+from gateway.pipeline import Emit
+from gateway.readings import PointKey
+
+SiteDevice = tuple[str, ModbusDevice]  # (enterprise code, device)
+DEFAULT_SILENCE = SilencePolicy()
+
+
+class ModbusCollector:
+    kind = "modbus"
+
+    def __init__(
+        self,
+        devices: Sequence[SiteDevice],
+        *,
+        clock: Clock = time.time,
+        client_factory: ClientFactory = pymodbus_client,
+        silence: SilencePolicy = DEFAULT_SILENCE,
+        backoff: Backoff = backoff_delays,
+        reconnect_after_silence: int = 3,
+    ) -> None:
+        """All ``devices`` must share one connection; no I/O happens here."""
+        if not devices:
+            raise ValueError("a Modbus collector needs at least one device")
+        self.endpoint = _shared_endpoint(devices)
+        self.name = f"modbus {self.endpoint}"
+        self.health = CollectorHealth(self.name, self.kind)
+        self.clock = clock
+        configs = [device for _, device in devices]
+        self.hub = ModbusHub(
+            self.endpoint,
+            connect_timeout=max(device.timeout for device in configs),
+            request_delay=max(device.request_delay for device in configs),
+            client_factory=client_factory,
+            backoff=backoff,
+            reconnect_after_silence=reconnect_after_silence,
+            health=self.health,
+        )
+        self.pollers: list[DevicePoller] = []
+        owner: dict[PointKey, str] = {}
+        for site, device in devices:
+            _check_device(site, device)
+            device_key = f"{site}/{device.id}"
+            if device_key in self.health.devices:
+                raise ValueError(f"device {device_key} is listed twice")
+            poller = DevicePoller(
+                site, device, self.hub, self.health.device(device_key),
+                clock=clock, silence=silence,
+            )
+            for key in poller.keys:
+                if key in owner:
+                    raise ValueError(f"point {key} is on both {owner[key]} and {device_key}")
+                owner[key] = device_key
+            self.pollers.append(poller)
+        self._by_key = {key: poller for poller in self.pollers for key in poller.keys}
+
+    @property
+    def points(self) -> list[PointKey]:
+        return list(self._by_key)
+
+    def last_status(self, key: PointKey) -> StatusBits | None:
+        poller = self._by_key.get(key)
+        return None if poller is None else poller.last_status.get(key)
+
+    def last_raw(self, key: PointKey) -> RawRegisters | None:
+        poller = self._by_key.get(key)
+        return None if poller is None else poller.last_raw.get(key)
+
+    @property
+    def status_words(self) -> Mapping[PointKey, StatusBits]:
+        """Every point's last status word, as one read-only snapshot."""
+        merged: dict[PointKey, StatusBits] = {}
+        for poller in self.pollers:
+            merged.update(poller.last_status)
+        return MappingProxyType(merged)
+
+    async def run(self, emit: Emit) -> None:
+        """Poll until cancelled. Device and connection errors become BAD readings and
+        health entries, never exceptions; only a failing ``emit`` ends this early."""
+        quiet_pymodbus()
+        try:
+            async with asyncio.TaskGroup() as group:
+                for poller in self.pollers:
+                    group.create_task(self._run_device(poller, emit), name=poller.name)
+        finally:
+            self.hub.close()
+
+    async def _run_device(self, poller: DevicePoller, emit: Emit) -> None:
+        loop = asyncio.get_running_loop()
+        due = loop.time()
+        while True:
+            readings = await poller.poll()
+            self.health.count("polls")
+            self.health.count("readings", len(readings))
+            emit(readings)
+            due += poller.next_delay()
+            now = loop.time()
+            if due < now:
+                # Overran the interval (slow bus, many timeouts): start afresh rather than
+                # bursting to catch up.
+                self.health.count("overruns")
+                due = now
+            await asyncio.sleep(due - now)
+
+
+def _shared_endpoint(devices: Sequence[SiteDevice]) -> Endpoint:
+    first_site, first = devices[0]
+    endpoint = endpoint_of(first)
+    key = connection_key(endpoint)
+    for site, device in devices[1:]:
+        other = endpoint_of(device)
+        if connection_key(other) != key:
+            raise ValueError(
+                f"device {site}/{device.id} is on {other}, not on {endpoint} like "
+                f"{first_site}/{first.id}: one collector serves one connection"
+            )
+        if isinstance(endpoint, SerialEndpoint) and other != endpoint:
+            raise ValueError(
+                f"devices {first_site}/{first.id} and {site}/{device.id} share serial port "
+                f"{endpoint.port} with different line settings ({endpoint} vs {other})"
+            )
+    return endpoint
+
+
+def _check_device(site: str, device: ModbusDeviceBase) -> None:
+    """Settings the config models accept but this collector cannot honour."""
+    for point in device.points:
+        source = point.source
+        if source.current_loop is not None and (source.scale != 1.0 or source.offset != 0.0):
+            raise ValueError(
+                f"{site}/{device.id} point {point.tag}: scale/offset do not apply to a "
+                "4–20 mA point (the current is linearised onto its range)"
+            )
+
+
+def build_modbus_collectors(
+    sites: Sequence[Site],
+    clock: Clock = time.time,
+    *,
+    client_factory: ClientFactory = pymodbus_client,
+    silence: SilencePolicy = DEFAULT_SILENCE,
+) -> list[ModbusCollector]:
+    """One collector per connection over all sites' Modbus devices, in config order.
+
+    Raises ValueError naming the devices when two of them share a serial port with
+    different line settings, or a point cannot be served.
+    """
+    groups: dict[str, list[SiteDevice]] = {}
+    for site in sites:
+        for device in site.devices:
+            if isinstance(device, ModbusTcpDevice | ModbusRtuOverTcpDevice | ModbusRtuSerialDevice):
+                key = connection_key(endpoint_of(device))
+                groups.setdefault(key, []).append((site.enterprise.code, device))
+    return [
+        ModbusCollector(devices, clock=clock, client_factory=client_factory, silence=silence)
+        for devices in groups.values()
+    ]
+

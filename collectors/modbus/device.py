@@ -1,0 +1,244 @@
+"""Polling one device (one unit id) through its connection's hub.
+
+A poll runs the device's planned requests in turn and turns the answers into one
+batch of readings, one per point. A failed request marks only its own points bad.
+
+Silent units (policy)
+---------------------
+A unit that does not answer costs its timeout × (1 + retries) for every request, and
+on a shared bus everybody else waits meanwhile. So:
+
+* the first unanswered request ends the poll: the rest of the unit's requests are
+  not sent, and all its points not yet read turn BAD comm_loss;
+* while silent, the unit is *probed*: each poll sends only its first request, once,
+  without retries;
+* probes are spaced by a capped exponential backoff, from ``poll_interval`` up to
+  ``SilencePolicy.probe_cap`` (default 10 s);
+* every failed probe emits BAD readings again, so the points stay visibly bad;
+* the first answer ends the silence: the same poll reads everything else normally.
+
+A dead unit therefore costs at most one timeout per ``probe_cap`` seconds, and the
+others keep their poll rate. Exception responses and connection loss are not silence:
+the unit (or the connection) answered, or the hub handles it with its own backoff.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from collectors.backoff import backoff_delays
+from collectors.base import Clock
+from collectors.modbus.convert import PointCodec, StatusBits, status_bits
+from collectors.modbus.hub import (
+    ConnectionDown,
+    ExceptionResponse,
+    ModbusHub,
+    NoResponse,
+    ReadFailure,
+)
+from collectors.modbus.planner import ReadPlan, Span, plan_reads
+from gateway.config.models import ModbusDevice, RegisterTable
+from gateway.health import DeviceHealth
+from gateway.readings import PointKey, Reading, bad
+
+log = logging.getLogger(__name__)
+
+# A merged read refused with these codes probably spans unimplemented registers (2) or
+# is longer than the device accepts (3): its points are then read on their own.
+_SPLIT_ON = frozenset({2, 3})
+
+
+@dataclass(frozen=True, slots=True)
+class SilencePolicy:
+    probe_cap: float = 10.0  # longest pause between probes of a silent unit, seconds
+
+    def __post_init__(self) -> None:
+        if self.probe_cap <= 0:
+            raise ValueError("probe_cap must be positive")
+
+    def probe_delays(self, poll_interval: float) -> Iterator[float]:
+        return backoff_delays(
+            initial=poll_interval, cap=max(poll_interval, self.probe_cap), jitter=0.1
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RawRegisters:
+    """What a point's value was decoded from, as last read (for commissioning views)."""
+
+    table: RegisterTable
+    address: int
+    values: tuple[int, ...]  # registers, or bits as 0/1 for coils and discrete inputs
+    ts: float
+
+
+Answer = Sequence[int] | ReadFailure
+
+
+class DevicePoller:
+    def __init__(
+        self,
+        site: str,
+        device: ModbusDevice,
+        hub: ModbusHub,
+        health: DeviceHealth,
+        *,
+        clock: Clock,
+        silence: SilencePolicy,
+    ) -> None:
+        self.site = site
+        self.device = device
+        self.hub = hub
+        self.health = health
+        self.clock = clock
+        self.silence = silence
+        self.name = f"{site}/{device.id} (unit {device.unit} on {hub.endpoint})"
+        self.codecs = tuple(PointCodec(PointKey(site, p.tag), p) for p in device.points)
+        self._sources = [point.source for point in device.points]
+        self._separate: set[Span] = set()
+        self.plan: ReadPlan = self._plan()
+        self.silent_polls = 0  # polls in a row in which the unit did not answer
+        self._probe_delays: Iterator[float] | None = None
+        self._failing: str | None = None  # last logged failure, to log changes only
+        self._raw: dict[PointKey, RawRegisters] = {}
+        self._status: dict[PointKey, StatusBits] = {}
+
+    @property
+    def keys(self) -> list[PointKey]:
+        return [codec.key for codec in self.codecs]
+
+    @property
+    def last_raw(self) -> Mapping[PointKey, RawRegisters]:
+        return MappingProxyType(self._raw)
+
+    @property
+    def last_status(self) -> Mapping[PointKey, StatusBits]:
+        return MappingProxyType(self._status)
+
+    def next_delay(self) -> float:
+        """Seconds from this poll's start to the next one."""
+        if self.silent_polls == 0:
+            self._probe_delays = None
+            return self.device.poll_interval
+        if self._probe_delays is None:
+            self._probe_delays = self.silence.probe_delays(self.device.poll_interval)
+        return next(self._probe_delays)
+
+    async def poll(self) -> list[Reading]:
+        device = self.device
+        plan = self.plan
+        probing = self.silent_polls > 0
+        answers: list[Answer] = []
+        stamps: list[float] = []
+        silent = False
+        failures: list[ReadFailure] = []
+        for request in plan.requests:
+            try:
+                values = await self.hub.read(
+                    device.unit,
+                    request,
+                    answer_timeout=device.timeout,
+                    retries=0 if probing else device.retries,
+                )
+            except (NoResponse, ConnectionDown) as failure:
+                now = self.clock()
+                self.health.failed(now, str(failure), disconnected=True)
+                failures.append(failure)
+                silent = isinstance(failure, NoResponse)
+                # Skip the rest: the unit (or link) is gone, more requests only block the bus.
+                skipped = len(plan.requests) - len(answers)
+                answers.extend([failure] * skipped)
+                stamps.extend([now] * skipped)
+                break
+            except ReadFailure as failure:
+                now = self.clock()
+                self.health.failed(now, str(failure), disconnected=False)
+                failures.append(failure)
+                answers.append(failure)
+                stamps.append(now)
+                probing = False  # it answered
+            else:
+                now = self.clock()
+                self.health.succeeded(now)
+                answers.append(values)
+                stamps.append(now)
+                probing = False
+        self.silent_polls = self.silent_polls + 1 if silent else 0
+        readings = self._readings(plan, answers, stamps)
+        self._log_change(failures)
+        self._split_refused(plan, answers)
+        return readings
+
+    # ---------------------------------------------------------------- internals
+
+    def _plan(self) -> ReadPlan:
+        return plan_reads(
+            self._sources,
+            max_gap=self.device.max_gap,
+            read_individually=self.device.read_individually,
+            separate=self._separate,
+        )
+
+    def _readings(
+        self, plan: ReadPlan, answers: Sequence[Answer], stamps: Sequence[float]
+    ) -> list[Reading]:
+        readings: list[Reading] = []
+        raw_store = self._raw
+        for codec, slots in zip(self.codecs, plan.slots, strict=True):
+            slot = slots.value
+            answer = answers[slot.request]
+            ts = stamps[slot.request]
+            if isinstance(answer, ReadFailure):
+                readings.append(bad(codec.key, ts, answer.reason))
+                continue
+            values = answer[slot.offset : slot.offset + slot.count]
+            source = codec.point.source
+            raw_store[codec.key] = RawRegisters(source.table, source.address, tuple(values), ts)
+            word: int | None = None
+            status_slot = slots.status
+            if status_slot is not None:
+                status_answer = answers[status_slot.request]
+                if not isinstance(status_answer, ReadFailure):
+                    word = int(status_answer[status_slot.offset])
+                    bits = source.status_word.bits if source.status_word else {}
+                    self._status[codec.key] = status_bits(word, bits, stamps[status_slot.request])
+            readings.append(codec.reading(values, word, ts, has_status=status_slot is not None))
+        return readings
+
+    def _split_refused(self, plan: ReadPlan, answers: Sequence[Answer]) -> None:
+        """Read the points of a refused merged request one by one from the next poll on."""
+        split = False
+        for request, answer in zip(plan.requests, answers, strict=True):
+            if (
+                isinstance(answer, ExceptionResponse)
+                and answer.code in _SPLIT_ON
+                and len(request.spans) > 1
+            ):
+                self._separate.update(request.spans)
+                split = True
+                log.warning(
+                    "%s: merged read refused (%s); reading its %d parts one by one from now on",
+                    self.name, answer, len(request.spans),
+                )
+        if split:
+            self.plan = self._plan()
+
+    def _log_change(self, failures: Sequence[ReadFailure]) -> None:
+        """Log when the device starts failing, changes how, or recovers; not every poll.
+        Connection trouble is the hub's to log: here it only counts as "failing"."""
+        first = failures[0] if failures else None
+        state = None if first is None else (
+            "connection down" if isinstance(first, ConnectionDown) else str(first)
+        )
+        if state == self._failing:
+            return
+        if first is None:
+            log.info("%s: answering again", self.name)
+        elif not isinstance(first, ConnectionDown):
+            more = f" (and {len(failures) - 1} more failed requests)" if len(failures) > 1 else ""
+            log.warning("%s: %s%s", self.name, first, more)
+        self._failing = state
+

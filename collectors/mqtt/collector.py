@@ -1,0 +1,281 @@
+"""One MQTT device (its own broker connection) → batches of readings.
+
+``run`` connects, subscribes to the device's topics with their QoS, and turns each
+message into one ``emit`` call. When the connection drops it emits a BAD ``comm_loss``
+reading for every point of the device (once per outage), then reconnects with capped
+exponential backoff and subscribes again. Malformed payloads are counted per reason in
+``health.counters`` (``payload.<problem>``), logged at most once per topic and reason
+per minute, and never stop the collector.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
+
+import aiomqtt
+from paho.mqtt.reasoncodes import ReasonCode
+
+from collectors.backoff import backoff_delays
+from collectors.base import Clock
+from collectors.mqtt.connection import Message, MessageQueueProbe, make_client
+from collectors.mqtt.payload import PayloadError, PayloadParser, Problem
+from collectors.mqtt.ratelimit import LogLimiter
+from collectors.mqtt.topics import Router, is_valid_filter
+from gateway.config.models import MqttDevice, PayloadFormat, Site, Subscription
+from gateway.health import CollectorHealth, LinkState
+from gateway.pipeline import Emit
+from gateway.readings import PointKey, Reason, bad
+
+log = logging.getLogger(__name__)
+
+# Health counters, besides "payload.<Problem>" per rejected key or payload.
+MESSAGES = "messages"
+READINGS = "readings"
+DROPPED = "dropped_messages"  # the bounded incoming queue was full
+CONNECTS = "connects"
+COMM_LOSS = "comm_loss"  # outages for which comm-loss readings were emitted
+SUBSCRIBE_REFUSED = "subscribe_refused"
+
+# Messages handled back to back before giving other tasks a turn.
+_DRAIN_BATCH = 256
+
+
+def payload_counter(problem: Problem) -> str:
+    return f"payload.{problem.value}"
+
+
+class MqttCollector:
+    """Implements ``collectors.base.Collector`` for one ``MqttDevice`` of one site."""
+
+    def __init__(
+        self,
+        site: str,
+        device: MqttDevice,
+        clock: Clock = time.time,
+        *,
+        max_queued_messages: int = 10_000,
+        reconnect_delays: Callable[[], Iterator[float]] = backoff_delays,
+        timeout: float = 10.0,
+        log_window: float = 60.0,
+    ) -> None:
+        _check(device)
+        if max_queued_messages < 1:
+            raise ValueError("max_queued_messages must be positive: the queue is bounded")
+        self.site = site
+        self.device = device
+        self.clock = clock
+        self.name = f"mqtt:{site}/{device.id}"
+        self.health = CollectorHealth(self.name, "mqtt")
+        self.device_health = self.health.device(device.id)
+        self.parser = PayloadParser(site, device)
+        self.router: Router[Subscription] = Router(
+            [(subscription.topic, subscription) for subscription in device.subscriptions]
+        )
+        self.point_keys = [PointKey(site, point.tag) for point in device.points]
+        self._max_queued = max_queued_messages
+        self._reconnect_delays = reconnect_delays
+        self._timeout = timeout
+        self._limiter = LogLimiter(window=log_window)
+        self._outage_reported = False
+        self._state_event = asyncio.Event()
+        self._where = f"mqtt device {device.id} ({device.broker.host}:{device.broker.port})"
+        self._client_log = logging.getLogger(f"{__name__}.client")
+
+    # ---------------------------------------------------------------- lifecycle
+
+    async def run(self, emit: Emit) -> None:
+        delays = self._reconnect_delays()
+        while True:
+            subscribed = False
+            try:
+                subscribed = await self._session(emit)
+                error = "the broker ended the message stream"
+            except aiomqtt.MqttError as failure:
+                subscribed = self.health.state is LinkState.CONNECTED
+                error = f"{type(failure).__name__}: {failure}"
+            except (OSError, ValueError) as failure:
+                # Raised before connecting: TLS files unreadable or invalid (ssl.SSLError
+                # is an OSError). Retried, since the files may be put right meanwhile.
+                error = f"TLS set-up failed: {failure}"
+            self._lost(emit, error)
+            if subscribed:
+                delays = self._reconnect_delays()  # a fresh outage starts from the short delay
+            await asyncio.sleep(next(delays))
+
+    async def _session(self, emit: Emit) -> bool:
+        probe = MessageQueueProbe(self._dropped)
+        client = make_client(
+            self.device.broker,
+            probe,
+            max_queued_messages=self._max_queued,
+            timeout=self._timeout,
+            logger=self._client_log,
+        )
+        # The state stays DISCONNECTED through retries: an outage must read as one.
+        async with client:
+            await self._subscribe(client)
+            self._connected()
+            try:
+                async for message in client.messages:
+                    self._handle(message, emit)
+                    for _ in range(_DRAIN_BATCH):
+                        queued = probe.take_nowait()
+                        if queued is None:
+                            break
+                        self._handle(queued, emit)
+            except aiomqtt.MqttError:
+                # Messages that arrived before the drop are real data: hand them on first.
+                while (queued := probe.take_nowait()) is not None:
+                    self._handle(queued, emit)
+                raise
+        return True
+
+    async def _subscribe(self, client: aiomqtt.Client) -> None:
+        subscriptions = self.device.subscriptions
+        topics: list[tuple[str, int]] = [
+            (subscription.topic, subscription.qos) for subscription in subscriptions
+        ]
+        granted = await client.subscribe(topics)
+        for subscription, code in zip(subscriptions, granted, strict=False):
+            if isinstance(code, ReasonCode):
+                refused = code.is_failure
+            else:
+                refused = isinstance(code, int) and code >= 0x80
+            if refused:
+                self.health.count(SUBSCRIBE_REFUSED)
+                message = f"the broker refused the subscription to {subscription.topic!r}"
+                self._note_error(self.clock(), message)
+                log.error("%s: %s (check the broker's ACL)", self._where, message)
+
+    def _connected(self) -> None:
+        self._outage_reported = False
+        self.health.count(CONNECTS)
+        self._set_state(LinkState.CONNECTED)
+        log.info("%s: connected, subscribed to %d topic(s)", self._where,
+                 len(self.device.subscriptions))
+
+    def _lost(self, emit: Emit, error: str) -> None:
+        now = self.clock()
+        was_connected = self.health.state is LinkState.CONNECTED
+        self.device_health.failed(now, error)
+        self._set_state(LinkState.DISCONNECTED)
+        if was_connected:
+            log.error("%s: connection lost: %s", self._where, error)
+        else:
+            suppressed = self._limiter.allow(("connect", self.device.id), now)
+            if suppressed is not None:
+                log.warning("%s: cannot connect: %s%s", self._where, error, _more(suppressed))
+        if not self._outage_reported:
+            # Pushed values would otherwise look live on the dashboard for the whole outage.
+            self._outage_reported = True
+            self.health.count(COMM_LOSS)
+            emit([bad(key, now, Reason.COMM_LOSS) for key in self.point_keys])
+
+    def _set_state(self, state: LinkState) -> None:
+        self.health.state = state
+        self.device_health.state = state
+        event, self._state_event = self._state_event, asyncio.Event()
+        event.set()
+
+    async def wait_state(self, state: LinkState) -> None:
+        """Wait until the link is in ``state`` (bound it with ``asyncio.timeout``)."""
+        while self.health.state is not state:
+            await self._state_event.wait()
+
+    # ----------------------------------------------------------------- messages
+
+    def _handle(self, message: Message, emit: Emit) -> None:
+        payload = message.payload
+        if not isinstance(payload, bytes):  # paho always gives bytes; the type says more
+            payload = str(payload).encode() if payload is not None else b""
+        self.handle_message(message.topic.value, payload, emit, retained=message.retain)
+
+    def handle_message(
+        self, topic: str, payload: bytes, emit: Emit, *, retained: bool = False
+    ) -> None:
+        """One received message → at most one ``emit`` call. No I/O; used by ``run``."""
+        now = self.clock()
+        self.health.count(MESSAGES)
+        self.device_health.succeeded(now)
+        subscription = self.router.route(topic)
+        if subscription is None:
+            self._report(
+                topic,
+                [PayloadError(Problem.NO_SUBSCRIPTION, None, "no subscription matches the topic")],
+                now,
+            )
+            return
+        parsed = self.parser.parse(subscription, payload, now, retained=retained)
+        if parsed.readings:
+            self.health.count(READINGS, len(parsed.readings))
+            emit(parsed.readings)
+        if parsed.errors:
+            self._report(topic, parsed.errors, now)
+
+    def _report(self, topic: str, errors: Sequence[PayloadError], now: float) -> None:
+        by_problem: dict[Problem, list[PayloadError]] = {}
+        for error in errors:
+            by_problem.setdefault(error.problem, []).append(error)
+        for problem, group in by_problem.items():
+            self.health.count(payload_counter(problem), len(group))
+            first = group[0]
+            self._note_error(now, f"topic {topic}: {first}", count=len(group))
+            suppressed = self._limiter.allow((topic, problem), now)
+            if suppressed is None:
+                continue
+            others = f" (and {len(group) - 1} more in this message)" if len(group) > 1 else ""
+            log.warning(
+                "%s topic %s: rejected %s%s%s", self._where, topic, first, others, _more(suppressed)
+            )
+
+    def _note_error(self, now: float, message: str, count: int = 1) -> None:
+        # Not DeviceHealth.failed(): a bad payload does not mean the link is down.
+        self.device_health.last_error = message
+        self.device_health.last_error_at = now
+        self.device_health.error_count += count
+
+    def _dropped(self) -> None:
+        self.health.count(DROPPED)
+        now = self.clock()
+        suppressed = self._limiter.allow(("queue_full", self.device.id), now)
+        if suppressed is not None:
+            log.error(
+                "%s: incoming queue full (%d messages): message dropped, %d dropped so far",
+                self._where, self._max_queued, self.health.counters[DROPPED],
+            )
+
+
+def _more(suppressed: int) -> str:
+    return f" [{suppressed} similar suppressed since last logged]" if suppressed else ""
+
+
+def _check(device: MqttDevice) -> None:
+    """Refuse what would only fail at run time, naming the device and topic."""
+    tags = {point.tag for point in device.points}
+    for subscription in device.subscriptions:
+        if not is_valid_filter(subscription.topic):
+            raise ValueError(
+                f"mqtt device {device.id}: invalid topic filter {subscription.topic!r} "
+                "(+ and # must fill a whole level, # only the last)"
+            )
+        if subscription.format is PayloadFormat.VALUE and subscription.point not in tags:
+            raise ValueError(
+                f"mqtt device {device.id}: subscription {subscription.topic!r} names point "
+                f"{subscription.point!r}, which the device does not have"
+            )
+    keys = [point.payload_key for point in device.points]
+    if len(set(keys)) != len(keys):
+        raise ValueError(f"mqtt device {device.id}: two points share a payload key")
+
+
+def build_mqtt_collectors(sites: Sequence[Site], clock: Clock) -> list[MqttCollector]:
+    """One collector (one broker connection) per MQTT device of every site."""
+    return [
+        MqttCollector(site.enterprise.code, device, clock)
+        for site in sites
+        for device in site.devices
+        if isinstance(device, MqttDevice)
+    ]

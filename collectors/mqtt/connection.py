@@ -1,0 +1,92 @@
+"""From a validated ``Broker`` model to an ``aiomqtt.Client``: credentials, TLS, a bounded
+incoming queue whose drops are counted. No network I/O here (TLS files are read when the
+client is made, which ``run`` does on every connection attempt)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+from collections.abc import Callable
+
+import aiomqtt
+
+from gateway.config.models import Broker, Tls
+
+Message = aiomqtt.Message
+
+
+def tls_context(tls: Tls) -> ssl.SSLContext:
+    """A client context that verifies the broker against ``ca_file`` (system CAs if unset).
+
+    ``insecure`` skips only the host-name check, as ``mosquitto_sub --insecure`` does; the
+    certificate chain is still verified. Raises OSError / ssl.SSLError for unreadable files.
+    """
+    context = ssl.create_default_context(
+        ssl.Purpose.SERVER_AUTH, cafile=str(tls.ca_file) if tls.ca_file is not None else None
+    )
+    if tls.cert_file is not None:
+        context.load_cert_chain(
+            str(tls.cert_file), str(tls.key_file) if tls.key_file is not None else None
+        )
+    if tls.insecure:
+        context.check_hostname = False
+    return context
+
+
+class MessageQueueProbe:
+    """Hands aiomqtt a queue class of our own, so that we can (1) count the messages it
+    discards when the bounded queue is full, which aiomqtt only logs per message, and
+    (2) drain the queue without an await per message."""
+
+    def __init__(self, on_drop: Callable[[], None]) -> None:
+        self.queue: asyncio.Queue[Message] | None = None
+        probe = self
+
+        class _ProbedQueue(asyncio.Queue[Message]):
+            def __init__(self, maxsize: int = 0) -> None:
+                super().__init__(maxsize)
+                probe.queue = self
+
+            def put_nowait(self, item: Message) -> None:
+                if self.full():
+                    on_drop()
+                    return
+                super().put_nowait(item)
+
+        self.queue_type: type[asyncio.Queue[Message]] = _ProbedQueue
+
+    def pending(self) -> int:
+        return self.queue.qsize() if self.queue is not None else 0
+
+    def take_nowait(self) -> Message | None:
+        if self.queue is None or self.queue.empty():
+            return None
+        return self.queue.get_nowait()
+
+
+def make_client(
+    broker: Broker,
+    probe: MessageQueueProbe,
+    *,
+    max_queued_messages: int,
+    timeout: float,
+    logger: logging.Logger,
+) -> aiomqtt.Client:
+    """One connection's client. With a fixed ``client_id`` the session is persistent
+    (clean_session off): the broker keeps our subscriptions and queues QoS 1/2 messages
+    while we reconnect, so the first seconds after a drop are not lost."""
+    return aiomqtt.Client(
+        broker.host,
+        broker.port,
+        username=broker.username,
+        password=broker.password,
+        identifier=broker.client_id,
+        clean_session=broker.client_id is None,
+        keepalive=broker.keepalive,
+        timeout=timeout,
+        max_queued_incoming_messages=max_queued_messages,
+        queue_type=probe.queue_type,
+        tls_context=tls_context(broker.tls) if broker.tls is not None else None,
+        logger=logger,
+    )

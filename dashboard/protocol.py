@@ -1,0 +1,148 @@
+"""The websocket wire format (docs/websocket.md): pure encoding and parsing, no I/O.
+
+Readings travel as ``{"<site>/<tag>": [value, quality, reason, ts]}``: a compact map that
+the page can merge straight into its state. Site codes and tags cannot contain ``/``
+(config pattern ``[A-Za-z0-9_.-]+``), so the point id splits unambiguously.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from alerting.events import AlarmEvent
+from gateway.readings import PointKey, Quality, Reading, Reason, Value
+
+PROTOCOL_VERSION = 1
+
+# Close codes the server uses (4000-4999 are for applications, RFC 6455 §7.4.2).
+CLOSE_TOO_SLOW = 4008  # the client could not keep up with alarm events: reconnect and resume
+CLOSE_GOING_AWAY = 1001  # the server shuts down
+
+EncodedReading = list[Any]  # [value, quality, reason, ts]
+
+
+class ProtocolError(ValueError):
+    """A client message that does not follow docs/websocket.md."""
+
+
+@dataclass(frozen=True, slots=True)
+class Resume:
+    """A client's wish to continue from the last frame it applied."""
+
+    epoch: str
+    seq: int
+
+
+def point_id(key: PointKey) -> str:
+    return f"{key.site}/{key.tag}"
+
+
+def _finite(value: float | None) -> float | None:
+    if value is None or math.isfinite(value):
+        return value
+    return None
+
+
+def encode_reading(reading: Reading) -> EncodedReading:
+    value: Value = reading.value
+    if isinstance(value, float) and not math.isfinite(value):
+        # JSON has no NaN/Infinity, and a number that is not one must never be shown as
+        # one: the display gets a fault. Collectors should never let this through.
+        return [None, Quality.BAD.value, Reason.DECODE_ERROR.value, round(reading.ts, 3)]
+    return [value, reading.quality.value, reading.reason.value, round(reading.ts, 3)]
+
+
+def encode_readings(readings: Iterable[Reading]) -> dict[str, EncodedReading]:
+    return {point_id(reading.point): encode_reading(reading) for reading in readings}
+
+
+def encode_event(event: AlarmEvent) -> dict[str, Any]:
+    value = event.value
+    if isinstance(value, float):
+        value = _finite(value)
+    return {
+        "alarm_id": event.alarm_id,
+        "point": point_id(event.point),
+        "site": event.point.site,
+        "tag": event.point.tag,
+        "alarm_type": event.alarm_type.value,
+        "kind": event.kind.value,
+        "state": event.state.value,
+        "priority": event.priority.value,
+        "colour": event.priority.colour,
+        "ts": round(event.ts, 3),
+        "value": value,
+        "limit": _finite(event.limit),
+        "user": event.user,
+        "comment": event.comment,
+        "journal_seq": event.seq,
+    }
+
+
+def dumps(message: dict[str, Any]) -> str:
+    # allow_nan=False: a stray NaN must fail loudly here, not break JSON.parse in a browser.
+    return json.dumps(message, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def snapshot_message(
+    epoch: str, seq: int, readings: Iterable[Reading], now: float, reason: str
+) -> str:
+    return dumps(
+        {
+            "type": "snapshot",
+            "v": PROTOCOL_VERSION,
+            "epoch": epoch,
+            "seq": seq,
+            "ts": round(now, 3),
+            "reason": reason,
+            "readings": encode_readings(readings),
+        }
+    )
+
+
+def delta_message(
+    seq: int, prev: int, readings: Iterable[Reading], events: Sequence[AlarmEvent]
+) -> str:
+    return dumps(
+        {
+            "type": "delta",
+            "seq": seq,
+            "prev": prev,
+            "events": [encode_event(event) for event in events],
+            "readings": encode_readings(readings),
+        }
+    )
+
+
+def heartbeat_message(seq: int, now: float) -> str:
+    return dumps({"type": "heartbeat", "seq": seq, "ts": round(now, 3)})
+
+
+def parse_hello(text: str) -> Resume | None:
+    """The client's first message: ``{"type": "hello", "epoch": "...", "resume": 41}``.
+
+    ``resume`` null or absent asks for a snapshot. Unknown keys are ignored so that newer
+    clients can talk to this server.
+    """
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ProtocolError(f"hello is not JSON: {error}") from error
+    if not isinstance(data, dict):
+        raise ProtocolError("hello must be a JSON object")
+    kind = data.get("type", "hello")
+    if kind != "hello":
+        raise ProtocolError(f"expected a hello message, got type {kind!r}")
+    resume = data.get("resume")
+    if resume is None:
+        return None
+    if isinstance(resume, bool) or not isinstance(resume, int) or resume < 0:
+        raise ProtocolError(f"resume must be a non-negative integer, got {resume!r}")
+    epoch = data.get("epoch")
+    if not isinstance(epoch, str) or not epoch:
+        raise ProtocolError("resume needs the epoch of the snapshot it continues")
+    return Resume(epoch=epoch, seq=resume)

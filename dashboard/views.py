@@ -1,0 +1,172 @@
+"""Pure builders for the API bodies: gateway state in, response model out. No I/O."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import UTC, datetime
+
+from dashboard.hub import HubStats
+from dashboard.protocol import point_id
+from dashboard.schemas import (
+    CollectorHealthOut,
+    ComponentOut,
+    DeviceHealthOut,
+    HazardSourceOut,
+    HealthOut,
+    PointOut,
+    PointsOut,
+    RangeOut,
+    Status,
+    WebsocketOut,
+)
+from dashboard.services import ComponentStatus
+from gateway.catalog import Catalog, PointInfo
+from gateway.health import CollectorHealth, DeviceHealth, LinkState
+from gateway.live import LiveState
+from gateway.readings import Quality, Reading, Reason
+
+
+def iso(ts: float | None) -> str | None:
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, tz=UTC).isoformat(timespec="milliseconds")
+
+
+def _point(info: PointInfo, reading: Reading | None) -> PointOut:
+    config = info.config
+    source = info.hazard_source
+    value = reading.value if reading is not None else None
+    quality = reading.quality.value if reading is not None else None
+    reason = reading.reason.value if reading is not None else None
+    if isinstance(value, float) and not math.isfinite(value):
+        # Same rule as the websocket: a value that is not a number is a fault, never shown.
+        value, quality, reason = None, Quality.BAD.value, Reason.DECODE_ERROR.value
+    return PointOut(
+        id=point_id(info.key),
+        site=info.key.site,
+        enterprise=info.site_name,
+        hazard_source=HazardSourceOut(
+            id=source.id, name=source.name, grade=source.grade, kind=source.kind.value
+        ),
+        device=info.device_id,
+        tag=config.tag,
+        name=config.name,
+        kind=config.kind.value,
+        unit=config.unit,
+        range=RangeOut(low=config.range.low, high=config.range.high) if config.range else None,
+        gas=config.gas,
+        value=value,
+        quality=quality,
+        reason=reason,
+        ts=reading.ts if reading is not None else None,
+        time=iso(reading.ts) if reading is not None else None,
+    )
+
+
+def points_view(catalog: Catalog, live: LiveState, epoch: str, seq: int, now: float) -> PointsOut:
+    latest = live.latest
+    return PointsOut(
+        generated_at=iso(now) or "",
+        generated_at_epoch=now,
+        epoch=epoch,
+        seq=seq,
+        points=[_point(info, latest.get(info.key)) for info in catalog],
+    )
+
+
+def _device(device: DeviceHealth, now: float) -> DeviceHealthOut:
+    return DeviceHealthOut(
+        device_id=device.device_id,
+        state=device.state.value,
+        ok=device.state is LinkState.CONNECTED,
+        last_success=device.last_success,
+        last_success_time=iso(device.last_success),
+        last_success_age_s=(
+            round(now - device.last_success, 3) if device.last_success is not None else None
+        ),
+        last_error=device.last_error,
+        last_error_at=device.last_error_at,
+        last_error_time=iso(device.last_error_at),
+        error_count=device.error_count,
+        request_count=device.request_count,
+    )
+
+
+def _collector_problems(collector: CollectorHealth) -> list[str]:
+    problems = []
+    if collector.state is not LinkState.CONNECTED:
+        problems.append(f"collector {collector.name}: {collector.state.value}")
+    for device in collector.devices.values():
+        if device.state is not LinkState.CONNECTED:
+            detail = f" (last error: {device.last_error})" if device.last_error else ""
+            problems.append(
+                f"collector {collector.name} device {device.device_id}: "
+                f"{device.state.value}{detail}"
+            )
+    return problems
+
+
+def _delivers(collector: CollectorHealth) -> bool:
+    """Data can come from this collector: one of its devices answers (or, for a collector
+    that reports no devices, its own link is up)."""
+    if collector.devices:
+        return any(device.state is LinkState.CONNECTED for device in collector.devices.values())
+    return collector.state is LinkState.CONNECTED
+
+
+def overall_status(
+    collectors: Sequence[CollectorHealth], components: Sequence[ComponentStatus], problems: int
+) -> Status:
+    """ok: everything connected and working. down: there are collectors and no data can
+    reach the gateway from any of them. degraded: anything in between."""
+    if problems == 0:
+        return "ok"
+    if collectors and not any(_delivers(collector) for collector in collectors):
+        return "down"
+    return "degraded"
+
+
+def health_view(
+    collectors: Sequence[CollectorHealth],
+    components: Sequence[ComponentStatus],
+    hub: HubStats,
+    now: float,
+) -> HealthOut:
+    problems: list[str] = []
+    for collector in collectors:
+        problems.extend(_collector_problems(collector))
+    for component in components:
+        if not component.ok:
+            detail = f": {component.detail}" if component.detail else ""
+            problems.append(f"{component.name} not working{detail}")
+    if hub.missing_live:
+        problems.append(f"websocket hub: {hub.missing_live} changed point(s) had no live value")
+    return HealthOut(
+        status=overall_status(collectors, components, len(problems)),
+        problems=problems,
+        generated_at=iso(now) or "",
+        generated_at_epoch=now,
+        collectors=[
+            CollectorHealthOut(
+                name=collector.name,
+                kind=collector.kind,
+                state=collector.state.value,
+                ok=collector.state is LinkState.CONNECTED,
+                devices=[_device(device, now) for device in collector.devices.values()],
+                counters=dict(collector.counters),
+            )
+            for collector in collectors
+        ],
+        components=[
+            ComponentOut(
+                name=component.name,
+                ok=component.ok,
+                counters=dict(component.counters),
+                detail=component.detail,
+            )
+            for component in components
+        ],
+        websocket=WebsocketOut(**asdict(hub)),
+    )

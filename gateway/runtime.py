@@ -1,0 +1,291 @@
+"""The gateway process: builds every part from the validated config and runs them in one
+task group on one event loop.
+
+    collectors ──emit──▶ Pipeline ──▶ LiveState ─┐
+                                  ──▶ AlarmEngine ──events──▶ Hub, Notifier, alarm history
+                                  ──▶ Hub (websockets)
+                                  ──▶ buffer ──▶ InfluxWriter (one per sink)
+
+Stopping (cancellation, from SIGINT/SIGTERM in the CLI) cancels the task group: the
+collectors stop, the writer drains its buffer within a bounded time, the web server closes
+its websockets, the journal is closed last.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fastapi import APIRouter
+
+from alerting.engine import AlarmEngine, tick_forever
+from alerting.events import AlarmEvent
+from alerting.journal import AlarmJournal
+from alerting.notify.notifier import Notifier
+from collectors.base import Collector
+from collectors.modbus.collector import build_modbus_collectors
+from collectors.mqtt.collector import build_mqtt_collectors
+from dashboard.app import create_app
+from dashboard.hub import Hub
+from dashboard.routes.alarms import alarm_component, alarms_router
+from dashboard.server import DashboardServer
+from dashboard.services import ComponentStatus, DashboardServices
+from gateway.catalog import Catalog
+from gateway.config.gateway_file import GatewayConfig
+from gateway.config.models import Site
+from gateway.health import CollectorHealth
+from gateway.live import LiveState
+from gateway.pipeline import MemoryBuffer, Pipeline, ReadingObserver
+from gateway.storage.factory import build_writer
+from gateway.storage.lineprotocol import encode_alarm_events
+from gateway.storage.writer import InfluxWriter
+
+log = logging.getLogger("hazgw")
+
+Clock = Callable[[], float]
+
+
+class AlarmHistory:
+    """Alarm events into InfluxDB for history, off the hot path: a bounded queue drained by
+    its own task through the writer (which retries until the database takes them)."""
+
+    def __init__(self, writer: InfluxWriter, catalog: Catalog, capacity: int = 100_000) -> None:
+        self._writer = writer
+        self._catalog = catalog
+        self._queue: deque[AlarmEvent] = deque()
+        self._capacity = capacity
+        self._ready = asyncio.Event()
+        self.dropped = 0
+        self.written = 0
+
+    def accept(self, events: Sequence[AlarmEvent]) -> None:
+        self._queue.extend(events)
+        overflow = len(self._queue) - self._capacity
+        if overflow > 0:
+            # The journal keeps every event; only the InfluxDB copy can fall behind.
+            for _ in range(overflow):
+                self._queue.popleft()
+            self.dropped += overflow
+            log.error("alarm history queue full: %d events not copied to InfluxDB", self.dropped)
+        self._ready.set()
+
+    async def run(self) -> None:
+        while True:
+            await self._ready.wait()
+            self._ready.clear()
+            while self._queue:
+                batch = [self._queue.popleft() for _ in range(min(len(self._queue), 1000))]
+                await self._writer.write_lines(encode_alarm_events(batch, self._catalog))
+                self.written += len(batch)
+
+
+@dataclass
+class Parts:
+    """Everything the running gateway is made of; tests and the demo reach in here."""
+
+    catalog: Catalog
+    live: LiveState
+    hub: Hub
+    pipeline: Pipeline
+    engine: AlarmEngine
+    journal: AlarmJournal
+    collectors: list[Collector]
+    writer: InfluxWriter | None
+    buffer: MemoryBuffer | None
+    history: AlarmHistory | None
+    notifier: Notifier | None
+    server: DashboardServer
+    extra_tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+
+class Gateway:
+    def __init__(
+        self,
+        config: GatewayConfig,
+        sites: Sequence[Site],
+        *,
+        state_dir: Path,
+        clock: Clock = time.time,
+        extra_routers: Callable[[Parts], Sequence[APIRouter]] | None = None,
+        tick_interval: float = 0.5,
+    ) -> None:
+        self.config = config
+        self.sites = list(sites)
+        self.state_dir = state_dir
+        self.clock = clock
+        self.extra_routers = extra_routers
+        self.tick_interval = tick_interval
+        self.parts: Parts | None = None
+        self.ready = asyncio.Event()
+
+    def build(self) -> Parts:
+        """Construct every part; no I/O but opening the alarm journal."""
+        catalog = Catalog(self.sites)
+        live = LiveState()
+        hub = Hub(live, clock=self.clock)
+        journal = AlarmJournal(self.state_dir / "alarms.db")
+        engine = AlarmEngine(catalog, journal, clock=self.clock)
+        engine.add_listener(hub.accept_events)
+
+        writer = buffer = history = None
+        storage = self.config.storage
+        if storage is not None:
+            buffer = MemoryBuffer(storage.buffer_capacity, name=storage.target.kind)
+            writer = build_writer(storage, catalog, buffer)
+            history = AlarmHistory(writer, catalog)
+            engine.add_listener(history.accept)
+        else:
+            log.warning("no storage configured: readings are not written to any database")
+
+        notifier = None
+        notifications = self.config.notifications
+        if notifications is not None:
+
+            def record(event: AlarmEvent) -> None:
+                # Sends and failures are journalled, then shown like any other event.
+                written = journal.write([event])
+                hub.accept_events(written)
+                if history is not None:
+                    history.accept(written)
+
+            notifier = Notifier(notifications, catalog, record, clock=self.clock)
+            engine.add_listener(notifier.accept)
+
+        observers: list[ReadingObserver] = [live, engine, hub]
+        pipeline = Pipeline(observers, [buffer] if buffer is not None else [])
+        collectors: list[Collector] = [
+            *build_modbus_collectors(self.sites, self.clock),
+            *build_mqtt_collectors(self.sites, self.clock),
+        ]
+        for collector in collectors:
+            attach = getattr(collector, "attach_heartbeats", None)
+            if attach is not None:
+                attach(engine.accept_heartbeats)
+
+        def collector_health() -> Sequence[CollectorHealth]:
+            return [collector.health for collector in collectors]
+
+        def components() -> Sequence[ComponentStatus]:
+            return self._components(pipeline, buffer, writer, history, notifier, engine)
+
+        services = DashboardServices(
+            catalog=catalog,
+            live=live,
+            hub=hub,
+            collectors=collector_health,
+            components=components,
+            clock=self.clock,
+        )
+        parts = Parts(
+            catalog,
+            live,
+            hub,
+            pipeline,
+            engine,
+            journal,
+            collectors,
+            writer,
+            buffer,
+            history,
+            notifier,
+            server=None,  # type: ignore[arg-type]  # set below, needs the routers
+        )
+        routers = [alarms_router(engine, journal, catalog)]
+        if self.extra_routers is not None:
+            routers.extend(self.extra_routers(parts))
+        app = create_app(services, extra_routers=routers)
+        parts.server = DashboardServer(app, host=self.config.http.host, port=self.config.http.port)
+        return parts
+
+    @staticmethod
+    def _components(
+        pipeline: Pipeline,
+        buffer: MemoryBuffer | None,
+        writer: InfluxWriter | None,
+        history: AlarmHistory | None,
+        notifier: Notifier | None,
+        engine: AlarmEngine,
+    ) -> list[ComponentStatus]:
+        statuses = [
+            ComponentStatus(
+                "pipeline",
+                ok=True,
+                counters={"readings_in": pipeline.readings_in, "batches_in": pipeline.batches_in},
+            ),
+            alarm_component(engine),
+        ]
+        if writer is not None and buffer is not None:
+            health = writer.health
+            statuses.append(
+                ComponentStatus(
+                    f"storage {health.target}",
+                    ok=bool(health.connected) and buffer.dropped == 0,
+                    counters={
+                        "lines_written": health.lines_written,
+                        "batches_written": health.batches_written,
+                        "retries": health.retries,
+                        "rejected": health.rejected_lines,
+                        "buffered": len(buffer),
+                        "dropped": buffer.dropped,
+                        "alarm_events_written": history.written if history else 0,
+                        "alarm_events_dropped": history.dropped if history else 0,
+                    },
+                    detail=health.last_error,
+                )
+            )
+        if notifier is not None:
+            nh = notifier.health()
+            failing = [
+                name
+                for name, channel in nh.channels.items()
+                if channel.last_error_at is not None
+                and (channel.last_success is None or channel.last_error_at > channel.last_success)
+            ]
+            statuses.append(
+                ComponentStatus(
+                    "notifications",
+                    ok=nh.running and not failing,
+                    counters={**nh.counters, "escalating": nh.escalating, "held": nh.held},
+                    detail=f"failing channels: {', '.join(failing)}" if failing else None,
+                )
+            )
+        return statuses
+
+    async def run(self) -> None:
+        parts = self.parts = self.build()
+        log.info(
+            "hazgw starting: %d site(s), %d points, %d collector(s)",
+            len(self.sites),
+            len(parts.catalog),
+            len(parts.collectors),
+        )
+        try:
+            async with asyncio.TaskGroup() as group:
+                for collector in parts.collectors:
+                    group.create_task(collector.run(parts.pipeline.emit), name=collector.name)
+                if parts.writer is not None:
+                    group.create_task(parts.writer.run(), name="influx-writer")
+                if parts.history is not None:
+                    group.create_task(parts.history.run(), name="alarm-history")
+                if parts.notifier is not None:
+                    group.create_task(parts.notifier.run(), name="notifier")
+                group.create_task(tick_forever(parts.engine, self.tick_interval), name="alarm-tick")
+                await parts.server.start()
+                group.create_task(_serve_until_cancelled(parts.server), name="dashboard")
+                log.info("dashboard on %s", parts.server.url)
+                self.ready.set()
+        finally:
+            parts.journal.close()
+            log.info("hazgw stopped")
+
+
+async def _serve_until_cancelled(server: DashboardServer) -> None:
+    try:
+        await asyncio.Future()
+    finally:
+        await server.stop()

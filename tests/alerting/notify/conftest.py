@@ -1,0 +1,62 @@
+"""Fixtures of the notification tests; the helpers live in notify_support."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+# pytest puts tests/ on sys.path (for tests/conftest.py), where tests/alerting would be
+# taken for the `alerting` package as a namespace package: the editable install's import
+# hook runs only after sys.path. With the project root on sys.path the real package wins.
+# (`python -m pytest` adds it by itself; so would `pythonpath = ["."]` in pyproject.)
+_ROOT = str(Path(__file__).resolve().parents[3])
+if _ROOT not in sys.path:
+    sys.path.append(_ROOT)
+
+from notify_support import (  # noqa: E402
+    Clock,
+    Endpoint,
+    Mailbox,
+    Recorder,
+    make_sites,
+    serve_endpoint,
+    serve_mailbox,
+)
+
+from gateway.catalog import Catalog  # noqa: E402
+from gateway.config.models import Site  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def sites() -> list[Site]:
+    return make_sites()
+
+
+@pytest.fixture(scope="session")
+def catalog(sites: list[Site]) -> Catalog:
+    return Catalog(sites)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def recorder() -> Recorder:
+    return Recorder()
+
+
+@pytest.fixture
+async def endpoint() -> AsyncIterator[Endpoint]:
+    async with serve_endpoint() as server:
+        yield server
+
+
+@pytest.fixture
+async def mailbox() -> AsyncIterator[Mailbox]:
+    async with serve_mailbox() as server:
+        yield server
