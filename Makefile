@@ -2,14 +2,15 @@
 SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
-APT_PACKAGES := mosquitto mosquitto-clients influxdb influxdb-client victoria-metrics chromium socat nodejs npm
+APT_PACKAGES := mosquitto mosquitto-clients influxdb influxdb-client victoria-metrics chromium fonts-wqy-microhei socat
 STAMP := $(VENV)/.installed
 
 .PHONY: demo test lint typecheck system venv clean
 
 # Debian packages the gateway, its demo and its tests run against; installed only when missing.
 system:
-	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; done; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \

@@ -337,13 +337,15 @@ class AlarmEngine:
 
     def _commit(
         self, events: list[AlarmEvent], records: list[AlarmRecord], now: float
-    ) -> None:
+    ) -> list[AlarmEvent]:
+        """Journal, then observe and publish. Returns the events as published (with their
+        ``seq`` when the journal took them)."""
         retry_events = list(self._unjournalled_events)
         retry_records = dict(self._unjournalled_records)
         for record in records:
             retry_records[record.alarm_id] = record
         if not events and not retry_records:
-            return
+            return []
         try:
             written = self.journal.write([*retry_events, *events], retry_records.values())
         except sqlite3.Error:
@@ -362,6 +364,7 @@ class AlarmEngine:
             self.stats.events += len(published)
             self.load.observe(published)
             self._publish(published)
+        return published
 
     def _keep_for_retry(self, events: list[AlarmEvent], records: list[AlarmRecord]) -> None:
         for record in records:
@@ -508,8 +511,7 @@ class AlarmEngine:
         record = self._lookup(alarm_id)
         new, events = apply(record, Stimulus.NOTE, Context(now, user, text))
         self._store(new)
-        self._commit(events, [new], now)
-        return events[-1]
+        return self._commit(events, [new], now)[-1]
 
     def _act(
         self,

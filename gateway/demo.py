@@ -27,7 +27,7 @@ from gateway.runtime import Gateway, Parts
 from gateway.sim.broker import any_broker
 from gateway.sim.inbox import DemoInbox
 from gateway.sim.influx import influxd, influxd_available
-from gateway.sim.plant import EXAMPLES, SCENARIOS, Plant
+from gateway.sim.plant import EXAMPLES, SCENARIOS, Plant, PlantModel
 
 log = logging.getLogger("hazgw.demo")
 
@@ -51,7 +51,7 @@ def demo_router(plant: Plant, inbox: DemoInbox) -> APIRouter:
 
     @api.get("/scenarios")
     def scenarios() -> list[ScenarioOut]:
-        active = set(plant.model.active(_now()))
+        active = set(plant.model.active(time.time()))
         return [
             ScenarioOut(name=s.name, title=s.title, duration=s.duration, active=s.name in active)
             for s in SCENARIOS.values()
@@ -80,7 +80,9 @@ def demo_router(plant: Plant, inbox: DemoInbox) -> APIRouter:
     return api
 
 
-def demo_notifications(inbox: DemoInbox, escalate_after: float) -> NotificationSettings:
+def demo_notifications(
+    inbox: DemoInbox, escalate_after: float, consolidation_window: float = 30.0
+) -> NotificationSettings:
     """The shift first, the safety manager if nobody answers, then the park duty centre;
     second-level combustible alarms and detector faults also go to the fire-control room."""
     return NotificationSettings.model_validate(
@@ -125,7 +127,7 @@ def demo_notifications(inbox: DemoInbox, escalate_after: float) -> NotificationS
                     "escalation": [{"name": "消防控制室", "channels": ["fire-room"]}],
                 },
             ],
-            "consolidation_window": 30.0,
+            "consolidation_window": consolidation_window,
             "retry": {"attempts": 3, "initial_delay": 1.0, "max_delay": 10.0},
         }
     )
@@ -154,6 +156,8 @@ async def demo_running(
     auto_events: float | None = 300.0,
     escalate_after: float = 120.0,
     use_influxd: bool = True,
+    plant_speed: float = 1.0,
+    consolidation_window: float = 30.0,
 ) -> AsyncIterator[DemoHandles]:
     """Start everything; yield once the dashboard listens; stop everything on exit."""
     async with contextlib.AsyncExitStack() as stack:
@@ -173,14 +177,16 @@ async def demo_running(
         inbox = DemoInbox()
         await inbox.start()
         stack.push_async_callback(inbox.stop)
-        plant = Plant(broker.host, broker.port, auto_events=auto_events)
+        plant = Plant(
+            broker.host, broker.port, auto_events=auto_events, model=PlantModel(speed=plant_speed)
+        )
         await plant.start_servers()
         stack.push_async_callback(plant.stop_servers)
         config = GatewayConfig(
             sites=[EXAMPLES / "tank_farm.yaml", EXAMPLES / "dust_line.yaml"],
             storage=storage,
             http=HttpSettings(port=port),
-            notifications=demo_notifications(inbox, escalate_after),
+            notifications=demo_notifications(inbox, escalate_after, consolidation_window),
         )
 
         def routers(parts: Parts) -> Sequence[APIRouter]:
@@ -218,7 +224,3 @@ async def run_demo(port: int, state_dir: Path | None, open_browser: bool) -> Non
         if open_browser:
             webbrowser.open(url)
         await asyncio.Future()
-
-
-def _now() -> float:
-    return time.time()

@@ -60,8 +60,17 @@ class EscalationTracker:
         # alarm_id -> route -> track: resolving an alarm is one lookup.
         self._tracks: dict[str, dict[str, _Track]] = {}
 
-    def raised(self, event: AlarmEvent, routes: Sequence[str], now: float) -> list[Dispatch]:
-        """Level 1 of each route is due now; new ladders start their clocks."""
+    def raised(
+        self,
+        event: AlarmEvent,
+        routes: Sequence[str],
+        now: float,
+        started: float | None = None,
+    ) -> list[Dispatch]:
+        """Level 1 of each route is due now; new ladders start their clocks at ``started``
+        (default ``now``; an earlier time resumes a ladder after a restart, and levels
+        already overdue then come out of the next ``due``)."""
+        start = now if started is None else started
         tracks = self._tracks.setdefault(event.alarm_id, {})
         due = []
         for route in routes:
@@ -70,7 +79,7 @@ class EscalationTracker:
             if track is None:
                 first = ladder.timeouts[0] if ladder.timeouts else None
                 tracks[route] = _Track(
-                    event, now, 1, None if first is None else now + first
+                    event, start, 1, None if first is None else start + first
                 )
             else:
                 track.event = event  # the newest values go into later escalations

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from alerting.events import AlarmEvent, AlarmType, Priority
+from alerting.events import AlarmEvent, AlarmType, EventKind, Priority
 from alerting.notify.escalation import Dispatch
 from gateway.catalog import Catalog, PointInfo
 
@@ -76,7 +76,7 @@ class Notice:
 
     @property
     def is_summary(self) -> bool:
-        return len(self.dispatches) > 1
+        return len({d.event.alarm_id for d in self.dispatches}) > 1
 
 
 def format_number(value: float) -> str:
@@ -154,6 +154,8 @@ def _single(
         ("报警时间", f"{format_time(event.ts, zone)}（北京时间）"),
         ("通知级别", level_label(dispatch.level, level_name)),
     ]
+    if event.kind is EventKind.REALARMED:
+        fields.append(("说明", "已确认但超过重复报警时间仍未恢复，重新报警"))
     if dispatch.waited is not None:
         fields.append(("升级原因", f"已 {format_wait(dispatch.waited)}无人确认"))
     fields.append(("报警编号", event.alarm_id))
@@ -173,17 +175,36 @@ def _summary_line(dispatch: Dispatch, info: PointInfo | None, zone: tzinfo) -> s
     )
 
 
+def latest_per_alarm(dispatches: Sequence[Dispatch]) -> list[tuple[Dispatch, int]]:
+    """Each alarm once, with its newest dispatch and how often it came in the window: a
+    chattering alarm is one line "(N 次)", not N lines."""
+    latest: dict[str, Dispatch] = {}
+    counts: Counter[str] = Counter()
+    for dispatch in dispatches:
+        latest[dispatch.event.alarm_id] = dispatch
+        counts[dispatch.event.alarm_id] += 1
+    return [(dispatch, counts[alarm]) for alarm, dispatch in latest.items()]
+
+
 def _summary(
-    dispatches: Sequence[Dispatch], catalog: Catalog, level: int, level_name: str, zone: tzinfo
+    grouped: Sequence[tuple[Dispatch, int]],
+    catalog: Catalog,
+    level: int,
+    level_name: str,
+    zone: tzinfo,
 ) -> tuple[str, list[tuple[str, str]], list[str], str]:
-    count = len(dispatches)
-    ordered = sorted(dispatches, key=lambda d: (d.event.priority.rank, d.event.ts))
-    colours = Counter(d.event.priority for d in dispatches)
+    count = len(grouped)
+    total = sum(times for _, times in grouped)
+    ordered = sorted(grouped, key=lambda g: (g[0].event.priority.rank, g[0].event.ts))
+    colours = Counter(d.event.priority for d, _ in grouped)
     by_colour = "，".join(
         f"{PRIORITY_COLOURS[p]} {colours[p]} 条" for p in Priority if colours[p]
     )
-    sites = sorted({d.event.point.site for d in dispatches})
-    first, last = min(d.event.ts for d in dispatches), max(d.event.ts for d in dispatches)
+    if total > count:
+        by_colour += f"；本时段共触发 {total} 次"
+    sites = sorted({d.event.point.site for d, _ in grouped})
+    first = min(d.event.ts for d, _ in grouped)
+    last = max(d.event.ts for d, _ in grouped)
     if level > 1:
         title = f"【升级通知·第{level}级】{count} 条报警超时未确认"
     else:
@@ -196,7 +217,8 @@ def _summary(
     ]
     lines = [
         f"{index}. {_summary_line(d, catalog.get(d.event.point), zone)}"
-        for index, d in enumerate(ordered[:SUMMARY_LINES], start=1)
+        + (f"（{times} 次）" if times > 1 else "")
+        for index, (d, times) in enumerate(ordered[:SUMMARY_LINES], start=1)
     ]
     if count > SUMMARY_LINES:
         lines.append(f"……另有 {count - SUMMARY_LINES} 条，请在监控平台查看。")
@@ -215,12 +237,16 @@ def format_notice(
         raise ValueError("a notice needs at least one alarm")
     zone = zone or beijing()
     lines: list[str] = []
-    if len(dispatches) == 1:
+    grouped = latest_per_alarm(dispatches)
+    if len(grouped) == 1:
+        (latest, times), = grouped
         title, fields, footer = _single(
-            dispatches[0], catalog.get(dispatches[0].event.point), level_name, zone
+            latest, catalog.get(latest.event.point), level_name, zone
         )
+        if times > 1:
+            fields.insert(-1, ("本时段触发", f"{times} 次"))
     else:
-        title, fields, lines, footer = _summary(dispatches, catalog, level, level_name, zone)
+        title, fields, lines, footer = _summary(grouped, catalog, level, level_name, zone)
     text = "\n".join(
         [title, *(f"{key}：{value}" for key, value in fields), *lines, footer]
     )

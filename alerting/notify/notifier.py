@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
-from alerting.events import AlarmEvent, AlarmState, EventKind
+from alerting.events import UNACKNOWLEDGED_STATES, AlarmEvent, AlarmState, EventKind
 from alerting.notify.channels import Channel, DeliveryError, build_channel
 from alerting.notify.consolidate import Consolidator, Release
 from alerting.notify.escalation import Dispatch, EscalationTracker, Ladder
-from alerting.notify.messages import Notice, format_notice
+from alerting.notify.messages import Notice, format_notice, latest_per_alarm
 from alerting.notify.routing import match_routes
 from collectors.backoff import backoff_delays
 from gateway.catalog import Catalog
@@ -37,7 +37,8 @@ from gateway.config.notifications import NotificationSettings, Route
 
 log = logging.getLogger(__name__)
 
-Record = Callable[[AlarmEvent], None]
+Record = Callable[[AlarmEvent], object]  # any return value (journal.write returns rows) is ignored
+RecordMany = Callable[[Sequence[AlarmEvent]], object]
 
 MAX_IDLE = 1.0  # the timer loop looks at the clock at least this often (seconds)
 
@@ -53,6 +54,9 @@ _ANSWERED_KINDS = frozenset(
 _ANSWERED_STATES = frozenset(
     {AlarmState.ACKED, AlarmState.NORMAL, AlarmState.SHELVED, AlarmState.OUT_OF_SERVICE}
 )
+# A person must be called: a new alarm, or an acknowledged one still active after its
+# re-alarm time (it is unacknowledged again).
+_CALL_KINDS = frozenset({EventKind.RAISED, EventKind.REALARMED})
 _OWN_KINDS = frozenset({EventKind.NOTIFIED, EventKind.NOTIFY_FAILED, EventKind.ESCALATED})
 
 
@@ -107,12 +111,16 @@ class Notifier:
         clock: Callable[[], float] = time.time,
         channels: Mapping[str, Channel] | None = None,
         rng: random.Random | None = None,
+        record_many: RecordMany | None = None,
     ) -> None:
-        """``channels`` replaces the channels built from settings (same names), e.g. to
-        reuse an HTTP session; by default ``run`` builds them on its own session."""
+        """``record`` gets each event the notifier makes; ``record_many``, if given, gets
+        them in batches instead (one journal transaction for a summary of 500 alarms).
+        ``channels`` replaces the channels built from settings (same names); by default
+        ``run`` builds them on its own HTTP session."""
         self._settings = settings
         self._catalog = catalog
-        self._record_callback = record
+        self._record_one = record
+        self._record_many = record_many
         self._clock = clock
         self._rng = rng or random.Random()
         self._routes = list(settings.routes)
@@ -160,7 +168,7 @@ class Notifier:
             self._count("events")
             # Bounded by the configured alarms (points x types), so never pruned.
             self._states[event.alarm_id] = event.state
-            if event.kind is EventKind.RAISED:
+            if event.kind in _CALL_KINDS:
                 for dispatch in self._raised(event, now):
                     due.setdefault((dispatch.route, dispatch.level), []).append(dispatch)
             elif event.kind in _ANSWERED_KINDS or event.state in _ANSWERED_STATES:
@@ -168,6 +176,25 @@ class Notifier:
         for key, dispatches in due.items():
             for release in self._consolidator.offer(key, dispatches, now):
                 self._send(release)
+        self._wake.set()
+
+    def resume(self, events: Sequence[AlarmEvent]) -> None:
+        """After a restart: restart the ladders of alarms still awaiting acknowledgement.
+
+        ``events`` describe the alarms (e.g. built from the engine's active records, ``ts``
+        being when each was raised); those not in an unacknowledged state are ignored.
+        Level 1 is not called again (it was before the restart); each ladder's clock runs
+        from ``ts``, so a level that fell due while the gateway was down is called at once.
+        """
+        now = self._clock()
+        for event in events:
+            if event.state not in UNACKNOWLEDGED_STATES:
+                continue
+            self._states[event.alarm_id] = event.state
+            routes = match_routes(self._routes, event, self._catalog.get(event.point))
+            names = [route.name for route in routes]
+            self._tracker.raised(event, names, now, started=min(event.ts, now))
+            self._count("resumed")
         self._wake.set()
 
     def _raised(self, event: AlarmEvent, now: float) -> list[Dispatch]:
@@ -198,19 +225,21 @@ class Notifier:
         """Fire due escalations and end consolidation windows. ``run`` calls it on time;
         tests with an injected clock call it directly."""
         now = self._clock() if now is None else now
-        for dispatch in self._tracker.due(now):
-            self._count("escalations")
-            route = self._route_by_name[dispatch.route]
-            level = route.escalation[dispatch.level - 1]
-            who = _who(dispatch.level, level.name)
-            self._record(
+        escalations = self._tracker.due(now)
+        self._record(
+            [
                 self._derived(
                     dispatch.event,
                     EventKind.ESCALATED,
                     now,
-                    f"无人确认 {dispatch.waited or 0:.1f} 秒，升级至{who}：路由 {route.name}",
+                    f"无人确认 {dispatch.waited or 0:.1f} 秒，升级至"
+                    f"{_who(dispatch.level, self._level_name(dispatch))}：路由 {dispatch.route}",
                 )
-            )
+                for dispatch in escalations
+            ]
+        )
+        for dispatch in escalations:
+            self._count("escalations")
             for release in self._consolidator.offer(
                 (dispatch.route, dispatch.level), [dispatch], now
             ):
@@ -338,8 +367,12 @@ class Notifier:
                     f"{who}通知已发送：渠道 {channel.name}（{channel.kind}），"
                     f"路由 {notice.route}，第 {attempt} 次尝试"
                 )
-                for dispatch in notice.dispatches:
-                    self._record(self._derived(dispatch.event, EventKind.NOTIFIED, now, comment))
+                self._record(
+                    [
+                        self._derived(dispatch.event, EventKind.NOTIFIED, now, comment)
+                        for dispatch, _ in latest_per_alarm(notice.dispatches)
+                    ]
+                )
                 return
             status.retries += 1
             self._count("retries")
@@ -358,8 +391,12 @@ class Notifier:
             f"{who}通知失败：渠道 {channel}，路由 {notice.route}，"
             f"尝试 {attempts} 次：{error}"
         )
-        for dispatch in notice.dispatches:
-            self._record(self._derived(dispatch.event, EventKind.NOTIFY_FAILED, now, comment))
+        self._record(
+            [
+                self._derived(dispatch.event, EventKind.NOTIFY_FAILED, now, comment)
+                for dispatch, _ in latest_per_alarm(notice.dispatches)
+            ]
+        )
 
     # ---------------------------------------------------------------- helpers
 
@@ -375,12 +412,28 @@ class Notifier:
             seq=0,
         )
 
-    def _record(self, event: AlarmEvent) -> None:
-        try:
-            self._record_callback(event)
-        except Exception:  # a journal failure must not stop notifications
-            self._count("record_errors")
-            log.exception("could not record %s of alarm %s", event.kind.value, event.alarm_id)
+    def _record(self, events: Sequence[AlarmEvent]) -> None:
+        """Hand the notifier's events (one per alarm of a notice) to the journal."""
+        if not events:
+            return
+        if self._record_many is not None:
+            try:
+                self._record_many(events)
+            except Exception:  # a journal failure must not stop notifications
+                self._count("record_errors", len(events))
+                log.exception("could not record %d notification event(s)", len(events))
+            return
+        for event in events:
+            try:
+                self._record_one(event)
+            except Exception:  # a journal failure must not stop notifications
+                self._count("record_errors")
+                log.exception(
+                    "could not record %s of alarm %s", event.kind.value, event.alarm_id
+                )
+
+    def _level_name(self, dispatch: Dispatch) -> str:
+        return self._route_by_name[dispatch.route].escalation[dispatch.level - 1].name
 
     def _count(self, counter: str, amount: int = 1) -> None:
         self._counters[counter] = self._counters.get(counter, 0) + amount

@@ -14,9 +14,10 @@ from gateway.config.notifications import Route, RouteFilter
 
 
 def matches(rule: RouteFilter, event: AlarmEvent, info: PointInfo | None) -> bool:
-    """A point the catalog does not know matches no filter on hazard source, device or
-    point kind: an unknown point is not guessed into the fire-control room route, and the
-    notifier counts alarms no route takes."""
+    """A point the catalog does not know matches no filter on device or point kind (and on
+    hazard source only by the id the engine put on the event): an unknown point is not
+    guessed into the fire-control room route, and the notifier counts alarms no route
+    takes."""
     if rule.sites is not None and event.point.site not in rule.sites:
         return False
     if rule.tags is not None and event.point.tag not in rule.tags:
@@ -27,10 +28,11 @@ def matches(rule: RouteFilter, event: AlarmEvent, info: PointInfo | None) -> boo
         return False
     if rule.priorities is not None and event.priority not in rule.priorities:
         return False
-    if rule.hazard_sources is not None and (
-        info is None or info.hazard_source.id not in rule.hazard_sources
-    ):
-        return False
+    if rule.hazard_sources is not None:
+        # The catalog's word first; the engine's copy on the event for a point it lacks.
+        source = info.hazard_source.id if info is not None else event.hazard_source
+        if source not in rule.hazard_sources:
+            return False
     if rule.devices is not None and (info is None or info.device_id not in rule.devices):
         return False
     return rule.point_kinds is None or (info is not None and info.kind in rule.point_kinds)

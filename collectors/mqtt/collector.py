@@ -90,30 +90,34 @@ class MqttCollector:
         delays = self._reconnect_delays()
         while True:
             subscribed = False
+            probe = MessageQueueProbe(self._dropped)
             try:
-                subscribed = await self._session(emit)
-                error = "the broker ended the message stream"
-            except aiomqtt.MqttError as failure:
-                subscribed = self.health.state is LinkState.CONNECTED
-                error = f"{type(failure).__name__}: {failure}"
+                client = make_client(
+                    self.device.broker,
+                    probe,
+                    max_queued_messages=self._max_queued,
+                    timeout=self._timeout,
+                    logger=self._client_log,
+                )
             except (OSError, ValueError) as failure:
-                # Raised before connecting: TLS files unreadable or invalid (ssl.SSLError
-                # is an OSError). Retried, since the files may be put right meanwhile.
+                # TLS files unreadable or invalid (ssl.SSLError is an OSError). Retried,
+                # since the files may be put right while the gateway runs.
                 error = f"TLS set-up failed: {failure}"
+            else:
+                try:
+                    await self._session(client, probe, emit)
+                    error = "the broker ended the message stream"
+                except aiomqtt.MqttError as failure:
+                    error = f"{type(failure).__name__}: {failure}"
+                subscribed = self.health.state is LinkState.CONNECTED
             self._lost(emit, error)
             if subscribed:
                 delays = self._reconnect_delays()  # a fresh outage starts from the short delay
             await asyncio.sleep(next(delays))
 
-    async def _session(self, emit: Emit) -> bool:
-        probe = MessageQueueProbe(self._dropped)
-        client = make_client(
-            self.device.broker,
-            probe,
-            max_queued_messages=self._max_queued,
-            timeout=self._timeout,
-            logger=self._client_log,
-        )
+    async def _session(
+        self, client: aiomqtt.Client, probe: MessageQueueProbe, emit: Emit
+    ) -> None:
         # The state stays DISCONNECTED through retries: an outage must read as one.
         async with client:
             await self._subscribe(client)
@@ -131,7 +135,6 @@ class MqttCollector:
                 while (queued := probe.take_nowait()) is not None:
                     self._handle(queued, emit)
                 raise
-        return True
 
     async def _subscribe(self, client: aiomqtt.Client) -> None:
         subscriptions = self.device.subscriptions
@@ -162,8 +165,11 @@ class MqttCollector:
         was_connected = self.health.state is LinkState.CONNECTED
         self.device_health.failed(now, error)
         self._set_state(LinkState.DISCONNECTED)
+        # A broker that accepts and drops us at once must not flood the log either.
         if was_connected:
-            log.error("%s: connection lost: %s", self._where, error)
+            suppressed = self._limiter.allow(("lost", self.device.id), now)
+            if suppressed is not None:
+                log.error("%s: connection lost: %s%s", self._where, error, _more(suppressed))
         else:
             suppressed = self._limiter.allow(("connect", self.device.id), now)
             if suppressed is not None:
@@ -188,10 +194,7 @@ class MqttCollector:
     # ----------------------------------------------------------------- messages
 
     def _handle(self, message: Message, emit: Emit) -> None:
-        payload = message.payload
-        if not isinstance(payload, bytes):  # paho always gives bytes; the type says more
-            payload = str(payload).encode() if payload is not None else b""
-        self.handle_message(message.topic.value, payload, emit, retained=message.retain)
+        self.handle_message(message.topic.value, message.payload, emit, retained=message.retain)
 
     def handle_message(
         self, topic: str, payload: bytes, emit: Emit, *, retained: bool = False
@@ -223,7 +226,7 @@ class MqttCollector:
             self.health.count(payload_counter(problem), len(group))
             first = group[0]
             self._note_error(now, f"topic {topic}: {first}", count=len(group))
-            suppressed = self._limiter.allow((topic, problem), now)
+            suppressed = self._limiter.allow(("topic", topic, problem), now)
             if suppressed is None:
                 continue
             others = f" (and {len(group) - 1} more in this message)" if len(group) > 1 else ""

@@ -20,18 +20,28 @@ def tls_context(tls: Tls) -> ssl.SSLContext:
     """A client context that verifies the broker against ``ca_file`` (system CAs if unset).
 
     ``insecure`` skips only the host-name check, as ``mosquitto_sub --insecure`` does; the
-    certificate chain is still verified. Raises OSError / ssl.SSLError for unreadable files.
+    certificate chain is still verified. Raises OSError naming the file that cannot be used.
     """
-    context = ssl.create_default_context(
-        ssl.Purpose.SERVER_AUTH, cafile=str(tls.ca_file) if tls.ca_file is not None else None
-    )
+    ca_file = str(tls.ca_file) if tls.ca_file is not None else None
+    try:
+        context = ssl.create_default_context(ssl.Purpose.SERVER_AUTH, cafile=ca_file)
+    except OSError as error:
+        raise OSError(f"ca_file {ca_file}: {_reason(error)}") from error
     if tls.cert_file is not None:
-        context.load_cert_chain(
-            str(tls.cert_file), str(tls.key_file) if tls.key_file is not None else None
-        )
+        key_file = str(tls.key_file) if tls.key_file is not None else None
+        try:
+            context.load_cert_chain(str(tls.cert_file), key_file)
+        except OSError as error:
+            raise OSError(
+                f"cert_file {tls.cert_file} / key_file {key_file}: {_reason(error)}"
+            ) from error
     if tls.insecure:
         context.check_hostname = False
     return context
+
+
+def _reason(error: OSError) -> str:
+    return error.strerror or str(error)
 
 
 class MessageQueueProbe:

@@ -22,7 +22,8 @@ bad body, 401 no user (see ``alerting.identity``). Times are seconds since the e
 All routes are ``async def`` so that they run on the event loop with the engine.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: FastAPI must see the route signatures'
+# dependency aliases (defined inside the factory) as objects, not as strings.
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager

@@ -246,6 +246,14 @@ class EscalationLevel(_Model):
     )
 
 
+    @field_validator("channels")
+    @classmethod
+    def _distinct(cls, channels: list[str]) -> list[str]:
+        if len(set(channels)) != len(channels):
+            raise ValueError("a channel is listed twice in one level")
+        return channels
+
+
 class Route(_Model):
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
     match: RouteFilter = RouteFilter()

@@ -15,7 +15,7 @@ import os
 import pwd
 import shutil
 import tempfile
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -248,7 +248,7 @@ async def any_broker(port: int | None = None) -> AsyncIterator[BrokerAddress]:
             yield address
 
 
-__all__: Sequence[str] = (
+__all__ = [
     "BrokerAddress",
     "BrokerStartError",
     "BrokerTls",
@@ -256,4 +256,4 @@ __all__: Sequence[str] = (
     "embedded_broker",
     "mosquitto",
     "mosquitto_binary",
-)
+]

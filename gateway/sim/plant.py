@@ -66,6 +66,7 @@ class PlantModel:
     seed: int = 7
     started: dict[str, float] = field(default_factory=dict)  # scenario → start time
     heartbeat_period: float = 2.0
+    speed: float = 1.0  # drills run this many times faster (tests use > 1)
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
@@ -77,14 +78,17 @@ class PlantModel:
         self.started[name] = now
         return scenario
 
+    def duration(self, name: str) -> float:
+        return SCENARIOS[name].duration / self.speed
+
     def active(self, now: float) -> list[str]:
-        return [n for n, t in self.started.items() if now - t < SCENARIOS[n].duration]
+        return [n for n, t in self.started.items() if now - t < self.duration(n)]
 
     def _progress(self, name: str, now: float) -> float | None:
         start = self.started.get(name)
-        if start is None or now - start >= SCENARIOS[name].duration:
+        if start is None or now - start >= self.duration(name):
             return None
-        return (now - start) / SCENARIOS[name].duration
+        return (now - start) / self.duration(name)
 
     def noise(self, scale: float) -> float:
         return self._rng.uniform(-scale, scale)

@@ -27,7 +27,8 @@ CASES: list[tuple[str, dict[str, Any], list[Step]]] = [
         (0, 5.0, ""), (1, 9.99, ""), (2, 10.0, "H+"), (3, 9.5, ""), (4, 9.0, ""),
         (5, 8.99, "H-"), (6, 9.99, ""), (7, 10.5, "H+"),
     ]),
-    ("H without deadband chatters with the value", {"alarms": {"H": {"value": 10, "deadband": 0}}}, [
+    ("H without deadband chatters with the value",
+     {"alarms": {"H": {"value": 10, "deadband": 0}}}, [
         (0, 10.0, "H+"), (1, 9.99, "H-"), (2, 10.0, "H+"), (3, 9.99, "H-"),
     ]),
     ("H deadband keeps a noisy signal from chattering", H10, [
@@ -37,7 +38,8 @@ CASES: list[tuple[str, dict[str, Any], list[Step]]] = [
         (0, 7.0, ""), (1, 5.01, ""), (2, 5.0, "L+"), (3, 5.9, ""), (4, 6.0, ""),
         (5, 6.01, "L-"), (6, 4.0, "L+"),
     ]),
-    ("LL below L", {"alarms": {"L": {"value": 5, "deadband": 0}, "LL": {"value": 2, "deadband": 0}}}, [
+    ("LL below L",
+     {"alarms": {"L": {"value": 5, "deadband": 0}, "LL": {"value": 2, "deadband": 0}}}, [
         (0, 50.0, ""), (1, 4.0, "L+"), (2, 1.0, "LL+"), (3, 3.0, "LL-"), (4, 6.0, "L-"),
     ]),
     ("a jump past H and HH raises both at once",
@@ -135,7 +137,8 @@ CASES: list[tuple[str, dict[str, Any], list[Step]]] = [
     ]),
     ("discrete: states of an analog status register",
      {"kind": "analog", "alarms": {"discrete": {"when": [2, 3]}}}, [
-        (0, 1.0, ""), (1, 2.0, "DISCRETE+"), (2, 3.0, ""), (3, 0.0, "DISCRETE-"), (4, 3.0, "DISCRETE+"),
+        (0, 1.0, ""), (1, 2.0, "DISCRETE+"), (2, 3.0, ""), (3, 0.0, "DISCRETE-"),
+        (4, 3.0, "DISCRETE+"),
     ]),
     ("discrete: one state", {"kind": "analog", "alarms": {"discrete": {"when": 4}}}, [
         (0, 3.0, ""), (1, 4.0, "DISCRETE+"), (2, 5.0, "DISCRETE-"),
@@ -166,7 +169,8 @@ CASES: list[tuple[str, dict[str, Any], list[Step]]] = [
         (0, "fault", "SENSOR_FAULT+"), (9, "fault", ""), (18, "fault", ""), (25, "tick", ""),
     ]),
     ("uncertain readings keep a point alive", {"alarms": {"comm_loss": {"timeout": 10}}}, [
-        (0, ("oor", 101.0), ""), (9, ("oor", 101.0), ""), (18, "tick", ""), (19, "tick", "COMM_LOSS+"),
+        (0, ("oor", 101.0), ""), (9, ("oor", 101.0), ""), (18, "tick", ""),
+        (19, "tick", "COMM_LOSS+"),
     ]),
     ("comm-loss timeout configurable", {"alarms": {"comm_loss": {"timeout": "5s"}}}, [
         (0, 5.0, ""), (4.9, "tick", ""), (5, "tick", "COMM_LOSS+"), (6, 5.0, "COMM_LOSS-"),

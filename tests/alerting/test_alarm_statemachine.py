@@ -21,7 +21,7 @@ from alerting.statemachine import (
 )
 from gateway.readings import PointKey
 
-N, U, A, R, S, O = (
+N, U, A, R, S, OOS = (
     AlarmState.NORMAL,
     AlarmState.UNACK,
     AlarmState.ACKED,
@@ -39,20 +39,20 @@ EXPECTED: dict[tuple[AlarmState, Stimulus], tuple[AlarmState, tuple[EventKind, .
     (N, St.RETURN): (N, ()),
     (N, St.RETURN_LATCHED): (N, ()),
     (N, St.SHELVE): (S, (K.SHELVED,)),
-    (N, St.REMOVE): (O, (K.REMOVED_FROM_SERVICE,)),
+    (N, St.REMOVE): (OOS, (K.REMOVED_FROM_SERVICE,)),
     (N, St.NOTE): (N, (K.NOTE,)),
     (U, St.ACTIVATE): (U, ()),
     (U, St.RETURN): (R, (K.RETURNED,)),
     (U, St.RETURN_LATCHED): (R, (K.RETURNED,)),
     (U, St.ACK): (A, (K.ACKNOWLEDGED,)),
     (U, St.SHELVE): (S, (K.SHELVED,)),
-    (U, St.REMOVE): (O, (K.REMOVED_FROM_SERVICE,)),
+    (U, St.REMOVE): (OOS, (K.REMOVED_FROM_SERVICE,)),
     (U, St.NOTE): (U, (K.NOTE,)),
     (A, St.ACTIVATE): (A, ()),
     (A, St.RETURN): (N, (K.RETURNED,)),
     (A, St.RETURN_LATCHED): (R, (K.RETURNED,)),  # latched: waits for the reset
     (A, St.SHELVE): (S, (K.SHELVED,)),
-    (A, St.REMOVE): (O, (K.REMOVED_FROM_SERVICE,)),
+    (A, St.REMOVE): (OOS, (K.REMOVED_FROM_SERVICE,)),
     (A, St.REALARM): (U, (K.REALARMED,)),
     (A, St.NOTE): (A, (K.NOTE,)),
     (R, St.ACTIVATE): (U, (K.RAISED,)),
@@ -60,7 +60,7 @@ EXPECTED: dict[tuple[AlarmState, Stimulus], tuple[AlarmState, tuple[EventKind, .
     (R, St.RETURN_LATCHED): (R, ()),
     (R, St.ACK): (N, (K.ACKNOWLEDGED,)),
     (R, St.SHELVE): (S, (K.SHELVED,)),
-    (R, St.REMOVE): (O, (K.REMOVED_FROM_SERVICE,)),
+    (R, St.REMOVE): (OOS, (K.REMOVED_FROM_SERVICE,)),
     (R, St.NOTE): (R, (K.NOTE,)),
     (S, St.ACTIVATE): (S, ()),
     (S, St.RETURN): (S, ()),
@@ -70,14 +70,14 @@ EXPECTED: dict[tuple[AlarmState, Stimulus], tuple[AlarmState, tuple[EventKind, .
     (S, St.UNSHELVE_ACTIVE): (U, (K.UNSHELVED, K.RAISED)),
     (S, St.EXPIRE): (N, (K.UNSHELVED,)),
     (S, St.EXPIRE_ACTIVE): (U, (K.UNSHELVED, K.RAISED)),
-    (S, St.REMOVE): (O, (K.REMOVED_FROM_SERVICE,)),
+    (S, St.REMOVE): (OOS, (K.REMOVED_FROM_SERVICE,)),
     (S, St.NOTE): (S, (K.NOTE,)),
-    (O, St.ACTIVATE): (O, ()),
-    (O, St.RETURN): (O, ()),
-    (O, St.RETURN_LATCHED): (O, ()),
-    (O, St.RESTORE): (N, (K.RETURNED_TO_SERVICE,)),
-    (O, St.RESTORE_ACTIVE): (U, (K.RETURNED_TO_SERVICE, K.RAISED)),
-    (O, St.NOTE): (O, (K.NOTE,)),
+    (OOS, St.ACTIVATE): (OOS, ()),
+    (OOS, St.RETURN): (OOS, ()),
+    (OOS, St.RETURN_LATCHED): (OOS, ()),
+    (OOS, St.RESTORE): (N, (K.RETURNED_TO_SERVICE,)),
+    (OOS, St.RESTORE_ACTIVE): (U, (K.RETURNED_TO_SERVICE, K.RAISED)),
+    (OOS, St.NOTE): (OOS, (K.NOTE,)),
 }
 
 KEY = PointKey("T1", "LT-1")
@@ -131,8 +131,8 @@ def test_condition_is_tracked_while_shelved() -> None:
 def test_guards_pick_the_variant() -> None:
     assert stimulus_for_return(_record(A, latching=True)) is St.RETURN_LATCHED
     assert stimulus_for_return(_record(A, latching=False)) is St.RETURN
-    assert stimulus_for_restore(_record(O, active=True)) is St.RESTORE_ACTIVE
-    assert stimulus_for_restore(_record(O, active=False)) is St.RESTORE
+    assert stimulus_for_restore(_record(OOS, active=True)) is St.RESTORE_ACTIVE
+    assert stimulus_for_restore(_record(OOS, active=False)) is St.RESTORE
 
 
 def test_event_fields_name_the_person_and_times() -> None:
@@ -151,6 +151,6 @@ def test_event_fields_name_the_person_and_times() -> None:
 
 
 def test_second_step_is_raised_by_the_system_not_the_person() -> None:
-    record = _record(O, active=True)
+    record = _record(OOS, active=True)
     _, (restored, raised) = apply(record, St.RESTORE_ACTIVE, Context(1.0, user="赵六"))
     assert restored.user == "赵六" and raised.user is None

@@ -26,6 +26,7 @@ CHEM = "DEMO-CHEM"
 DUST = "DUST-01"
 T0 = 1_714_543_385.0  # 2024-05-01 14:03:05 Beijing time
 
+FLOOD_TAGS = [f"TT-F{n:03d}" for n in range(100)]  # site DUST
 _TANK_POINT = {"kind": "level", "unit": "m", "range": {"low": 0, "high": 20}}
 SITES = [
     {
@@ -84,7 +85,19 @@ SITES = [
                      "unit": "%LEL", "range": {"low": 0, "high": 100}, "hazard_source": "DL-1",
                      "source": {"table": "holding", "address": 1}},
                 ],
-            }
+            },
+            {
+                # 100 points for flood tests: FLOOD_TAGS
+                "id": "flood-plc",
+                "transport": "modbus_tcp",
+                "host": "127.0.0.1",
+                "points": [
+                    {"tag": f"TT-F{n:03d}", "name": f"{n}号测温点", "kind": "temperature",
+                     "unit": "°C", "range": {"low": 0, "high": 200}, "hazard_source": "DL-1",
+                     "source": {"table": "holding", "address": 10 + n}}
+                    for n in range(100)
+                ],
+            },
         ],
     },
 ]
@@ -111,6 +124,7 @@ _STATE_AFTER = {
     EventKind.CLEARED: AlarmState.NORMAL,
     EventKind.SHELVED: AlarmState.SHELVED,
     EventKind.REMOVED_FROM_SERVICE: AlarmState.OUT_OF_SERVICE,
+    EventKind.REALARMED: AlarmState.UNACK,
 }
 
 
@@ -126,6 +140,7 @@ def event(
     ts: float = T0,
     state: AlarmState | None = None,
     user: str | None = None,
+    hazard_source: str = "",
 ) -> AlarmEvent:
     point = PointKey(site, tag)
     return AlarmEvent(
@@ -139,6 +154,7 @@ def event(
         value=value,
         limit=limit,
         user=user,
+        hazard_source=hazard_source,
     )
 
 

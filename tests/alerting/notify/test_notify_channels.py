@@ -237,7 +237,7 @@ async def test_email_failures(mailbox: Mailbox, notice: Notice) -> None:
     await email.send(notice)
     assert len(mailbox.messages) == 1
     gone = SmtpEmail("mail", email_settings(closed_port(), timeout=2))
-    with pytest.raises(DeliveryError, match="smtp 127.0.0.1") as raised:
+    with pytest.raises(DeliveryError, match=r"smtp 127\.0\.0\.1") as raised:
         await gone.send(notice)
     assert raised.value.retryable is True
 

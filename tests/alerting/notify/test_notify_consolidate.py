@@ -79,6 +79,13 @@ def test_zero_window_sends_everything_at_once() -> None:
     assert run(0.0, arrivals, [100.0]) == [(0.0, "a", (n,), False) for n in range(5)]
 
 
+def test_zero_window_splits_a_batch() -> None:
+    consolidator: Consolidator[str, int] = Consolidator(0)
+    released = consolidator.offer("a", [1, 2], 0.0)
+    assert [(r.items, r.summary) for r in released] == [((1,), False), ((2,), False)]
+    assert consolidator.next_deadline() is None and consolidator.due(1e9) == []
+
+
 def test_batch_to_idle_key_goes_out_together() -> None:
     consolidator: Consolidator[str, int] = Consolidator(W)
     (release,) = consolidator.offer("a", [1, 2, 3], 0.0)

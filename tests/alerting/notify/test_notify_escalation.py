@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from notify_support import T0, event
 
-from alerting.events import AlarmType
+from alerting.events import AlarmEvent, AlarmType
 from alerting.notify.escalation import EscalationTracker, Ladder
 
 # Ladder: level 1 now, level 2 after 300 s without ack, level 3 600 s after that.
@@ -20,7 +20,7 @@ B = event("LT-101", AlarmType.HIGH, value=18.2, limit=18.0)
 # A script is a list of (seconds after T0, action, alarm, routes); after every step the
 # tracker's due() is polled at that time and the (route, level, alarm tag) produced are
 # compared with the expected ones.
-Step = tuple[float, str, object, tuple[str, ...]]
+Step = tuple[float, str, AlarmEvent | None, tuple[str, ...]]
 
 
 @pytest.mark.parametrize(
@@ -97,7 +97,9 @@ Step = tuple[float, str, object, tuple[str, ...]]
         ),
     ],
 )
-def test_escalation_timeline(script: list[Step], expected: list[tuple[float, str, int, str]]) -> None:
+def test_escalation_timeline(
+    script: list[Step], expected: list[tuple[float, str, int, str]]
+) -> None:
     tracker = EscalationTracker(LADDERS)
     produced: list[tuple[float, str, int, str]] = []
     for offset, action, alarm, routes in script:
@@ -108,10 +110,11 @@ def test_escalation_timeline(script: list[Step], expected: list[tuple[float, str
             produced.append((offset, dispatch.route, dispatch.level, dispatch.event.point.tag))
         if action == "raise":
             assert alarm is not None
-            for dispatch in tracker.raised(alarm, list(routes), now):  # type: ignore[arg-type]
+            for dispatch in tracker.raised(alarm, list(routes), now):
                 produced.append((offset, dispatch.route, dispatch.level, dispatch.event.point.tag))
         elif action == "ack":
-            tracker.resolve(alarm.alarm_id)  # type: ignore[union-attr]
+            assert alarm is not None
+            tracker.resolve(alarm.alarm_id)
         # "returned" (back to normal, unacknowledged) resolves nothing: see the notifier
         # test of the same name, which feeds the real RETURNED event.
     assert produced == expected

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from notify_support import DUST, T0, event
+from notify_support import DUST, FLOOD_TAGS, T0, event
 
 from alerting.events import AlarmEvent, AlarmType, Priority
 from alerting.notify.escalation import Dispatch
@@ -90,9 +90,9 @@ def test_escalation_text_names_level_and_wait(catalog: Catalog) -> None:
 
 def test_summary_of_a_flood(catalog: Catalog) -> None:
     dispatches = [
-        Dispatch("general", 1, event("LT-101", AlarmType.HIGH, value=18.0 + n / 100,
-                                     limit=18.0, ts=T0 + n))
-        for n in range(30)
+        Dispatch("general", 1, event(tag, AlarmType.HIGH, site=DUST, value=150.0 + n / 100,
+                                     limit=150.0, ts=T0 + n))
+        for n, tag in enumerate(FLOOD_TAGS[:30])
     ]
     dispatches.append(Dispatch("general", 1, event("GT-201", AlarmType.HIGH_HIGH, ts=T0 + 40)))
     notice = format_notice("general", 1, "当班人员", dispatches, catalog)
@@ -107,6 +107,19 @@ def test_summary_of_a_flood(catalog: Catalog) -> None:
     assert len(numbered) == SUMMARY_LINES
     assert f"……另有 {31 - SUMMARY_LINES} 条" in notice.text
     assert "时间范围：2024-05-01 14:03:05 — 14:03:45（北京时间）" in lines
+    assert "企业：DEMO-CHEM、DUST-01" in lines
+    assert "本时段共触发" not in notice.text  # every alarm came once
+
+
+def test_repeats_of_one_alarm_are_one_notice(catalog: Catalog) -> None:
+    dispatches = [
+        Dispatch("general", 1, event("LT-101", AlarmType.HIGH, value=18.0 + n, limit=18.0))
+        for n in range(5)
+    ]
+    notice = format_notice("general", 1, "当班人员", dispatches, catalog)
+    assert not notice.is_summary
+    assert "当前值：22 m" in notice.text  # the newest
+    assert "本时段触发：5 次" in notice.text
 
 
 def test_escalation_summary_title(catalog: Catalog) -> None:

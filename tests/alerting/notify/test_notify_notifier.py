@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import random
 import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from notify_support import DUST, T0, Clock, Endpoint, Mailbox, Recorder, event
+from notify_support import DUST, FLOOD_TAGS, T0, Clock, Endpoint, Mailbox, Recorder, event
 
 from alerting.events import AlarmEvent, AlarmState, AlarmType, EventKind
 from alerting.notify.notifier import Notifier
@@ -22,7 +23,9 @@ from gateway.config.notifications import NotificationSettings
 FAST_RETRY = {"attempts": 3, "initial_delay": 0.05, "max_delay": 0.2, "factor": 2}
 
 
-def settings(endpoint: Endpoint, routes: list[dict[str, Any]], **extra: Any) -> NotificationSettings:
+def settings(
+    endpoint: Endpoint, routes: list[dict[str, Any]], **extra: Any
+) -> NotificationSettings:
     data: dict[str, Any] = {
         "channels": {
             "shift": {"kind": "wecom", "url": endpoint.url("/wecom/shift?key=k1")},
@@ -111,7 +114,8 @@ async def test_fire_control_room_gets_second_level_gas_alarms_and_faults(
         endpoint,
         [
             {"name": "general", "escalation": [{"channels": ["shift"]}]},
-            {"name": "fire-gas", "match": {"point_kinds": ["combustible_gas"], "alarm_types": ["HH"]},
+            {"name": "fire-gas",
+             "match": {"point_kinds": ["combustible_gas"], "alarm_types": ["HH"]},
              "escalation": [{"name": "消防控制室", "channels": ["fire"]}]},
             {"name": "fire-faults",
              "match": {"point_kinds": ["combustible_gas", "toxic_gas"],
@@ -244,14 +248,16 @@ async def test_nobody_answers_all_three_levels_are_called(
 
 
 @pytest.mark.parametrize(
-    ("answer", "escalates"),
+    ("answer", "state", "escalates"),
     [
-        (EventKind.ACKNOWLEDGED, False),
-        (EventKind.CLEARED, False),
-        (EventKind.SHELVED, False),
-        (EventKind.REMOVED_FROM_SERVICE, False),
-        (EventKind.RETURNED, True),  # back to normal but unacknowledged: keep calling
-        (EventKind.NOTE, True),  # a note is not an acknowledgement
+        (EventKind.ACKNOWLEDGED, AlarmState.ACKED, False),
+        (EventKind.ACKNOWLEDGED, AlarmState.NORMAL, False),  # ack of a returned alarm
+        (EventKind.CLEARED, AlarmState.NORMAL, False),
+        (EventKind.SHELVED, AlarmState.SHELVED, False),
+        (EventKind.REMOVED_FROM_SERVICE, AlarmState.OUT_OF_SERVICE, False),
+        (EventKind.RETURNED, AlarmState.NORMAL, False),  # the engine cleared it
+        (EventKind.RETURNED, AlarmState.RTN_UNACK, True),  # back to normal, unacknowledged
+        (EventKind.NOTE, AlarmState.UNACK, True),  # a note is not an acknowledgement
     ],
 )
 async def test_what_stops_escalation(
@@ -260,6 +266,7 @@ async def test_what_stops_escalation(
     recorder: Recorder,
     clock: Clock,
     answer: EventKind,
+    state: AlarmState,
     escalates: bool,
 ) -> None:
     config = settings(endpoint, [{"name": "r", "escalation": SLOW_LADDER}])
@@ -269,7 +276,7 @@ async def test_what_stops_escalation(
         notifier.accept([alarm])
         await endpoint.watch.until(lambda: len(endpoint.requests) == 1)
         clock.advance(100)
-        notifier.accept([ack(alarm, answer)])
+        notifier.accept([dataclasses.replace(ack(alarm, answer), state=state)])
         clock.advance(200)
         notifier.tick()
         await recorder.watch.until(lambda: len(recorder.of(EventKind.NOTIFIED)) == 1 + escalates)
@@ -278,8 +285,7 @@ async def test_what_stops_escalation(
     if escalates:
         (escalated,) = recorder.of(EventKind.ESCALATED)
         assert escalated.ts == T0 + 300
-        expected_state = {EventKind.RETURNED: AlarmState.RTN_UNACK, EventKind.NOTE: AlarmState.UNACK}
-        assert escalated.state is expected_state[answer]
+        assert escalated.state is state  # the alarm's current state, not the raised one
 
 
 async def test_flood_gives_one_notice_and_one_summary(
@@ -292,9 +298,9 @@ async def test_flood_gives_one_notice_and_one_summary(
     )
     notifier = Notifier(config, catalog, recorder, clock=clock)
     async with running(notifier):
-        for n in range(100):  # 100 alarms over 49.5 s, one at a time as the engine raises them
-            notifier.accept([event("LT-101", AlarmType.HIGH, value=18 + n / 10, limit=18.0,
-                                   ts=clock.now)])
+        for n, tag in enumerate(FLOOD_TAGS):  # 100 alarms over 49.5 s, one by one
+            notifier.accept([event(tag, AlarmType.HIGH, site=DUST, value=150 + n / 10,
+                                   limit=150.0, ts=clock.now)])
             clock.advance(0.5)
         await endpoint.watch.until(lambda: len(endpoint.requests) == 1)
         notifier.tick()  # 50 s: window still open
@@ -308,6 +314,10 @@ async def test_flood_gives_one_notice_and_one_summary(
     assert summary.json["count"] == 99
     assert summary.json["title"] == "【报警汇总】99 条报警"
     assert "……另有 79 条" in summary.json["text"]
+    assert "TT-F001 1号测温点 150.1 °C（限 150 °C） 橙色" in summary.json["text"]
+    assert {e.alarm_id for e in recorder.of(EventKind.NOTIFIED)} == {
+        f"{DUST}/{tag}/H" for tag in FLOOD_TAGS
+    }
     health = notifier.health()
     assert (health.counters["notices"], health.counters["summaries"]) == (2, 1)
 
@@ -407,3 +417,90 @@ def test_unrouted_and_own_events(endpoint: Endpoint, catalog: Catalog, recorder:
     assert health.counters.get("notices", 0) == 0
     assert health.counters["events"] == 1  # the notifier's own kinds are not even counted
     assert health.running is False
+
+
+async def test_realarm_calls_again_and_restarts_the_ladder(
+    endpoint: Endpoint, catalog: Catalog, recorder: Recorder, clock: Clock
+) -> None:
+    config = settings(endpoint, [{"name": "r", "escalation": SLOW_LADDER}])
+    notifier = Notifier(config, catalog, recorder, clock=clock)
+    alarm = event()
+    async with running(notifier):
+        notifier.accept([alarm])
+        clock.advance(60)
+        notifier.accept([ack(alarm)])
+        clock.advance(3600)  # acknowledged but still active past its re-alarm time
+        notifier.accept([ack(alarm, EventKind.REALARMED)])
+        await endpoint.watch.until(lambda: len(endpoint.to("/wecom/shift")) == 2)
+        clock.advance(300)
+        notifier.tick()
+        await endpoint.watch.until(lambda: len(endpoint.to("/dingtalk/manager")) == 1)
+    again = endpoint.to("/wecom/shift")[1].json["markdown"]["content"]
+    assert "重新报警" in again
+
+
+async def test_batch_goes_out_as_one_notice_when_consolidating(
+    endpoint: Endpoint, catalog: Catalog, recorder: Recorder
+) -> None:
+    config = settings(endpoint, [{"name": "r", "escalation": [{"channels": ["park"]}]}],
+                      consolidation_window=60)
+    notifier = Notifier(config, catalog, recorder)
+    async with running(notifier):
+        notifier.accept([event("GT-201"), event("GT-202", AlarmType.HIGH)])
+        await recorder.watch.until(lambda: len(recorder.of(EventKind.NOTIFIED)) == 2)
+    (request,) = endpoint.requests
+    assert request.json["count"] == 2 and request.json["title"] == "【报警汇总】2 条报警"
+
+
+async def test_resume_after_restart_calls_overdue_levels_only(
+    endpoint: Endpoint, catalog: Catalog, recorder: Recorder, clock: Clock
+) -> None:
+    config = settings(endpoint, [{"name": "r", "escalation": SLOW_LADDER}])
+    notifier = Notifier(config, catalog, recorder, clock=clock)
+    clock.now = T0 + 400  # raised at T0, unacknowledged through a restart
+    waiting = event()
+    acked = dataclasses.replace(event("GT-202"), state=AlarmState.ACKED)
+    async with running(notifier):
+        notifier.resume([waiting, acked])
+        notifier.tick()
+        await endpoint.watch.until(lambda: len(endpoint.to("/dingtalk/manager")) == 1)
+        assert notifier.health().escalating == 1  # the acknowledged alarm is not tracked
+        clock.now = T0 + 900
+        notifier.tick()
+        await endpoint.watch.until(lambda: len(endpoint.to("/hook/park")) == 1)
+    assert endpoint.to("/wecom/shift") == []  # level 1 was called before the restart
+    (escalated_2, escalated_3) = recorder.of(EventKind.ESCALATED)
+    assert escalated_2.ts == T0 + 400 and escalated_3.ts == T0 + 900
+
+
+async def test_chattering_alarm_is_one_line_and_recorded_in_batches(
+    endpoint: Endpoint, catalog: Catalog, clock: Clock
+) -> None:
+    batches = Recorder()  # record_many: each call is one journal transaction
+
+    def unused(event: AlarmEvent) -> None:
+        raise AssertionError("record_many replaces record")
+
+    config = settings(endpoint, [{"name": "r", "escalation": [{"channels": ["park"]}]}],
+                      consolidation_window=60)
+    notifier = Notifier(config, catalog, unused, clock=clock,
+                        record_many=lambda events: [batches(e) for e in events] and None)
+    async with running(notifier):
+        notifier.accept([event("GT-202", AlarmType.HIGH)])
+        for n in range(30):  # LT-101 chatters: raised 30 times within the window
+            clock.advance(1)
+            notifier.accept([event("LT-101", AlarmType.HIGH, value=18 + n, limit=18.0,
+                                   ts=clock.now)])
+        notifier.accept([event("TT-301", AlarmType.HIGH, value=61.0, limit=60.0)])
+        clock.now = T0 + 60
+        notifier.tick()
+        await endpoint.watch.until(lambda: len(endpoint.requests) == 2)
+        await batches.watch.until(lambda: len(batches.events) == 3)
+    summary = endpoint.requests[1].json
+    assert summary["title"] == "【报警汇总】2 条报警"
+    assert "本时段共触发 31 次" in summary["text"]
+    assert "LT-101 1号甲醇罐液位 47 m（限 18 m）" in summary["text"]  # the newest value
+    assert "（30 次）" in summary["text"]
+    # One NOTIFIED per alarm, not per activation: GT-202, then LT-101 and TT-301.
+    assert [e.point.tag for e in batches.events] == ["GT-202", "LT-101", "TT-301"]
+    assert notifier.health().counters.get("record_errors", 0) == 0

@@ -51,6 +51,7 @@ HH = AlarmType.HIGH_HIGH
         ({"hazard_sources": ["HS-TF1"]}, event("XX-999"), False),
         ({"devices": ["gas-controller"]}, event("XX-999"), False),
         ({"point_kinds": ["combustible_gas"]}, event("XX-999"), False),
+        ({"hazard_sources": ["HS-TF1"]}, event("XX-999", hazard_source="HS-TF1"), True),
     ],
 )
 def test_filter(catalog: Catalog, rule: dict[str, Any], alarm: AlarmEvent, expected: bool) -> None:

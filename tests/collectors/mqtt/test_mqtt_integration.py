@@ -329,3 +329,18 @@ async def test_benchmark_runs_small_and_counts_everything(broker: BrokerAddress)
     assert stats.readings_sent == stats.readings_received == sum(forwarded) == 2_000
     assert stats.payload_errors == 0 and stats.dropped_messages == 0
     assert stats.readings_per_s > 0
+
+
+async def test_missing_tls_file_is_reported_and_retried(tmp_path: Path) -> None:
+    sink = Sink()
+    delays = CountingDelays(wanted=2)
+    device = make_device(free_port(), tls={"ca_file": str(tmp_path / "missing-ca.pem")})
+    collector = MqttCollector(SITE, device, reconnect_delays=delays)
+    async with running(collector, sink):
+        async with asyncio.timeout(WAIT):
+            await delays.reached.wait()
+    assert collector.health.state is LinkState.DISCONNECTED
+    assert collector.device_health.last_error is not None
+    assert collector.device_health.last_error.startswith("TLS set-up failed")
+    assert "missing-ca.pem" in collector.device_health.last_error
+    assert {r.reason for r in sink.readings} == {Reason.COMM_LOSS}

@@ -1,0 +1,269 @@
+"""The alarm HTTP API through the real dashboard app (``create_app`` with the alarm router),
+over httpx's ASGI transport, backed by a real engine and SQLite journal."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+import pytest
+from alarm_support import Clock, key, open_engine, reading
+
+from alerting.engine import AlarmEngine
+from alerting.identity import header_provider, install_user_provider
+from dashboard.app import create_app
+from dashboard.hub import Hub
+from dashboard.routes.alarms import alarm_component, alarms_router
+from dashboard.services import DashboardServices
+from gateway.live import LiveState
+
+USER = {"X-Hazgw-User": quote("张三")}
+
+
+class Gateway:
+    def __init__(self, engine: AlarmEngine, clock: Clock, hub: Hub) -> None:
+        self.engine = engine
+        self.clock = clock
+        self.hub = hub
+
+    def feed(self, tag: str, *actions: object) -> None:
+        self.engine.accept([reading(key(tag), self.clock.now, a) for a in actions])
+
+
+@pytest.fixture
+async def gateway(tmp_path: Path) -> Gateway:
+    clock = Clock()
+    engine, _ = open_engine(tmp_path, clock)
+    live = LiveState()
+    hub = Hub(live, clock=clock)
+    engine.add_listener(hub.accept_events)
+    return Gateway(engine, clock, hub)
+
+
+@pytest.fixture
+async def client(gateway: Gateway) -> AsyncIterator[httpx.AsyncClient]:
+    engine = gateway.engine
+    services = DashboardServices(catalog=engine.catalog, live=LiveState(), hub=gateway.hub,
+                                 components=lambda: [alarm_component(engine)])
+    app = create_app(
+        services, extra_routers=[alarms_router(engine, engine.journal, engine.catalog)]
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://gw") as http:
+        yield http
+
+
+async def test_active_alarms_listed_with_names_and_colours(
+    gateway: Gateway, client: httpx.AsyncClient
+) -> None:
+    gateway.feed("GT-1", 55.0)
+    response = await client.get("/api/alarms")
+    assert response.status_code == 200
+    alarms = {a["id"]: a for a in response.json()["alarms"]}
+    assert list(alarms) == ["T1/GT-1/HH", "T1/GT-1/H"]  # most urgent first
+    hh = alarms["T1/GT-1/HH"]
+    assert (hh["priority"], hh["colour"], hh["state"], hh["type"]) == (
+        "critical", "red", "active_unacknowledged", "HH"
+    )
+    assert (hh["value"], hh["limit"], hh["raised_at"]) == (55.0, 50.0, gateway.clock.now)
+    assert (hh["site_name"], hh["point_name"], hh["hazard_source_name"]) == (
+        "测试化工有限公司", "测点GT-1", "1号罐区"
+    )
+    assert hh["unit"] == "%LEL" and hh["system"] is False
+    filtered = await client.get("/api/alarms", params={"hazard_source": "HS2"})
+    assert filtered.json()["alarms"] == []
+    by_state = await client.get("/api/alarms", params={"state": "active_acknowledged"})
+    assert by_state.json()["alarms"] == []
+
+
+async def test_ack_one(gateway: Gateway, client: httpx.AsyncClient) -> None:
+    gateway.feed("GT-1", 30.0)
+    response = await client.post("/api/alarms/T1/GT-1/H/ack", json={"comment": "已确认"},
+                                 headers=USER)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["state"], body["acknowledged_by"]) == ("active_acknowledged", "张三")
+    again = await client.post("/api/alarms/T1/GT-1/H/ack", json={}, headers=USER)
+    assert again.status_code == 409 and "active_acknowledged" in again.json()["detail"]
+    missing = await client.post("/api/alarms/T1/NOPE/H/ack", headers=USER)
+    assert missing.status_code == 404
+    # without a body at all
+    gateway.feed("LT-1", 90.0)
+    bare = await client.post("/api/alarms/T1/LT-1/H/ack", headers=USER)
+    assert bare.status_code == 200
+
+
+async def test_ack_many(gateway: Gateway, client: httpx.AsyncClient) -> None:
+    gateway.feed("GT-1", 55.0)
+    gateway.feed("LT-1", 90.0)
+    response = await client.post(
+        "/api/alarms/ack",
+        json={"ids": ["T1/GT-1/H", "T1/GT-1/HH", "T1/LT-1/H", "T1/LT-1/L", "X/Y/H"],
+              "comment": "批量确认"},
+        headers=USER,
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["acknowledged"] == ["T1/GT-1/H", "T1/GT-1/HH", "T1/LT-1/H"]
+    assert list(body["refused"]) == ["T1/LT-1/L"] and body["unknown"] == ["X/Y/H"]
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/alarms/ack", {"ids": []}),
+        ("/api/alarms/ack", {"ids": "T1/GT-1/H"}),
+        ("/api/alarms/ack", {"ids": ["T1/GT-1/H"], "extra": 1}),
+        ("/api/alarms/T1/GT-1/H/shelve", {"reason": "r"}),
+        ("/api/alarms/T1/GT-1/H/shelve", {"reason": "", "minutes": 5}),
+        ("/api/alarms/T1/GT-1/H/shelve", {"reason": "r", "minutes": 0}),
+        ("/api/alarms/T1/GT-1/H/shelve", {"reason": "r", "minutes": 100000}),
+        ("/api/alarms/T1/GT-1/H/notes", {"text": ""}),
+        ("/api/alarms/T1/GT-1/H/notes", {}),
+        ("/api/alarms/T1/GT-1/H/out-of-service", {}),
+    ],
+)
+async def test_bad_bodies_are_422(
+    gateway: Gateway, client: httpx.AsyncClient, path: str, body: object
+) -> None:
+    gateway.feed("GT-1", 30.0)
+    response = await client.post(path, json=body, headers=USER)
+    assert response.status_code == 422, response.text
+
+
+async def test_who_is_acting(gateway: Gateway, client: httpx.AsyncClient) -> None:
+    gateway.feed("GT-1", 30.0)
+    anonymous = await client.post("/api/alarms/T1/GT-1/H/ack")
+    assert anonymous.status_code == 401 and "X-Hazgw-User" in anonymous.json()["detail"]
+    garbled = await client.post("/api/alarms/T1/GT-1/H/ack", headers={"X-Hazgw-User": "%FF"})
+    assert garbled.status_code == 400
+    plain = await client.post("/api/alarms/T1/GT-1/H/ack", headers={"X-Hazgw-User": "duty-1"})
+    assert plain.json()["acknowledged_by"] == "duty-1"
+
+
+async def test_configured_operator_name(gateway: Gateway, tmp_path: Path) -> None:
+    engine = gateway.engine
+    services = DashboardServices(catalog=engine.catalog, live=LiveState(), hub=gateway.hub)
+    router = alarms_router(engine, engine.journal, engine.catalog)
+    app = create_app(services, extra_routers=[router])
+    install_user_provider(app, header_provider(default_operator="值班员"))
+    gateway.feed("GT-1", 30.0)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as c:
+        response = await c.post("/api/alarms/T1/GT-1/H/ack")
+        assert response.json()["acknowledged_by"] == "值班员"
+        named = await c.post("/api/alarms/T1/GT-1/HH/ack", headers=USER)
+        assert named.status_code == 409  # HH is normal: refused, but the user was accepted
+
+
+async def test_shelve_unshelve_and_notes(gateway: Gateway, client: httpx.AsyncClient) -> None:
+    gateway.feed("LT-1", 90.0)
+    shelved = await client.post("/api/alarms/T1/LT-1/H/shelve",
+                                json={"reason": "液位计校准", "minutes": 30}, headers=USER)
+    assert shelved.status_code == 200
+    body = shelved.json()
+    assert (body["state"], body["shelved_by"], body["shelve_reason"]) == (
+        "shelved", "张三", "液位计校准"
+    )
+    assert body["shelved_until"] == gateway.clock.now + 1800
+    unshelved = await client.post("/api/alarms/T1/LT-1/H/unshelve", json={"comment": "完成"},
+                                  headers=USER)
+    assert unshelved.json()["state"] == "active_unacknowledged"
+    twice = await client.post("/api/alarms/T1/LT-1/H/unshelve", headers=USER)
+    assert twice.status_code == 409
+    note = await client.post("/api/alarms/T1/LT-1/H/notes", json={"text": "已排液处理"},
+                             headers=USER)
+    assert note.status_code == 200
+    assert (note.json()["kind"], note.json()["user"]) == ("note", "张三")
+    assert note.json()["seq"] > 0
+    detail = await client.get("/api/alarms/T1/LT-1/H")
+    kinds = [e["kind"] for e in detail.json()["events"]]
+    assert kinds == ["note", "raised", "unshelved", "shelved", "raised"]
+    assert detail.json()["alarm"]["state"] == "active_unacknowledged"
+    assert (await client.get("/api/alarms/T1/NOPE/H")).status_code == 404
+
+
+async def test_out_of_service_and_back(gateway: Gateway, client: httpx.AsyncClient) -> None:
+    removed = await client.post("/api/alarms/T1/GT-1/H/out-of-service",
+                                json={"reason": "探测器更换"}, headers=USER)
+    assert removed.status_code == 200 and removed.json()["state"] == "out_of_service"
+    assert removed.json()["removed_reason"] == "探测器更换"
+    gateway.feed("GT-1", 30.0)
+    listed = (await client.get("/api/alarms")).json()["alarms"]
+    assert [(a["id"], a["state"], a["active"]) for a in listed] == [
+        ("T1/GT-1/H", "out_of_service", True)
+    ]
+    restored = await client.post("/api/alarms/T1/GT-1/H/in-service", headers=USER)
+    assert restored.json()["state"] == "active_unacknowledged"
+    again = await client.post("/api/alarms/T1/GT-1/H/in-service", headers=USER)
+    assert again.status_code == 409
+
+
+async def test_history_with_filters(gateway: Gateway, client: httpx.AsyncClient) -> None:
+    gateway.feed("GT-1", 55.0)
+    gateway.clock.advance(10)
+    gateway.feed("XS-1", True)
+    await client.post("/api/alarms/ack", json={"ids": ["T1/GT-1/H"]}, headers=USER)
+    everything = (await client.get("/api/alarms/history")).json()["events"]
+    assert [e["id"] for e in everything] == ["T1/GT-1/H", "T1/XS-1/DISCRETE", "T1/GT-1/HH",
+                                             "T1/GT-1/H"]
+    critical = await client.get("/api/alarms/history",
+                                params=[("priority", "critical"), ("kind", "raised")])
+    assert [e["id"] for e in critical.json()["events"]] == ["T1/XS-1/DISCRETE", "T1/GT-1/HH"]
+    by_type = await client.get("/api/alarms/history", params={"type": "HH"})
+    assert [e["id"] for e in by_type.json()["events"]] == ["T1/GT-1/HH"]
+    by_source = await client.get("/api/alarms/history", params={"hazard_source": "HS2"})
+    assert [e["id"] for e in by_source.json()["events"]] == ["T1/XS-1/DISCRETE"]
+    since = await client.get("/api/alarms/history", params={"since": gateway.clock.now})
+    assert len(since.json()["events"]) == 2
+    limited = await client.get("/api/alarms/history", params={"limit": 1, "tag": "GT-1"})
+    assert [e["kind"] for e in limited.json()["events"]] == ["acknowledged"]
+    assert limited.json()["events"][0]["user"] == "张三"
+    bad = await client.get("/api/alarms/history", params={"priority": "urgent"})
+    assert bad.status_code == 422
+
+
+async def test_load_report(gateway: Gateway, client: httpx.AsyncClient) -> None:
+    for _ in range(5):
+        gateway.feed("LT-1", 90.0, 5.0, 50.0)  # H and L raised and returned
+        await client.post("/api/alarms/ack", json={"ids": ["T1/LT-1/H", "T1/LT-1/L"]},
+                          headers=USER)
+        gateway.clock.advance(10)
+    response = await client.get("/api/alarms/load", params={"site": "T1"})
+    assert response.status_code == 200
+    (report,) = response.json()["reports"]
+    assert (report["alarms_in_window"], report["flood"]) == (10, True)
+    assert {c["id"] for c in report["chattering"]} == {"T1/LT-1/H", "T1/LT-1/L"}
+    assert report["top"][0]["count"] == 5
+    assert (await client.get("/api/alarms/load", params={"site": "ZZ"})).status_code == 404
+    everyone = (await client.get("/api/alarms/load")).json()["reports"]
+    assert [r["site"] for r in everyone] == ["T1"]
+
+
+async def test_hazard_sources(gateway: Gateway, client: httpx.AsyncClient) -> None:
+    def colours(body: dict[str, list[dict[str, object]]]) -> dict[object, object]:
+        return {s["id"]: s["colour"] for s in body["sources"]}
+
+    response = await client.get("/api/hazard-sources")
+    assert colours(response.json()) == {"HS1": "green", "HS2": "green"}
+    gateway.feed("XS-1", True)
+    gateway.feed("GT-1", 30.0)
+    body = (await client.get("/api/hazard-sources")).json()
+    assert colours(body) == {"HS1": "orange", "HS2": "red"}
+    hs2 = next(s for s in body["sources"] if s["id"] == "HS2")
+    assert (hs2["worst_priority"], hs2["unacknowledged"], hs2["grade"], hs2["name"]) == (
+        "critical", 1, 3, "1号除尘系统"
+    )
+
+
+async def test_events_reach_the_websocket_hub(gateway: Gateway, client: httpx.AsyncClient) -> None:
+    gateway.feed("GT-1", 30.0)
+    assert gateway.hub.events_in == 1
+
+
+async def test_health_component(gateway: Gateway, client: httpx.AsyncClient) -> None:
+    gateway.feed("GT-1", 30.0)
+    component = alarm_component(gateway.engine)
+    assert component.ok and component.counters["events"] == 1
+    assert component.counters["active"] == 1
