@@ -82,9 +82,12 @@ class LiveWatcher:
 
 
 @contextlib.asynccontextmanager
-async def watching(gateway: Gateway) -> AsyncIterator[LiveWatcher]:
+async def watching(gateway: Gateway, token: str | None = None) -> AsyncIterator[LiveWatcher]:
+    """``token``: an ``Authorization`` header value (``Bearer …``) once login is on."""
     assert gateway.parts is not None
     url = gateway.parts.server.url.replace("http://", "ws://") + "/ws"
+    if token:
+        url += "?token=" + token.removeprefix("Bearer ")
     watcher = LiveWatcher(url)
     task = asyncio.create_task(watcher.run())
     try:

@@ -156,7 +156,9 @@ async def test_dead_unit_turns_bad_while_its_bus_neighbour_keeps_updating(
         running_gateway(site_yaml(devices.port, broker), tmp_path, None) as gateway,
         watching(gateway) as live,
     ):
-        await live.until(lambda: live.readings.get("E2E/PT-2", [None, None])[1] == "good", 5, "PT-2")
+        await live.until(
+            lambda: live.readings.get("E2E/PT-2", [None, None])[1] == "good", 5, "PT-2"
+        )
         devices.set_unit_alive(2, False)
         await live.until(
             lambda: live.readings["E2E/PT-2"][1:3] == ["bad", "comm_loss"],

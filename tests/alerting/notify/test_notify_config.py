@@ -204,6 +204,10 @@ def test_documented_example_is_valid(sites: list[Site]) -> None:
             "email address",
         ),
         ({"retry": {"attempts": 0}}, "attempts"),
+        (
+            {"routes": [{"name": "r", "escalation": [{"channels": ["hook", "hook"]}]}]},
+            "listed twice",
+        ),
     ],
 )
 def test_bad_settings_name_the_problem(change: dict[str, Any], message: str) -> None:

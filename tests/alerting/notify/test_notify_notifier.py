@@ -484,7 +484,7 @@ async def test_chattering_alarm_is_one_line_and_recorded_in_batches(
     config = settings(endpoint, [{"name": "r", "escalation": [{"channels": ["park"]}]}],
                       consolidation_window=60)
     notifier = Notifier(config, catalog, unused, clock=clock,
-                        record_many=lambda events: [batches(e) for e in events] and None)
+                        record_many=lambda events: [batches(e) for e in events])
     async with running(notifier):
         notifier.accept([event("GT-202", AlarmType.HIGH)])
         for n in range(30):  # LT-101 chatters: raised 30 times within the window

@@ -1,0 +1,350 @@
+// zh-CN first, with an English toggle remembered in localStorage.
+//
+// Static text: <span data-i18n="key">中文</span> (also data-i18n-title,
+// data-i18n-placeholder, data-i18n-aria-label). Dynamic text: t("key", {n: 3}).
+// Pages re-render their dynamic parts from onLanguageChange().
+
+const STORAGE_KEY = "hazgw.lang";
+export const LANGUAGES = ["zh-CN", "en"];
+
+// key: [zh-CN, en]. {name} placeholders are filled from t()'s second argument.
+const TEXT = {
+  "app.name": ["重大危险源监测网关", "Major hazard monitoring gateway"],
+  "lang.toggle": ["English", "中文"],
+  "nav.wall": ["大屏", "Wall"],
+  "nav.console": ["值班台", "Console"],
+  "nav.commissioning": ["调试", "Commissioning"],
+  "nav.live": ["实时数据", "Live data"],
+  "nav.logout": ["退出", "Sign out"],
+
+  "role.viewer": ["只读", "viewer"],
+  "role.operator": ["操作员", "operator"],
+  "role.engineer": ["工程师", "engineer"],
+  "role.admin": ["管理员", "admin"],
+  "role.display": ["大屏令牌", "display token"],
+
+  "conn.connected": ["已连接", "Connected"],
+  "conn.connecting": ["连接中…", "Connecting…"],
+  "conn.disconnected": ["连接断开", "Disconnected"],
+  "conn.stale": ["数据已停止更新，{s} 秒后第 {n} 次重新连接…",
+    "Data is not updating; reconnect attempt {n} in {s} s…"],
+  "conn.notLive": ["连接断开 · 以下数据不是实时数据", "DISCONNECTED · the data below is NOT live"],
+
+  "login.title": ["登录", "Sign in"],
+  "login.heading": ["重大危险源监测网关", "Major hazard monitoring gateway"],
+  "login.username": ["用户名", "User name"],
+  "login.password": ["密码", "Password"],
+  "login.submit": ["登录", "Sign in"],
+  "login.busy": ["正在登录…", "Signing in…"],
+  "login.bad": ["用户名或密码错误", "Wrong user name or password"],
+  "login.limited": ["尝试次数过多，请 {s} 秒后再试", "Too many attempts; try again in {s} s"],
+  "login.failed": ["登录失败：{e}", "Sign-in failed: {e}"],
+  "login.expired": ["请重新登录", "Please sign in again"],
+  "login.display": ["大屏令牌无效或已吊销，请登录或重新配对", "The display token is invalid or revoked: sign in or pair again"],
+
+  "wall.title": ["重大危险源安全监测大屏", "Major hazard sources · monitoring wall"],
+  "wall.active": ["活动报警", "Active alarms"],
+  "wall.unacked": ["未确认", "Unacknowledged"],
+  "wall.shelved": ["已搁置", "Shelved"],
+  "wall.gateway": ["网关", "Gateway"],
+  "wall.devices": ["设备在线", "Devices online"],
+  "wall.currentAlarms": ["当前报警", "Current alarms"],
+  "wall.noAlarms": ["无活动报警", "No active alarms"],
+  "wall.connectivity": ["网关与设备", "Gateway and devices"],
+  "wall.flood": ["报警泛滥：{site} 10 分钟内 {n} 条报警，请按优先级处置",
+    "ALARM FLOOD: {site} {n} alarms in 10 min; handle by priority"],
+  "wall.critical": ["紧急报警：{what}", "CRITICAL ALARM: {what}"],
+  "wall.silence": ["消音", "Silence"],
+  "wall.silenced": ["已消音（报警未确认）", "Silenced (not acknowledged)"],
+  "wall.enableSound": ["点击启用报警声音", "Click to enable alarm sound"],
+  "wall.more": ["另有 {n} 个点位", "{n} more points"],
+  "wall.moreAlarms": ["另有 {n} 条报警", "{n} more alarms"],
+  "wall.updated": ["更新于 {t}", "Updated {t}"],
+  "wall.legend": ["红 紧急 · 橙 高 · 黄 中 · 蓝 低 · 绿 正常 · 灰 无数据",
+    "red critical · orange high · yellow medium · blue low · green normal · grey no data"],
+  "wall.unreachable": ["不可达", "unreachable"],
+  "wall.loadError": ["加载失败：{e}", "Loading failed: {e}"],
+
+  "status.green": ["正常", "Normal"],
+  "status.grey": ["无数据", "No data"],
+  "status.red": ["红色报警", "Red alarm"],
+  "status.orange": ["橙色报警", "Orange alarm"],
+  "status.yellow": ["黄色报警", "Yellow alarm"],
+  "status.blue": ["蓝色报警", "Blue alarm"],
+
+  "health.ok": ["正常", "OK"],
+  "health.degraded": ["降级", "Degraded"],
+  "health.down": ["中断", "Down"],
+
+  "grade.1": ["一级", "Grade 1"],
+  "grade.2": ["二级", "Grade 2"],
+  "grade.3": ["三级", "Grade 3"],
+  "grade.4": ["四级", "Grade 4"],
+  "kind.tank_farm": ["储罐区", "tank farm"],
+  "kind.warehouse": ["库区", "warehouse"],
+  "kind.process_unit": ["生产装置", "process unit"],
+  "kind.dust_line": ["粉尘涉爆", "dust line"],
+
+  "reason.comm_loss": ["通讯中断", "comm loss"],
+  "reason.sensor_fault": ["传感器故障", "sensor fault"],
+  "reason.out_of_range": ["超量程", "out of range"],
+  "reason.decode_error": ["数据解析错误", "decode error"],
+  "reason.stale": ["数据超时", "stale"],
+  "reading.none": ["等待数据", "no data yet"],
+  "reading.bad": ["数据无效", "invalid"],
+  "reading.uncertain": ["数据可疑", "uncertain"],
+  "reading.on": ["触发", "ON"],
+  "reading.off": ["正常", "off"],
+
+  "priority.critical": ["紧急", "Critical"],
+  "priority.high": ["高", "High"],
+  "priority.medium": ["中", "Medium"],
+  "priority.low": ["低", "Low"],
+
+  "type.HH": ["高高报", "High-high"],
+  "type.H": ["高报", "High"],
+  "type.L": ["低报", "Low"],
+  "type.LL": ["低低报", "Low-low"],
+  "type.ROC": ["变化率", "Rate of change"],
+  "type.DISCRETE": ["开关量报警", "Discrete"],
+  "type.COMM_LOSS": ["通讯中断", "Comm loss"],
+  "type.SENSOR_FAULT": ["传感器故障", "Sensor fault"],
+
+  "state.normal": ["正常", "normal"],
+  "state.active_unacknowledged": ["报警未确认", "active, unacknowledged"],
+  "state.active_acknowledged": ["报警已确认", "active, acknowledged"],
+  "state.returned_unacknowledged": ["已恢复未确认", "returned, unacknowledged"],
+  "state.shelved": ["已搁置", "shelved"],
+  "state.out_of_service": ["已停用", "out of service"],
+
+  "event.raised": ["报警", "raised"],
+  "event.returned": ["恢复", "returned"],
+  "event.acknowledged": ["确认", "acknowledged"],
+  "event.cleared": ["清除", "cleared"],
+  "event.shelved": ["搁置", "shelved"],
+  "event.unshelved": ["取消搁置", "unshelved"],
+  "event.out_of_service": ["停用", "out of service"],
+  "event.in_service": ["投用", "in service"],
+  "event.note": ["处置记录", "note"],
+  "event.notified": ["已通知", "notified"],
+  "event.notify_failed": ["通知失败", "notify failed"],
+  "event.escalated": ["升级", "escalated"],
+  "event.realarmed": ["再报警", "re-alarmed"],
+
+  "console.title": ["值班台", "Duty console"],
+  "console.tab.active": ["实时报警", "Active alarms"],
+  "console.tab.history": ["历史记录", "History"],
+  "console.tab.shift": ["交接班", "Shift handover"],
+  "console.filter": ["筛选", "Filter"],
+  "console.filterPlaceholder": ["位号 / 名称 / 危险源", "tag / name / hazard source"],
+  "console.allSites": ["全部企业", "All sites"],
+  "console.allPriorities": ["全部优先级", "All priorities"],
+  "console.comment": ["确认意见", "Comment"],
+  "console.commentPlaceholder": ["确认意见（可选）", "comment (optional)"],
+  "console.ackSelected": ["确认所选", "Acknowledge selected"],
+  "console.ackVisible": ["确认全部可见", "Acknowledge all visible"],
+  "console.ack": ["确认", "Ack"],
+  "console.shelve": ["搁置", "Shelve"],
+  "console.unshelve": ["取消搁置", "Unshelve"],
+  "console.note": ["处置", "Note"],
+  "console.trend": ["趋势", "Trend"],
+  "console.readOnly": ["只读账号：不能确认、搁置或记录处置", "Read-only account: cannot acknowledge, shelve or write notes"],
+  "console.col.priority": ["优先级", "Priority"],
+  "console.col.time": ["报警时间", "Raised"],
+  "console.col.source": ["危险源", "Hazard source"],
+  "console.col.point": ["点位", "Point"],
+  "console.col.type": ["类型", "Type"],
+  "console.col.value": ["报警值 / 限值", "Value / limit"],
+  "console.col.current": ["当前值", "Now"],
+  "console.col.state": ["状态", "State"],
+  "console.col.by": ["确认人", "Acked by"],
+  "console.col.actions": ["操作", "Actions"],
+  "console.none": ["没有活动报警", "No active alarms"],
+  "console.count": ["共 {n} 条，未确认 {u} 条", "{n} alarms, {u} unacknowledged"],
+  "console.acked": ["已确认 {n} 条", "{n} acknowledged"],
+  "console.refused": ["{n} 条未能确认：{why}", "{n} could not be acknowledged: {why}"],
+  "console.nothingSelected": ["请先勾选报警", "Select alarms first"],
+  "console.actionFailed": ["操作失败：{e}", "Action failed: {e}"],
+  "console.shelvedUntil": ["搁置至 {t}", "shelved until {t}"],
+  "console.selectAll": ["全选", "Select all"],
+
+  "dialog.cancel": ["取消", "Cancel"],
+  "dialog.close": ["关闭", "Close"],
+  "dialog.ackTitle": ["确认报警", "Acknowledge alarm"],
+  "dialog.shelveTitle": ["搁置报警", "Shelve alarm"],
+  "dialog.shelveReason": ["搁置原因", "Reason"],
+  "dialog.shelveMinutes": ["搁置时长", "Duration"],
+  "dialog.noteTitle": ["闭环处置记录", "Handling note"],
+  "dialog.noteText": ["处置措施与结果", "Action taken and result"],
+  "dialog.save": ["保存", "Save"],
+  "dialog.minutes": ["{n} 分钟", "{n} min"],
+  "dialog.hours": ["{n} 小时", "{n} h"],
+  "dialog.events": ["报警记录", "Alarm events"],
+
+  "history.since": ["开始", "From"],
+  "history.until": ["结束", "To"],
+  "history.site": ["企业", "Site"],
+  "history.tag": ["位号", "Tag"],
+  "history.priority": ["优先级", "Priority"],
+  "history.type": ["类型", "Type"],
+  "history.kind": ["事件", "Event"],
+  "history.any": ["全部", "Any"],
+  "history.search": ["查询", "Search"],
+  "history.export": ["导出 CSV", "Export CSV"],
+  "history.col.time": ["时间", "Time"],
+  "history.col.user": ["人员", "User"],
+  "history.col.comment": ["说明", "Comment"],
+  "history.rows": ["{n} 条记录", "{n} events"],
+  "history.more": ["加载更早的记录", "Load older events"],
+
+  "shift.hours": ["班次时长", "Shift length"],
+  "shift.refresh": ["刷新", "Refresh"],
+  "shift.print": ["打印", "Print"],
+  "shift.period": ["{from} 至 {to}", "{from} to {to}"],
+  "shift.raised": ["本班报警", "Raised this shift"],
+  "shift.acknowledged": ["已确认", "Acknowledged"],
+  "shift.open": ["未闭环", "Still open"],
+  "shift.alarmsTitle": ["本班报警", "Alarms of the shift"],
+  "shift.openTitle": ["遗留事项（仍在报警或未确认）", "Open items (still active or unacknowledged)"],
+  "shift.none": ["无", "None"],
+  "shift.events": ["{n} 个事件", "{n} events"],
+
+  "trend.title": ["点位趋势", "Point trend"],
+  "trend.range.1h": ["1 小时", "1 h"],
+  "trend.range.8h": ["8 小时", "8 h"],
+  "trend.range.24h": ["24 小时", "24 h"],
+  "trend.range.7d": ["7 天", "7 d"],
+  "trend.mean": ["均值", "mean"],
+  "trend.min": ["最小", "min"],
+  "trend.max": ["最大", "max"],
+  "trend.empty": ["该时段没有数据", "No data in this period"],
+  "trend.interval": ["每 {s} 秒一个点，共 {n} 点", "one point per {s} s, {n} points"],
+  "trend.unavailable": ["趋势不可用：{e}", "Trend unavailable: {e}"],
+  "trend.alarmMarks": ["竖线：报警时刻", "Vertical lines: alarm moments"],
+
+  "comm.title": ["现场调试", "Commissioning"],
+  "comm.devices": ["设备", "Devices"],
+  "comm.col.device": ["设备", "Device"],
+  "comm.col.site": ["企业", "Site"],
+  "comm.col.transport": ["协议", "Transport"],
+  "comm.col.endpoint": ["地址", "Endpoint"],
+  "comm.col.state": ["状态", "State"],
+  "comm.col.lastGood": ["最近成功", "Last good poll"],
+  "comm.col.requests": ["请求数", "Requests"],
+  "comm.col.errors": ["错误数", "Errors"],
+  "comm.col.lastError": ["最近错误", "Last error"],
+  "comm.points": ["点位", "Points"],
+  "comm.registers": ["原始寄存器与字节序", "Raw registers and byte orders"],
+  "comm.pickPoint": ["选择一个 Modbus 点位查看原始寄存器", "Pick a Modbus point to see its raw registers"],
+  "comm.configured": ["当前配置", "configured"],
+  "comm.readAt": ["读取于 {t}", "read at {t}"],
+  "comm.neverRead": ["尚未读到该点位", "not read yet"],
+  "comm.notModbus": ["不是 Modbus 点位", "not a Modbus point"],
+  "comm.mqtt": ["MQTT 最近报文", "Last MQTT payloads"],
+  "comm.pickMqtt": ["选择一个 MQTT 设备查看最近报文", "Pick an MQTT device to see its last payloads"],
+  "comm.noPayloads": ["尚未收到报文", "No payloads yet"],
+  "comm.reload": ["重新加载配置", "Reload configuration"],
+  "comm.reloading": ["正在校验并加载配置…", "Validating and loading…"],
+  "comm.reloaded": ["配置已加载：{sites} 个企业，{points} 个点位", "Configuration loaded: {sites} sites, {points} points"],
+  "comm.rejected": ["配置被拒绝，未做任何更改：", "Configuration rejected, nothing changed:"],
+  "comm.forbidden": ["需要工程师权限", "Engineer role required"],
+  "comm.table": ["表", "Table"],
+  "comm.address": ["地址", "Address"],
+  "comm.type": ["类型", "Type"],
+  "comm.order": ["字节序", "Byte order"],
+  "comm.value": ["解码值", "Decoded value"],
+  "comm.raw": ["寄存器", "Registers"],
+  "comm.refresh": ["自动刷新中", "auto-refreshing"],
+
+  "common.loading": ["加载中…", "Loading…"],
+  "common.error": ["错误：{e}", "Error: {e}"],
+  "common.never": ["从未", "never"],
+  "common.yes": ["是", "yes"],
+  "common.no": ["否", "no"],
+};
+
+let language = readStored();
+const listeners = new Set();
+
+function readStored() {
+  try {
+    const stored = localStorage.getItem(STORAGE_KEY);
+    return LANGUAGES.includes(stored) ? stored : "zh-CN";
+  } catch {
+    return "zh-CN";  // storage blocked: Chinese, not a crash
+  }
+}
+
+export function currentLanguage() {
+  return language;
+}
+
+export function locale() {
+  return language === "en" ? "en-GB" : "zh-CN";
+}
+
+/** Translated text for key; unknown keys come back as the key itself (visible, not blank). */
+export function t(key, vars = {}) {
+  const entry = TEXT[key];
+  let text = entry ? entry[language === "en" ? 1 : 0] : key;
+  for (const [name, value] of Object.entries(vars)) {
+    text = text.replaceAll(`{${name}}`, String(value));
+  }
+  return text;
+}
+
+/** t() for a key that may not exist (an enum value the server added later): the raw value. */
+export function tOr(key, fallback) {
+  return TEXT[key] ? t(key) : fallback;
+}
+
+export function setLanguage(next) {
+  if (!LANGUAGES.includes(next) || next === language) return;
+  language = next;
+  try {
+    localStorage.setItem(STORAGE_KEY, next);
+  } catch {
+    // not remembered, still switched
+  }
+  applyI18n(document);
+  for (const listener of listeners) listener(language);
+}
+
+export function toggleLanguage() {
+  setLanguage(language === "en" ? "zh-CN" : "en");
+}
+
+export function onLanguageChange(listener) {
+  listeners.add(listener);
+}
+
+const ATTRIBUTES = [
+  ["data-i18n-title", "title"],
+  ["data-i18n-placeholder", "placeholder"],
+  ["data-i18n-aria-label", "aria-label"],
+];
+
+/** Fill every data-i18n* element under root, and the page's lang attribute and title. */
+export function applyI18n(root = document) {
+  for (const node of root.querySelectorAll("[data-i18n]")) {
+    node.textContent = t(node.dataset.i18n);
+  }
+  for (const [data, attribute] of ATTRIBUTES) {
+    for (const node of root.querySelectorAll(`[${data}]`)) {
+      node.setAttribute(attribute, t(node.getAttribute(data)));
+    }
+  }
+  if (root === document) {
+    document.documentElement.lang = language;
+    const titleKey = document.documentElement.dataset.titleKey;
+    if (titleKey) document.title = `${t(titleKey)} · hazgw`;
+  }
+}
+
+/** Wire every [data-lang-toggle] button and translate the page once. */
+export function initI18n() {
+  for (const button of document.querySelectorAll("[data-lang-toggle]")) {
+    button.addEventListener("click", toggleLanguage);
+  }
+  applyI18n(document);
+}
