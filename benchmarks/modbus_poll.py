@@ -20,18 +20,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing
-import sys
 import time
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from collectors.modbus import ModbusCollector, build_modbus_collectors  # noqa: E402
-from gateway.config.models import ByteOrder, DataType, Site  # noqa: E402
-from gateway.readings import Reading  # noqa: E402
-from gateway.sim.modbus_devices import SimModbusServer, encode  # noqa: E402
+from collectors.modbus import ModbusCollector, build_modbus_collectors
+from gateway.config.models import ByteOrder, DataType, Site
+from gateway.readings import Reading
+from gateway.sim.modbus_devices import SimModbusServer, encode
 
 ORDERS = list(ByteOrder)
 

@@ -68,7 +68,9 @@ def _run(args: argparse.Namespace) -> int:
         for issue in error.issues:
             print(f"ERROR {issue}", file=sys.stderr)
         return 2
-    gateway = Gateway(loaded.config, loaded.sites, state_dir=args.state_dir)
+    gateway = Gateway(
+        loaded.config, loaded.sites, state_dir=args.state_dir, config_path=args.config
+    )
     return run_until_signalled(gateway.run())
 
 

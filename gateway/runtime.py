@@ -37,6 +37,7 @@ from dashboard.server import DashboardServer
 from dashboard.services import ComponentStatus, DashboardServices
 from gateway.catalog import Catalog
 from gateway.config.gateway_file import GatewayConfig
+from gateway.config.loader import ConfigError, load_gateway
 from gateway.config.models import Site
 from gateway.health import CollectorHealth
 from gateway.live import LiveState
@@ -113,8 +114,12 @@ class Gateway:
         clock: Clock = time.time,
         extra_routers: Callable[[Parts], Sequence[APIRouter]] | None = None,
         tick_interval: float = 0.5,
+        config_path: Path | None = None,
     ) -> None:
         self.config = config
+        self.config_path = config_path
+        self._reload = asyncio.Event()
+        self._bound_port: int | None = None
         self.sites = list(sites)
         self.state_dir = state_dir
         self.clock = clock
@@ -199,7 +204,9 @@ class Gateway:
         if self.extra_routers is not None:
             routers.extend(self.extra_routers(parts))
         app = create_app(services, extra_routers=routers)
-        parts.server = DashboardServer(app, host=self.config.http.host, port=self.config.http.port)
+        # After a reload the web app comes back on the port it had (also when it was port 0).
+        port = self._bound_port if self._bound_port is not None else self.config.http.port
+        parts.server = DashboardServer(app, host=self.config.http.host, port=port)
         return parts
 
     @staticmethod
@@ -256,7 +263,38 @@ class Gateway:
             )
         return statuses
 
+    async def reload(self) -> ReloadResult:
+        """Validate the gateway file and its site files again; if all is well, restart every
+        part with them in this process. A file with any error changes nothing."""
+        if self.config_path is None:
+            return ReloadResult(False, ["this gateway was not started from a gateway file"])
+        try:
+            loaded = await asyncio.to_thread(load_gateway, self.config_path)
+        except ConfigError as error:
+            return ReloadResult(False, [str(issue) for issue in error.issues])
+        if loaded.config.http != self.config.http:
+            return ReloadResult(
+                False, [f"{self.config_path}: http: changing the listen address needs a restart"]
+            )
+        self.config, self.sites = loaded.config, loaded.sites
+        points = sum(len(site.points()) for site in loaded.sites)
+        log.info("configuration reloaded: %d site(s), %d points", len(loaded.sites), points)
+        self._reload.set()
+        return ReloadResult(True, [], len(loaded.sites), points)
+
     async def run(self) -> None:
+        """Run until cancelled; a successful reload restarts the parts with the new config."""
+        reloading = True
+        while reloading:
+            self._reload.clear()
+            reloading = False
+            try:
+                await self._run_once()
+            except* _Reloading:
+                log.info("restarting the gateway's parts with the reloaded configuration")
+                reloading = True
+
+    async def _run_once(self) -> None:
         parts = self.parts = self.build()
         log.info(
             "hazgw starting: %d site(s), %d points, %d collector(s)",
@@ -276,12 +314,30 @@ class Gateway:
                     group.create_task(parts.notifier.run(), name="notifier")
                 group.create_task(tick_forever(parts.engine, self.tick_interval), name="alarm-tick")
                 await parts.server.start()
+                self._bound_port = parts.server.port
                 group.create_task(_serve_until_cancelled(parts.server), name="dashboard")
+                group.create_task(self._wait_for_reload(), name="reload-watch")
                 log.info("dashboard on %s", parts.server.url)
                 self.ready.set()
         finally:
             parts.journal.close()
             log.info("hazgw stopped")
+
+    async def _wait_for_reload(self) -> None:
+        await self._reload.wait()
+        raise _Reloading
+
+
+class _Reloading(Exception):
+    """Raised inside the task group to stop every part for a reload."""
+
+
+@dataclass(frozen=True)
+class ReloadResult:
+    accepted: bool
+    errors: list[str]
+    sites: int = 0
+    points: int = 0
 
 
 async def _serve_until_cancelled(server: DashboardServer) -> None:

@@ -146,6 +146,8 @@ class ModbusHub:
                 response = await self._ask(client, unit, request, answer_timeout, retries)
             finally:
                 self._last_request_end = asyncio.get_running_loop().time()
+            if _cancel_pending():
+                raise asyncio.CancelledError
             return _values(response, request, unit)
 
     def close(self) -> None:
@@ -172,9 +174,16 @@ class ModbusHub:
         client = self._factory(self.endpoint, self.connect_timeout)
         error = "connection refused or timed out"
         try:
-            ok = await asyncio.wait_for(client.connect(), self.connect_timeout)
+            async with asyncio.timeout(self.connect_timeout):
+                ok = await client.connect()
         except (OSError, TimeoutError, ModbusException) as exc:
             ok, error = False, f"{type(exc).__name__}: {exc}"
+        except asyncio.CancelledError:
+            client.close()
+            raise
+        if _cancel_pending():
+            client.close()
+            raise asyncio.CancelledError
         if not ok or not client.connected:
             client.close()
             self._connect_failed(error)
@@ -231,7 +240,8 @@ class ModbusHub:
         for _attempt in range(retries + 1):
             self.health.count("requests")
             try:
-                response = await asyncio.wait_for(_call(client, unit, request), answer_timeout)
+                async with asyncio.timeout(answer_timeout):
+                    response = await _call(client, unit, request)
             except TimeoutError:
                 self.health.count("timeouts")
             except ModbusIOException:
@@ -260,6 +270,18 @@ class ModbusHub:
             f"{self.endpoint} unit {unit}: no answer to {request} within {answer_timeout:g} s"
             + (f" ({retries + 1} attempts)" if retries else "")
         )
+
+
+def _cancel_pending() -> bool:
+    """Whether this task was cancelled but the cancel got lost.
+
+    pymodbus awaits its answers with ``asyncio.wait_for``, which on Python 3.11 swallows
+    a cancel that arrives just as the answer does and returns the answer instead. The
+    task would then poll on forever and whoever cancelled it (a TaskGroup, shutdown)
+    wait forever. The task still counts the cancel request, so it can be honoured.
+    """
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 def _call(client: ModbusClient, unit: int, request: ReadRequest) -> Awaitable[ModbusPDU]:

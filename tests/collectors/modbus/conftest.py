@@ -15,7 +15,7 @@ _ROOT = str(Path(__file__).resolve().parents[3])
 if _ROOT not in sys.path:
     sys.path.append(_ROOT)
 
-from gateway.sim.modbus_devices import SimModbusServer
+from gateway.sim.modbus_devices import SimModbusServer  # noqa: E402
 
 
 @pytest.fixture

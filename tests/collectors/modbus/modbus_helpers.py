@@ -75,7 +75,7 @@ class Sink:
         return [r for batch in self.batches[since:] for r in batch if r.point.tag == tag]
 
     async def wait_for(
-        self, check: Callable[[Reading], bool], *, since: int = 0, timeout: float = WAIT
+        self, check: Callable[[Reading], bool], *, since: int = 0, within: float = WAIT
     ) -> Reading:
         async def first() -> Reading:
             seen = since
@@ -88,7 +88,7 @@ class Sink:
                 self._changed.clear()
                 await self._changed.wait()
 
-        return await asyncio.wait_for(first(), timeout)
+        return await asyncio.wait_for(first(), within)
 
 
 def is_good(tag: str, value: object = None) -> Callable[[Reading], bool]:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import time
 from collections.abc import Iterator
 
 import pytest
-from modbus_helpers import SITE, WAIT, Sink, device, is_bad, is_good, point, running
+from modbus_helpers import SITE, Sink, device, is_bad, is_good, point, running
 
 from collectors.backoff import backoff_delays
 from collectors.modbus import ModbusCollector, SilencePolicy
@@ -204,11 +205,11 @@ async def test_sole_silent_unit_makes_the_hub_reconnect(tcp_server: SimModbusSer
         tcp_server.set_unit_alive(1, False)
         await sink.wait_for(is_bad("P-1"))
 
-        async def dropped() -> None:
-            while collector.health.counters.get("disconnects", 0) < 1:
-                await asyncio.sleep(0.05)
-
-        await asyncio.wait_for(dropped(), WAIT)
+        # Each failed probe emits a batch: wait on those until the hub has given up.
+        await sink.wait_for(
+            lambda r: r.quality is Quality.BAD
+            and collector.health.counters.get("disconnects", 0) >= 1,
+        )
         mark = sink.mark()
         tcp_server.set_unit_alive(1, True)
         await sink.wait_for(is_good("P-1", 5), since=mark)
@@ -267,7 +268,7 @@ async def test_request_delay_paces_the_bus(tcp_server: SimModbusServer) -> None:
     async with running(collector, sink):
         await sink.wait_for(is_good("P-3"))
     stamps = [r.ts for r in sink.batches[0]]
-    gaps = [later - earlier for earlier, later in zip(stamps, stamps[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(stamps)]
     assert all(gap >= 0.14 for gap in gaps), gaps
 
 

@@ -30,7 +30,8 @@ GOOD, UNC, BAD = Quality.GOOD, Quality.UNCERTAIN, Quality.BAD
 # (source, kind, values, status word, quality, reason, value)
 TABLE: list[tuple[dict[str, Any], str, list[int] | None, int | None, Quality, Reason, object]] = [
     # plain types, scale and offset
-    ({"table": "holding", "address": 0, "type": "uint16"}, "analog", [42], None, GOOD, Reason.NONE, 42),
+    ({"table": "holding", "address": 0, "type": "uint16"}, "analog", [42], None,
+     GOOD, Reason.NONE, 42),
     ({"table": "holding", "address": 0, "type": "int16", "scale": 0.1}, "analog", [0xFFF6], None,
      UNC, Reason.OUT_OF_RANGE, pytest.approx(-1.0)),
     ({"table": "holding", "address": 0, "type": "int16", "scale": 0.1, "offset": 5}, "analog",

@@ -142,13 +142,16 @@ def test_bit_errors() -> None:
         (-2, DataType.INT16, B, [0xFEFF]),
     ],
 )
-def test_encode_small(value: float, data_type: DataType, order: ByteOrder, registers: list[int]) -> None:
+def test_encode_small(
+    value: float, data_type: DataType, order: ByteOrder, registers: list[int]
+) -> None:
     assert encode(value, data_type, order) == registers
 
 
 @pytest.mark.parametrize(
     ("value", "data_type"),
-    [(70000, DataType.UINT16), (-1, DataType.UINT16), (1.5, DataType.INT16), (2**32, DataType.UINT32)],
+    [(70000, DataType.UINT16), (-1, DataType.UINT16), (1.5, DataType.INT16),
+     (2**32, DataType.UINT32)],
 )
 def test_encode_refuses_what_does_not_fit(value: float, data_type: DataType) -> None:
     with pytest.raises(ValueError):

@@ -9,8 +9,8 @@ import pytest
 from collectors.modbus.planner import MAX_BITS, MAX_REGISTERS, Span, plan_reads
 from gateway.config.models import ModbusSource, RegisterTable
 
-H, I, CO, DI = (RegisterTable.HOLDING, RegisterTable.INPUT, RegisterTable.COILS,
-                RegisterTable.DISCRETE_INPUTS)
+H, IN, CO, DI = (RegisterTable.HOLDING, RegisterTable.INPUT, RegisterTable.COILS,
+                 RegisterTable.DISCRETE_INPUTS)
 
 
 def src(table: str, address: int, type_: str = "uint16", **more: Any) -> ModbusSource:
@@ -40,7 +40,7 @@ TABLE: list[tuple[list[ModbusSource], int, bool, list[Request]]] = [
      [(H, 0, 3), (H, 20, 1)]),
     # tables never merge; holding before input before coils before discrete inputs
     ([src("input", 0), src("holding", 0), src("discrete_inputs", 0, "bool"),
-      src("coils", 0, "bool")], 16, False, [(H, 0, 1), (I, 0, 1), (CO, 0, 1), (DI, 0, 1)]),
+      src("coils", 0, "bool")], 16, False, [(H, 0, 1), (IN, 0, 1), (CO, 0, 1), (DI, 0, 1)]),
     # 125 registers per request at most
     ([src("holding", 0), src("holding", 124)], 200, False, [(H, 0, 125)]),
     ([src("holding", 0), src("holding", 125)], 200, False, [(H, 0, 1), (H, 125, 1)]),
@@ -62,8 +62,8 @@ TABLE: list[tuple[list[ModbusSource], int, bool, list[Request]]] = [
     ([src("holding", 0, status_word=status(1)), src("holding", 2, status_word=status(3))], 0,
      False, [(H, 0, 4)]),
     ([src("holding", 0, status_word=status(100))], 16, False, [(H, 0, 1), (H, 100, 1)]),
-    ([src("input", 0, status_word=status(1))], 16, False, [(H, 1, 1), (I, 0, 1)]),
-    ([src("input", 0, status_word=status(1, "input"))], 16, False, [(I, 0, 2)]),
+    ([src("input", 0, status_word=status(1))], 16, False, [(H, 1, 1), (IN, 0, 1)]),
+    ([src("input", 0, status_word=status(1, "input"))], 16, False, [(IN, 0, 2)]),
     # individually: one request per distinct span, in point order, shared spans once
     ([src("holding", 0), src("holding", 1), src("holding", 2, "float32")], 16, True,
      [(H, 0, 1), (H, 1, 1), (H, 2, 2)]),
