@@ -1,12 +1,13 @@
 """The alarm engine: readings in, journalled alarm events out.
 
-Wiring (see the report in docs or ``AlarmEngine`` below)::
+Wiring, in the gateway::
 
-    journal = AlarmJournal(path)                      # SQLite, WAL, fsync per commit
-    engine = AlarmEngine(catalog, journal)            # recovers active alarms from journal
-    engine.add_listener(websocket_hub.on_alarm_events)  # called after the journal commit
-    pipeline = Pipeline(observers=[live, engine, ...], buffers=[...])
-    tg.create_task(tick_forever(engine))              # timers: delays, comm loss, shelves
+    journal = AlarmJournal(path, retention_days=90)     # SQLite, WAL, fsync per commit
+    engine = AlarmEngine(catalog, journal)              # recovers active alarms from it
+    engine.add_listener(hub.accept_events)              # websockets; also storage, notifier
+    pipeline = Pipeline(observers=[live, engine, hub], buffers=[...])
+    task_group.create_task(tick_forever(engine))        # delays, comm loss, shelf expiry
+    # a Modbus collector that reads status words: engine.accept_heartbeats([(key, bit)])
 
 Everything runs on the event loop's thread: ``accept`` from the pipeline, ``tick`` from the
 ticker task, actions from the web routes (which must be ``async def`` so that they run on
@@ -17,6 +18,8 @@ listeners. If the journal cannot commit (disk full, I/O error), the failure is l
 counted, the events are kept (bounded) and retried on every tick, and the listeners are
 still told: an alarm must never be hidden from the operator by a failing disk. That is
 the one case where a listener sees an event before it is durable (its ``seq`` is 0).
+Events made while the engine is being built (recovery of alarms whose rule is gone) are
+journalled but reach no listener: none is registered yet.
 """
 
 from __future__ import annotations
@@ -423,15 +426,15 @@ class AlarmEngine:
             self._store(record)
         if events or records:
             self._commit(events, records, now)
+        # The load statistics look back a day: seed them with the newest activations.
         recent = self.journal.history(
             HistoryQuery(
                 since=now - self.settings.load.period,
                 kinds=(EventKind.RAISED,),
                 limit=MAX_HISTORY_ROWS,
-                ascending=True,
             )
         )
-        self.load.observe(recent)
+        self.load.observe(reversed(recent))
 
     # ------------------------------------------------------------------- actions
 

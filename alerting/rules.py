@@ -376,7 +376,9 @@ class PointEvaluator:
                 changes = [ConditionChange(AlarmType.COMM_LOSS, False, value)]
         if reason is _SENSOR_FAULT:
             self._fault_reading = True
-        elif value is not None:
+        elif value is not None and value == value:  # NaN (never equal to itself) is no value
+            # (collectors turn NaN into decode errors; should one slip through, it must not
+            # return an active alarm, which every comparison with NaN being False would do)
             self._last_value = value
             if reason is Reason.NONE or reason is _OUT_OF_RANGE:
                 self._fault_reading = False
@@ -427,7 +429,7 @@ class PointEvaluator:
         """The heartbeat bit of the point's status word, as read at ``now``."""
         if self.rules.heartbeat is None:
             return None
-        self._beat(beat, now)
+        self._beat(bool(beat), now)
         changes = self._update_fault(now, None, None)
         self._settle()
         return changes

@@ -27,11 +27,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from alerting.engine import AlarmEngine  # noqa: E402
-from alerting.journal import AlarmJournal  # noqa: E402
-from gateway.catalog import Catalog  # noqa: E402
-from gateway.config.models import Site  # noqa: E402
-from gateway.readings import PointKey, Reading  # noqa: E402
+from alerting.engine import AlarmEngine
+from alerting.journal import AlarmJournal
+from gateway.catalog import Catalog
+from gateway.config.models import Site
+from gateway.readings import PointKey, Reading
 
 SITE = "BENCH"
 

@@ -111,8 +111,11 @@ class ClientChannel:
             if self._lag_keys is not None:
                 return self._catch_up()
             self._ready.clear()
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+            # arrives as the event is set, and the sender task would never stop.
             try:
-                await asyncio.wait_for(self._ready.wait(), self._heartbeat)
+                async with asyncio.timeout(self._heartbeat):
+                    await self._ready.wait()
             except TimeoutError:
                 return heartbeat_message(self._last_seq, self._hub.now())
 

@@ -94,8 +94,11 @@ class MemoryBuffer:
                 if remaining <= 0:
                     break
                 self._ready.clear()
+                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
+                # that arrives as the event is set, and the writer would never stop.
                 try:
-                    await asyncio.wait_for(self._ready.wait(), remaining)
+                    async with asyncio.timeout(remaining):
+                        await self._ready.wait()
                 except TimeoutError:
                     break
         count = min(max_items, len(self._items))

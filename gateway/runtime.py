@@ -24,7 +24,7 @@ from pathlib import Path
 from fastapi import APIRouter
 
 from alerting.engine import AlarmEngine, tick_forever
-from alerting.events import AlarmEvent
+from alerting.events import AlarmEvent, AlarmState, EventKind
 from alerting.journal import AlarmJournal
 from alerting.notify.notifier import Notifier
 from collectors.base import Collector
@@ -151,14 +151,24 @@ class Gateway:
         notifications = self.config.notifications
         if notifications is not None:
 
-            def record(event: AlarmEvent) -> None:
-                # Sends and failures are journalled, then shown like any other event.
-                written = journal.write([event])
+            def record(events: Sequence[AlarmEvent]) -> None:
+                # Sends and failures are journalled (one transaction per notice), then shown
+                # like any other event.
+                written = journal.write(events)
                 hub.accept_events(written)
                 if history is not None:
                     history.accept(written)
 
-            notifier = Notifier(notifications, catalog, record, clock=self.clock)
+            notifier = Notifier(
+                notifications,
+                catalog,
+                lambda event: record([event]),
+                clock=self.clock,
+                record_many=record,
+            )
+            # Escalation ladders live in memory: alarms still unanswered after a restart
+            # start theirs again from their raising.
+            notifier.resume(unanswered_alarms(engine))
             engine.add_listener(notifier.accept)
 
         observers: list[ReadingObserver] = [live, engine, hub]
@@ -338,6 +348,26 @@ class ReloadResult:
     errors: list[str]
     sites: int = 0
     points: int = 0
+
+
+def unanswered_alarms(engine: AlarmEngine) -> list[AlarmEvent]:
+    """A RAISED event for every recovered alarm that still awaits acknowledgement."""
+    return [
+        AlarmEvent(
+            alarm_id=record.alarm_id,
+            point=record.point,
+            alarm_type=record.alarm_type,
+            kind=EventKind.RAISED,
+            state=record.state,
+            priority=record.priority,
+            ts=record.raised_at or record.changed_at or 0.0,
+            value=record.value,
+            limit=record.limit,
+            hazard_source=record.hazard_source,
+        )
+        for record in engine.active()
+        if record.state in (AlarmState.UNACK, AlarmState.RTN_UNACK)
+    ]
 
 
 async def _serve_until_cancelled(server: DashboardServer) -> None:

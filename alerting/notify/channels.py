@@ -142,9 +142,7 @@ class JsonWebhook:
 class WeComRobot:
     kind = "wecom"
 
-    def __init__(
-        self, name: str, settings: WeComChannel, session: aiohttp.ClientSession
-    ) -> None:
+    def __init__(self, name: str, settings: WeComChannel, session: aiohttp.ClientSession) -> None:
         self.name = name
         self._settings = settings
         self._session = session
@@ -246,9 +244,7 @@ class SmtpEmail:
                 hostname=settings.host,
                 port=settings.effective_port,
                 username=settings.username,
-                password=(
-                    settings.password.get_secret_value() if settings.password else None
-                ),
+                password=(settings.password.get_secret_value() if settings.password else None),
                 use_tls=settings.security == "ssl",
                 start_tls=settings.security == "starttls",
                 validate_certs=settings.validate_certs,

@@ -78,9 +78,7 @@ class EscalationTracker:
             track = tracks.get(route)
             if track is None:
                 first = ladder.timeouts[0] if ladder.timeouts else None
-                tracks[route] = _Track(
-                    event, start, 1, None if first is None else start + first
-                )
+                tracks[route] = _Track(event, start, 1, None if first is None else start + first)
             else:
                 track.event = event  # the newest values go into later escalations
             due.append(Dispatch(route, 1, event))

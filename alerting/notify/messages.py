@@ -137,9 +137,13 @@ def _single(
     point_name = info.config.name if info is not None else ""
     prefix = f"【升级通知·第{dispatch.level}级】" if dispatch.level > 1 else ""
     title = (
-        f"{prefix}【{heading}】{site_name} {event.point.tag} {point_name} "
-        f"{format_value(event.value, unit)}"
-    ).replace("  ", " ").rstrip()
+        (
+            f"{prefix}【{heading}】{site_name} {event.point.tag} {point_name} "
+            f"{format_value(event.value, unit)}"
+        )
+        .replace("  ", " ")
+        .rstrip()
+    )
     fields = [
         ("企业", site),
         ("重大危险源", source),
@@ -197,9 +201,7 @@ def _summary(
     total = sum(times for _, times in grouped)
     ordered = sorted(grouped, key=lambda g: (g[0].event.priority.rank, g[0].event.ts))
     colours = Counter(d.event.priority for d, _ in grouped)
-    by_colour = "，".join(
-        f"{PRIORITY_COLOURS[p]} {colours[p]} 条" for p in Priority if colours[p]
-    )
+    by_colour = "，".join(f"{PRIORITY_COLOURS[p]} {colours[p]} 条" for p in Priority if colours[p])
     if total > count:
         by_colour += f"；本时段共触发 {total} 次"
     sites = sorted({d.event.point.site for d, _ in grouped})
@@ -239,17 +241,13 @@ def format_notice(
     lines: list[str] = []
     grouped = latest_per_alarm(dispatches)
     if len(grouped) == 1:
-        (latest, times), = grouped
-        title, fields, footer = _single(
-            latest, catalog.get(latest.event.point), level_name, zone
-        )
+        ((latest, times),) = grouped
+        title, fields, footer = _single(latest, catalog.get(latest.event.point), level_name, zone)
         if times > 1:
             fields.insert(-1, ("本时段触发", f"{times} 次"))
     else:
         title, fields, lines, footer = _summary(grouped, catalog, level, level_name, zone)
-    text = "\n".join(
-        [title, *(f"{key}：{value}" for key, value in fields), *lines, footer]
-    )
+    text = "\n".join([title, *(f"{key}：{value}" for key, value in fields), *lines, footer])
     # Two trailing spaces are a markdown line break (DingTalk); WeCom ignores them.
     markdown = "\n".join(
         [

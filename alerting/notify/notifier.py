@@ -142,12 +142,9 @@ class Notifier:
             settings.consolidation_window
         )
         self._injected = dict(channels) if channels is not None else None
-        self._lanes = {
-            name: _Lane() for name in settings.channels
-        }
+        self._lanes = {name: _Lane() for name in settings.channels}
         self._status = {
-            name: ChannelStatus(name, channel.kind)
-            for name, channel in settings.channels.items()
+            name: ChannelStatus(name, channel.kind) for name, channel in settings.channels.items()
         }
         self._states: dict[str, AlarmState] = {}
         self._counters: dict[str, int] = {}
@@ -204,7 +201,9 @@ class Notifier:
             self._count("unrouted")
             log.warning(
                 "alarm %s (%s, %s) matches no notification route: nobody is notified",
-                event.alarm_id, event.alarm_type.value, event.priority.value,
+                event.alarm_id,
+                event.alarm_type.value,
+                event.priority.value,
             )
             return []
         return self._tracker.raised(event, [route.name for route in routes], now)
@@ -259,9 +258,7 @@ class Notifier:
         route_name, level_number = release.key
         route = self._route_by_name[route_name]
         level = route.escalation[level_number - 1]
-        notice = format_notice(
-            route_name, level_number, level.name, release.items, self._catalog
-        )
+        notice = format_notice(route_name, level_number, level.name, release.items, self._catalog)
         self._count("notices")
         if release.summary:
             self._count("summaries")
@@ -276,7 +273,9 @@ class Notifier:
             self._count("dropped")
             log.error(
                 "notification queue of channel %s is full (%d notices): %r not sent",
-                channel, self._settings.queue_capacity, notice.title,
+                channel,
+                self._settings.queue_capacity,
+                notice.title,
             )
             self._failed(channel, notice, "通知队列已满，未发送", attempts=0)
             return
@@ -348,7 +347,11 @@ class Notifier:
                 log.log(
                     logging.ERROR if final else logging.WARNING,
                     "notice %r via %s, attempt %d/%d failed: %s",
-                    notice.title, channel.name, attempt, retry.attempts, failure.reason,
+                    notice.title,
+                    channel.name,
+                    attempt,
+                    retry.attempts,
+                    failure.reason,
                 )
                 if final:
                     break
@@ -387,10 +390,7 @@ class Notifier:
         status.last_error_at = now
         self._count("failed")
         who = _who(notice.level, notice.level_name)
-        comment = (
-            f"{who}通知失败：渠道 {channel}，路由 {notice.route}，"
-            f"尝试 {attempts} 次：{error}"
-        )
+        comment = f"{who}通知失败：渠道 {channel}，路由 {notice.route}，尝试 {attempts} 次：{error}"
         self._record(
             [
                 self._derived(dispatch.event, EventKind.NOTIFY_FAILED, now, comment)
@@ -428,9 +428,7 @@ class Notifier:
                 self._record_one(event)
             except Exception:  # a journal failure must not stop notifications
                 self._count("record_errors")
-                log.exception(
-                    "could not record %s of alarm %s", event.kind.value, event.alarm_id
-                )
+                log.exception("could not record %s of alarm %s", event.kind.value, event.alarm_id)
 
     def _level_name(self, dispatch: Dispatch) -> str:
         return self._route_by_name[dispatch.route].escalation[dispatch.level - 1].name

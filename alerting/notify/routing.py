@@ -38,7 +38,5 @@ def matches(rule: RouteFilter, event: AlarmEvent, info: PointInfo | None) -> boo
     return rule.point_kinds is None or (info is not None and info.kind in rule.point_kinds)
 
 
-def match_routes(
-    routes: Sequence[Route], event: AlarmEvent, info: PointInfo | None
-) -> list[Route]:
+def match_routes(routes: Sequence[Route], event: AlarmEvent, info: PointInfo | None) -> list[Route]:
     return [route for route in routes if matches(route.match, event, info)]

@@ -111,7 +111,7 @@ class ModbusCollector:
 
     def last_raw(self, key: PointKey) -> RawRegisters | None:
         poller = self._by_key.get(key)
-        return None if poller is None else poller.last_raw.get(key)
+        return None if poller is None else poller.last_raw(key)
 
     @property
     def status_words(self) -> Mapping[PointKey, StatusBits]:

@@ -15,7 +15,7 @@ A fault is never shown as a number: every BAD reading carries ``value=None``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -23,12 +23,12 @@ from collectors.conditioning import condition
 from collectors.modbus.decode import (
     DecodeError,
     decode_bit,
-    decode_number,
     is_fault_current,
     linearise,
     loop_current,
+    number_decoder,
 )
-from gateway.config.models import ByteOrder, DataType, ModbusPoint, StatusRole
+from gateway.config.models import DataType, ModbusPoint, ModbusSource, StatusRole
 from gateway.readings import PointKey, Reading, Reason, bad
 
 
@@ -52,60 +52,67 @@ def status_bits(word: int, bits: Mapping[StatusRole, int], ts: float) -> StatusB
     return StatusBits(word=word, roles=MappingProxyType(roles), ts=ts)
 
 
-@dataclass(frozen=True, slots=True)
+RawDecoder = Callable[[Sequence[int]], int | float | bool]
+
+
 class PointCodec:
-    """Everything needed to turn one point's registers into a reading."""
+    """Everything needed to turn one point's registers into a reading, settled once per
+    point so that the per-poll path does no config lookups."""
 
-    key: PointKey
-    point: ModbusPoint
+    __slots__ = ("_decode", "_fault_mask", "_scaled", "has_status", "key", "point")
 
-    def reading(
-        self,
-        values: Sequence[int] | None,
-        status_word: int | None,
-        ts: float,
-        *,
-        has_status: bool,
-    ) -> Reading:
-        """``values`` are the point's registers (or its one bit: bools are ints).
-        ``values`` None means the request failed; ``status_word`` None with
-        ``has_status`` means the status word's request failed (the fault bit is unknown,
-        so the value cannot be trusted either)."""
-        if values is None or (has_status and status_word is None):
-            return bad(self.key, ts, Reason.COMM_LOSS)
-        source = self.point.source
-        try:
-            raw = _decode_raw(values, source.type, source.bit, source.byte_order)
-        except DecodeError:
-            return bad(self.key, ts, Reason.DECODE_ERROR)
+    def __init__(self, key: PointKey, point: ModbusPoint) -> None:
+        self.key = key
+        self.point = point
+        source = point.source
+        self._decode = raw_decoder(source)
         word = source.status_word
-        if word is not None and status_word is not None:
-            fault_bit = word.bits.get(StatusRole.FAULT)
-            if fault_bit is not None and (status_word >> fault_bit) & 1:
-                return bad(self.key, ts, Reason.SENSOR_FAULT)
+        self.has_status = word is not None
+        fault_bit = None if word is None else word.bits.get(StatusRole.FAULT)
+        self._fault_mask = 0 if fault_bit is None else 1 << fault_bit
+        self._scaled = source.scale != 1.0 or source.offset != 0.0
+
+    def reading(self, values: Sequence[int] | None, status_word: int | None, ts: float) -> Reading:
+        """``values`` are the point's registers (or its one bit: bools are ints); None
+        means their request failed. ``status_word`` None for a point with a status word
+        means the word's request failed: the fault bit is unknown, so the value cannot be
+        trusted either."""
+        key = self.key
+        if values is None or (self.has_status and status_word is None):
+            return bad(key, ts, Reason.COMM_LOSS)
+        try:
+            raw = self._decode(values)
+        except DecodeError:
+            return bad(key, ts, Reason.DECODE_ERROR)
+        if status_word is not None and status_word & self._fault_mask:
+            return bad(key, ts, Reason.SENSOR_FAULT)
+        point = self.point
+        source = point.source
         loop = source.current_loop
         if loop is not None:
-            span = self.point.range
+            span = point.range
             assert span is not None  # ModbusPoint validation: a loop point has a range
             current = loop_current(float(raw), loop)
             if is_fault_current(current, loop):
-                return bad(self.key, ts, Reason.SENSOR_FAULT)
-            return condition(self.key, self.point, linearise(current, span.low, span.high), ts)
-        if isinstance(raw, bool):
-            return condition(self.key, self.point, raw, ts)
-        if source.scale != 1.0 or source.offset != 0.0:
-            return condition(self.key, self.point, raw * source.scale + source.offset, ts)
-        return condition(self.key, self.point, raw, ts)
+                return bad(key, ts, Reason.SENSOR_FAULT)
+            return condition(key, point, linearise(current, span.low, span.high), ts)
+        if self._scaled and not isinstance(raw, bool):
+            return condition(key, point, raw * source.scale + source.offset, ts)
+        return condition(key, point, raw, ts)
 
 
-def _decode_raw(
-    values: Sequence[int], data_type: DataType, bit: int | None, order: ByteOrder
-) -> int | float | bool:
-    if data_type is DataType.BOOL:
-        if len(values) != 1:
-            raise DecodeError(f"type bool needs 1 bit, got {len(values)}")
-        return bool(values[0])
-    if data_type is DataType.BIT:
+def raw_decoder(source: ModbusSource) -> RawDecoder:
+    """Registers (or one bit) → the raw value of ``source``, before scaling."""
+    if source.type is DataType.BOOL:
+
+        def decode_bool(values: Sequence[int]) -> bool:
+            if len(values) != 1:
+                raise DecodeError(f"type bool needs 1 bit, got {len(values)}")
+            return bool(values[0])
+
+        return decode_bool
+    if source.type is DataType.BIT:
+        bit = source.bit
         assert bit is not None  # ModbusSource validation: type bit has a bit
-        return decode_bit(values, bit)
-    return decode_number(values, data_type, order)
+        return lambda values: decode_bit(values, bit)
+    return number_decoder(source.type, source.byte_order)

@@ -18,9 +18,10 @@ types BADC and DCBA swap the two bytes of the register, ABCD and CDAB leave it.
 
 from __future__ import annotations
 
+import functools
 import math
 import struct
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from gateway.config.models import ByteOrder, CurrentLoop, DataType
 
@@ -44,36 +45,49 @@ _WORDS_REVERSED = frozenset({ByteOrder.CDAB, ByteOrder.DCBA})
 _BYTES_SWAPPED = frozenset({ByteOrder.BADC, ByteOrder.DCBA})
 
 
-def _value_bytes(registers: Sequence[int], order: ByteOrder) -> bytes:
-    """The value's bytes most significant first, whatever order they came in."""
-    words = list(registers)
-    if order in _WORDS_REVERSED:
-        words.reverse()
-    # Packing each word little-endian swaps its two bytes.
-    endian = "<" if order in _BYTES_SWAPPED else ">"
-    try:
-        return struct.pack(f"{endian}{len(words)}H", *words)
-    except struct.error as error:
-        raise DecodeError(f"register value outside 0..65535 in {list(registers)}") from error
+NumberDecoder = Callable[[Sequence[int]], Number]
 
 
-def decode_number(registers: Sequence[int], data_type: DataType, order: ByteOrder) -> Number:
-    """Decode a numeric value (not ``bool``/``bit``) from exactly the registers it needs."""
+@functools.cache
+def number_decoder(data_type: DataType, order: ByteOrder) -> NumberDecoder:
+    """A function decoding ``data_type`` in ``order`` from exactly its registers.
+
+    Built once per (type, order): the struct formats and the word order are settled
+    here, not for every value.
+    """
     code = _STRUCT.get(data_type)
     if code is None:
         raise DecodeError(f"type {data_type.value} is not a number")
     needed = data_type.register_count
-    if len(registers) != needed:
-        raise DecodeError(
-            f"type {data_type.value} needs {needed} register(s), got {len(registers)}"
-        )
-    if order is ByteOrder.ABCD and data_type is DataType.UINT16:
-        value = registers[0]  # the common case, without a struct round trip
-        if not 0 <= value <= 0xFFFF:
-            raise DecodeError(f"register value {value} outside 0..65535")
-        return value
-    number: Number = struct.unpack(">" + code, _value_bytes(registers, order))[0]
-    return number
+    # Packing each word little-endian swaps its two bytes.
+    pack = struct.Struct(("<" if order in _BYTES_SWAPPED else ">") + "H" * needed).pack
+    unpack = struct.Struct(">" + code).unpack
+    reverse = order in _WORDS_REVERSED and needed > 1
+    plain_word = data_type is DataType.UINT16 and order in (ByteOrder.ABCD, ByteOrder.CDAB)
+
+    def decode(registers: Sequence[int]) -> Number:
+        if len(registers) != needed:
+            raise DecodeError(
+                f"type {data_type.value} needs {needed} register(s), got {len(registers)}"
+            )
+        if plain_word:
+            value = registers[0]  # the common case, without a struct round trip
+            if not 0 <= value <= 0xFFFF:
+                raise DecodeError(f"register value {value} outside 0..65535")
+            return value
+        try:
+            raw = pack(*(registers[::-1] if reverse else registers))
+        except struct.error as error:
+            raise DecodeError(f"register value outside 0..65535 in {list(registers)}") from error
+        number: Number = unpack(raw)[0]
+        return number
+
+    return decode
+
+
+def decode_number(registers: Sequence[int], data_type: DataType, order: ByteOrder) -> Number:
+    """Decode a numeric value (not ``bool``/``bit``) from exactly the registers it needs."""
+    return number_decoder(data_type, order)(registers)
 
 
 def decode_bit(registers: Sequence[int], bit: int) -> bool:

@@ -103,16 +103,30 @@ class DevicePoller:
         self.silent_polls = 0  # polls in a row in which the unit did not answer
         self._probe_delays: Iterator[float] | None = None
         self._failing: str | None = None  # last logged failure, to log changes only
-        self._raw: dict[PointKey, RawRegisters] = {}
+        self._index = {codec.key: index for index, codec in enumerate(self.codecs)}
+        # The last answer to each request of the current plan, with its time: points'
+        # raw registers are sliced from here on demand, not copied every poll.
+        self._last_answers: dict[int, tuple[Sequence[int], float]] = {}
         self._status: dict[PointKey, StatusBits] = {}
 
     @property
     def keys(self) -> list[PointKey]:
         return [codec.key for codec in self.codecs]
 
-    @property
-    def last_raw(self) -> Mapping[PointKey, RawRegisters]:
-        return MappingProxyType(self._raw)
+    def last_raw(self, key: PointKey) -> RawRegisters | None:
+        """The registers ``key``'s value was last decoded from (None: never read yet)."""
+        index = self._index.get(key)
+        if index is None:
+            return None
+        slot = self.plan.slots[index].value
+        answer = self._last_answers.get(slot.request)
+        if answer is None:
+            return None
+        values, ts = answer
+        source = self.codecs[index].point.source
+        return RawRegisters(
+            source.table, source.address, tuple(values[slot.offset : slot.offset + slot.count]), ts
+        )
 
     @property
     def last_status(self) -> Mapping[PointKey, StatusBits]:
@@ -185,28 +199,32 @@ class DevicePoller:
     def _readings(
         self, plan: ReadPlan, answers: Sequence[Answer], stamps: Sequence[float]
     ) -> list[Reading]:
+        for index, answer in enumerate(answers):
+            if not isinstance(answer, ReadFailure):
+                self._last_answers[index] = (answer, stamps[index])
         readings: list[Reading] = []
-        raw_store = self._raw
+        append = readings.append
         for codec, slots in zip(self.codecs, plan.slots, strict=True):
             slot = slots.value
             answer = answers[slot.request]
             ts = stamps[slot.request]
             if isinstance(answer, ReadFailure):
-                readings.append(bad(codec.key, ts, answer.reason))
+                append(bad(codec.key, ts, answer.reason))
                 continue
-            values = answer[slot.offset : slot.offset + slot.count]
-            source = codec.point.source
-            raw_store[codec.key] = RawRegisters(source.table, source.address, tuple(values), ts)
             word: int | None = None
             status_slot = slots.status
             if status_slot is not None:
                 status_answer = answers[status_slot.request]
                 if not isinstance(status_answer, ReadFailure):
                     word = int(status_answer[status_slot.offset])
-                    bits = source.status_word.bits if source.status_word else {}
-                    self._status[codec.key] = status_bits(word, bits, stamps[status_slot.request])
-            readings.append(codec.reading(values, word, ts, has_status=status_slot is not None))
+                    self._remember_status(codec, word, stamps[status_slot.request])
+            append(codec.reading(answer[slot.offset : slot.offset + slot.count], word, ts))
         return readings
+
+    def _remember_status(self, codec: PointCodec, word: int, ts: float) -> None:
+        status_word = codec.point.source.status_word
+        assert status_word is not None  # only points with a status word have a status slot
+        self._status[codec.key] = status_bits(word, status_word.bits, ts)
 
     def _split_refused(self, plan: ReadPlan, answers: Sequence[Answer]) -> None:
         """Read the points of a refused merged request one by one from the next poll on."""
@@ -225,6 +243,7 @@ class DevicePoller:
                 )
         if split:
             self.plan = self._plan()
+            self._last_answers.clear()  # request numbers changed
 
     def _log_change(self, failures: Sequence[ReadFailure]) -> None:
         """Log when the device starts failing, changes how, or recovers; not every poll.

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from gateway.config.checks import check_site
 from gateway.config.gateway_file import GatewayConfig
 from gateway.config.models import Site
+from gateway.config.notifications import check_notifications
 
 DataPath = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
@@ -226,6 +227,14 @@ def load_gateway(path: Path) -> LoadedGateway:
             )
         codes[code] = resolved
         sites.append(site)
+    if config.notifications is not None and not issues:
+        # A route filter naming a site, source, device or tag that no file has would
+        # silently send alarms nowhere.
+        line = source.line_of(("notifications", "routes"))
+        issues.extend(
+            ConfigIssue(source.file, line, f"notifications: {problem}")
+            for problem in check_notifications(config.notifications, sites)
+        )
     if issues:
         raise ConfigError(issues)
     return LoadedGateway(config, sites)

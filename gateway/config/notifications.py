@@ -122,7 +122,7 @@ class WeComChannel(_HttpChannel):
     format: Literal["markdown", "text"] = "markdown"
     mentioned_mobiles: list[str] = Field(
         default_factory=list,
-        description="text format only: mobiles to @ (\"@all\" for everyone)",
+        description='text format only: mobiles to @ ("@all" for everyone)',
     )
 
     @field_validator("url")
@@ -244,7 +244,6 @@ class EscalationLevel(_Model):
         description="go to the next level if nobody acknowledges within this time "
         "after this level was due; required on every level but the last",
     )
-
 
     @field_validator("channels")
     @classmethod

@@ -3,7 +3,6 @@ readings by shorthand."""
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -142,7 +141,3 @@ def open_engine(
 
 def key(tag: str) -> PointKey:
     return PointKey(SITE, tag)
-
-
-def dedent(text: str) -> str:
-    return textwrap.dedent(text).lstrip("\n")

@@ -398,3 +398,48 @@ def test_flood_in_the_load_report(engine: AlarmEngine, clock: Clock) -> None:
     assert {(item.alarm_id, item.count) for item in report.top} == {
         ("T1/LT-1/H", 5), ("T1/LT-1/L", 5)
     }
+
+
+MODBUS_SITE = """\
+enterprise: {name: 测试化工有限公司, code: T1}
+hazard_sources:
+  - {id: HS1, name: 1号罐区, grade: 2, kind: tank_farm}
+devices:
+  - id: gas
+    transport: modbus_tcp
+    host: 127.0.0.1
+    points:
+      - tag: GT-9
+        name: 可燃气体探测器
+        kind: combustible_gas
+        unit: "%LEL"
+        range: {low: 0, high: 100}
+        hazard_source: HS1
+        source:
+          table: holding
+          address: 0
+          status_word: {address: 1, bits: {fault: 0, heartbeat: 15}}
+"""
+
+
+def test_status_word_heartbeat_through_the_engine(tmp_path: Path, clock: Clock) -> None:
+    from gateway.catalog import Catalog
+    from gateway.config.loader import load_site
+
+    path = tmp_path / "modbus.yaml"
+    path.write_text(MODBUS_SITE, encoding="utf-8")
+    engine, _ = open_engine(tmp_path, clock, Catalog([load_site(path)]))
+    recorder = Recorder()
+    engine.add_listener(recorder)
+    for second in range(0, 30, 2):
+        clock.now = 1_000_000.0 + second
+        feed(engine, clock, "GT-9", 3.0)
+        # toggles every 2 s until +8 s, then stuck low: the controller froze but still answers
+        engine.accept_heartbeats([(key("GT-9"), second < 8 and (second // 2) % 2 == 1)])
+    record = engine.get("T1/GT-9/SENSOR_FAULT")
+    assert record.state is U and record.raised_at == 1_000_000.0 + 18  # heard 10 s after +8
+    raised = next(e for e in recorder.events if e.alarm_id == "T1/GT-9/SENSOR_FAULT")
+    assert raised.comment is not None and "heartbeat stalled" in raised.comment
+    engine.accept_heartbeats([(key("GT-9"), True), (key("NOPE"), True)])
+    assert engine.get("T1/GT-9/SENSOR_FAULT").state is R
+    assert engine.stats.unknown_readings == 1

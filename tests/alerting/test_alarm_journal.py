@@ -282,3 +282,18 @@ def test_wal_mode(tmp_path: Path) -> None:
     journal = AlarmJournal(tmp_path / "w.db")
     assert journal._db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert journal._db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+
+
+def test_load_statistics_survive_a_restart(tmp_path: Path) -> None:
+    clock = Clock()
+    engine, journal = open_engine(tmp_path, clock)
+    for _ in range(3):
+        feed(engine, clock, "LT-1", 90.0, 50.0)
+        engine.acknowledge(["T1/LT-1/H"], "张三")
+        clock.advance(5)
+    journal.close()
+    again, journal2 = open_engine(tmp_path, clock)
+    report = again.load_report("T1")
+    assert [(item.alarm_id, item.count) for item in report.top] == [("T1/LT-1/H", 3)]
+    assert [c.alarm_id for c in report.chattering] == ["T1/LT-1/H"]
+    journal2.close()

@@ -95,3 +95,22 @@ def test_schema_files_are_current() -> None:
     for name in SCHEMAS:
         committed = (config_dir / name).read_text(encoding="utf-8")
         assert committed == render(name), f"run `hazgw schema` to refresh config/{name}"
+
+
+def test_notification_route_naming_an_unknown_hazard_source_is_an_error(tmp_path: Path) -> None:
+    gateway = tmp_path / "gateway.yaml"
+    gateway.write_text(
+        f"sites: [{CASES / 'good_minimal.yaml'}]\n"
+        "notifications:\n"
+        "  channels:\n"
+        "    shift: {kind: webhook, url: 'http://127.0.0.1:9/hook'}\n"
+        "  routes:\n"
+        "    - name: tank-farm\n"
+        "      match: {hazard_sources: [HS-TYPO]}\n"
+        "      escalation: [{channels: [shift]}]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_gateway(gateway)
+    rendered = "\n".join(str(issue) for issue in caught.value.issues)
+    assert f"{gateway}:6: notifications:" in rendered and "HS-TYPO" in rendered

@@ -165,8 +165,9 @@ async def test_dingtalk_errcode_is_a_failure(
     assert raised.value.retryable is False
 
 
-@pytest.mark.parametrize(("status", "retryable"), [(500, True), (503, True), (429, True),
-                                                    (404, False), (400, False)])
+@pytest.mark.parametrize(
+    ("status", "retryable"), [(500, True), (503, True), (429, True), (404, False), (400, False)]
+)
 async def test_http_status_failures(
     endpoint: Endpoint,
     session: aiohttp.ClientSession,
@@ -176,8 +177,9 @@ async def test_http_status_failures(
     retryable: bool,
 ) -> None:
     endpoint.fail("/hook/x", 1, status)
-    hook = JsonWebhook("x", WebhookChannel(kind="webhook", url=endpoint.url("/hook/x")),
-                       session, catalog)
+    hook = JsonWebhook(
+        "x", WebhookChannel(kind="webhook", url=endpoint.url("/hook/x")), session, catalog
+    )
     with pytest.raises(DeliveryError, match=f"HTTP {status}") as raised:
         await hook.send(notice)
     assert raised.value.retryable is retryable

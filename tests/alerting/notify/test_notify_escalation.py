@@ -27,10 +27,19 @@ Step = tuple[float, str, AlarmEvent | None, tuple[str, ...]]
     ("script", "expected"),
     [
         pytest.param(
-            [(0, "raise", A, ("general",)), (299, "poll", None, ()), (300, "poll", None, ()),
-             (899, "poll", None, ()), (900, "poll", None, ()), (99999, "poll", None, ())],
-            [(0, "general", 1, "GT-201"), (300, "general", 2, "GT-201"),
-             (900, "general", 3, "GT-201")],
+            [
+                (0, "raise", A, ("general",)),
+                (299, "poll", None, ()),
+                (300, "poll", None, ()),
+                (899, "poll", None, ()),
+                (900, "poll", None, ()),
+                (99999, "poll", None, ()),
+            ],
+            [
+                (0, "general", 1, "GT-201"),
+                (300, "general", 2, "GT-201"),
+                (900, "general", 3, "GT-201"),
+            ],
             id="nobody-answers-three-levels-then-stops",
         ),
         pytest.param(
@@ -39,8 +48,12 @@ Step = tuple[float, str, AlarmEvent | None, tuple[str, ...]]
             id="ack-before-level-2",
         ),
         pytest.param(
-            [(0, "raise", A, ("general",)), (300, "poll", None, ()), (400, "ack", A, ()),
-             (99999, "poll", None, ())],
+            [
+                (0, "raise", A, ("general",)),
+                (300, "poll", None, ()),
+                (400, "ack", A, ()),
+                (99999, "poll", None, ()),
+            ],
             [(0, "general", 1, "GT-201"), (300, "general", 2, "GT-201")],
             id="ack-between-level-2-and-3",
         ),
@@ -50,32 +63,59 @@ Step = tuple[float, str, AlarmEvent | None, tuple[str, ...]]
             id="return-to-normal-unacked-keeps-escalating",
         ),
         pytest.param(
-            [(0, "raise", A, ("general",)), (250, "raise", A, ("general",)),
-             (300, "poll", None, ())],
-            [(0, "general", 1, "GT-201"), (250, "general", 1, "GT-201"),
-             (300, "general", 2, "GT-201")],
+            [
+                (0, "raise", A, ("general",)),
+                (250, "raise", A, ("general",)),
+                (300, "poll", None, ()),
+            ],
+            [
+                (0, "general", 1, "GT-201"),
+                (250, "general", 1, "GT-201"),
+                (300, "general", 2, "GT-201"),
+            ],
             id="re-raise-tells-level-1-but-keeps-timeline",
         ),
         pytest.param(
-            [(0, "raise", A, ("general", "fire")), (120, "poll", None, ()),
-             (300, "poll", None, ()), (10000, "poll", None, ())],
-            [(0, "general", 1, "GT-201"), (0, "fire", 1, "GT-201"), (120, "fire", 2, "GT-201"),
-             (300, "general", 2, "GT-201"), (10000, "general", 3, "GT-201")],
+            [
+                (0, "raise", A, ("general", "fire")),
+                (120, "poll", None, ()),
+                (300, "poll", None, ()),
+                (10000, "poll", None, ()),
+            ],
+            [
+                (0, "general", 1, "GT-201"),
+                (0, "fire", 1, "GT-201"),
+                (120, "fire", 2, "GT-201"),
+                (300, "general", 2, "GT-201"),
+                (10000, "general", 3, "GT-201"),
+            ],
             id="two-routes-two-ladders",
         ),
         pytest.param(
             [(0, "raise", A, ("general",)), (5000, "poll", None, ())],
-            [(0, "general", 1, "GT-201"), (5000, "general", 2, "GT-201"),
-             (5000, "general", 3, "GT-201")],
+            [
+                (0, "general", 1, "GT-201"),
+                (5000, "general", 2, "GT-201"),
+                (5000, "general", 3, "GT-201"),
+            ],
             id="clock-jump-fires-every-overdue-level",
         ),
         pytest.param(
-            [(0, "raise", A, ("general",)), (10, "raise", B, ("general",)),
-             (305, "ack", A, ()), (310, "poll", None, ()), (909, "poll", None, ()),
-             (910, "poll", None, ())],
-            [(0, "general", 1, "GT-201"), (10, "general", 1, "LT-101"),
-             (305, "general", 2, "GT-201"), (310, "general", 2, "LT-101"),
-             (910, "general", 3, "LT-101")],
+            [
+                (0, "raise", A, ("general",)),
+                (10, "raise", B, ("general",)),
+                (305, "ack", A, ()),
+                (310, "poll", None, ()),
+                (909, "poll", None, ()),
+                (910, "poll", None, ()),
+            ],
+            [
+                (0, "general", 1, "GT-201"),
+                (10, "general", 1, "LT-101"),
+                (305, "general", 2, "GT-201"),
+                (310, "general", 2, "LT-101"),
+                (910, "general", 3, "LT-101"),
+            ],
             id="alarms-escalate-independently",
         ),
         pytest.param(
@@ -84,10 +124,18 @@ Step = tuple[float, str, AlarmEvent | None, tuple[str, ...]]
             id="one-level-ladder-never-escalates",
         ),
         pytest.param(
-            [(0, "raise", A, ("general",)), (100, "ack", A, ()), (200, "raise", A, ("general",)),
-             (499, "poll", None, ()), (500, "poll", None, ())],
-            [(0, "general", 1, "GT-201"), (200, "general", 1, "GT-201"),
-             (500, "general", 2, "GT-201")],
+            [
+                (0, "raise", A, ("general",)),
+                (100, "ack", A, ()),
+                (200, "raise", A, ("general",)),
+                (499, "poll", None, ()),
+                (500, "poll", None, ()),
+            ],
+            [
+                (0, "general", 1, "GT-201"),
+                (200, "general", 1, "GT-201"),
+                (500, "general", 2, "GT-201"),
+            ],
             id="raised-again-after-ack-starts-a-new-ladder",
         ),
         pytest.param(

@@ -30,10 +30,22 @@ def single(catalog: Catalog, dispatch: Dispatch, level_name: str = "当班人员
     [
         (
             event("GT-201", AlarmType.HIGH_HIGH, value=52.3, limit=50.0),
-            ["【二级报警】", "示例化工有限公司", "DEMO-CHEM", "1号储罐区（甲醇/液氨）", "2级",
-             "GT-201 罐区可燃气体探测器1", "52.3 %LEL", "报警限：50 %LEL", "高高报",
-             "红色（紧急）", "2024-05-01 14:03:05（北京时间）", "第1级 当班人员",
-             "DEMO-CHEM/GT-201/HH", "请立即确认并处置"],
+            [
+                "【二级报警】",
+                "示例化工有限公司",
+                "DEMO-CHEM",
+                "1号储罐区（甲醇/液氨）",
+                "2级",
+                "GT-201 罐区可燃气体探测器1",
+                "52.3 %LEL",
+                "报警限：50 %LEL",
+                "高高报",
+                "红色（紧急）",
+                "2024-05-01 14:03:05（北京时间）",
+                "第1级 当班人员",
+                "DEMO-CHEM/GT-201/HH",
+                "请立即确认并处置",
+            ],
         ),
         (
             event("GT-201", AlarmType.HIGH, value=26.0, limit=25.0),
@@ -44,8 +56,9 @@ def single(catalog: Catalog, dispatch: Dispatch, level_name: str = "当班人员
             ["【二级报警】", "LT-101 1号甲醇罐液位", "0.35 m", "低低报", "黄色（中）"],
         ),
         (
-            event("TT-11", AlarmType.HIGH, site=DUST, value=121.25, limit=120.0,
-                  priority=Priority.LOW),
+            event(
+                "TT-11", AlarmType.HIGH, site=DUST, value=121.25, limit=120.0, priority=Priority.LOW
+            ),
             ["示例铝业有限公司", "抛光除尘系统", "灰斗温度", "121.25 °C", "蓝色（低）"],
         ),
         (
@@ -90,8 +103,11 @@ def test_escalation_text_names_level_and_wait(catalog: Catalog) -> None:
 
 def test_summary_of_a_flood(catalog: Catalog) -> None:
     dispatches = [
-        Dispatch("general", 1, event(tag, AlarmType.HIGH, site=DUST, value=150.0 + n / 100,
-                                     limit=150.0, ts=T0 + n))
+        Dispatch(
+            "general",
+            1,
+            event(tag, AlarmType.HIGH, site=DUST, value=150.0 + n / 100, limit=150.0, ts=T0 + n),
+        )
         for n, tag in enumerate(FLOOD_TAGS[:30])
     ]
     dispatches.append(Dispatch("general", 1, event("GT-201", AlarmType.HIGH_HIGH, ts=T0 + 40)))
@@ -161,8 +177,17 @@ def test_empty_notice_is_refused(catalog: Catalog) -> None:
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(52.0, "52"), (52.3, "52.3"), (52.35, "52.35"), (0.0, "0"), (-1.5, "-1.5"),
-     (123456.0, "123456"), (0.0012, "0.0012"), (0.1 + 0.2, "0.3"), (1e-5, "1e-05")],
+    [
+        (52.0, "52"),
+        (52.3, "52.3"),
+        (52.35, "52.35"),
+        (0.0, "0"),
+        (-1.5, "-1.5"),
+        (123456.0, "123456"),
+        (0.0012, "0.0012"),
+        (0.1 + 0.2, "0.3"),
+        (1e-5, "1e-05"),
+    ],
 )
 def test_numbers(value: float, text: str) -> None:
     assert format_number(value) == text
@@ -170,8 +195,13 @@ def test_numbers(value: float, text: str) -> None:
 
 @pytest.mark.parametrize(
     ("value", "unit", "text"),
-    [(None, "%LEL", "无有效读数"), (True, "", "动作（1）"), (False, "", "正常（0）"),
-     (5.0, "", "5"), (5.5, "m", "5.5 m")],
+    [
+        (None, "%LEL", "无有效读数"),
+        (True, "", "动作（1）"),
+        (False, "", "正常（0）"),
+        (5.0, "", "5"),
+        (5.5, "m", "5.5 m"),
+    ],
 )
 def test_values(value: float | bool | None, unit: str, text: str) -> None:
     assert format_value(value, unit) == text
@@ -179,8 +209,14 @@ def test_values(value: float | bool | None, unit: str, text: str) -> None:
 
 @pytest.mark.parametrize(
     ("seconds", "text"),
-    [(0.2, "0.2 秒"), (30, "30 秒"), (300, "5 分钟"), (90, "1.5 分钟"), (3600, "1 小时"),
-     (5400, "1 小时 30 分钟")],
+    [
+        (0.2, "0.2 秒"),
+        (30, "30 秒"),
+        (300, "5 分钟"),
+        (90, "1.5 分钟"),
+        (3600, "1 小时"),
+        (5400, "1 小时 30 分钟"),
+    ],
 )
 def test_waits(seconds: float, text: str) -> None:
     assert format_wait(seconds) == text

@@ -9,7 +9,7 @@ import contextlib
 import dataclasses
 import random
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import pytest
@@ -29,8 +29,11 @@ def settings(
     data: dict[str, Any] = {
         "channels": {
             "shift": {"kind": "wecom", "url": endpoint.url("/wecom/shift?key=k1")},
-            "manager": {"kind": "dingtalk", "url": endpoint.url("/dingtalk/manager?access_token=t"),
-                        "secret": "SECxyz"},
+            "manager": {
+                "kind": "dingtalk",
+                "url": endpoint.url("/dingtalk/manager?access_token=t"),
+                "secret": "SECxyz",
+            },
             "park": {"kind": "webhook", "url": endpoint.url("/hook/park")},
             "fire": {"kind": "webhook", "url": endpoint.url("/hook/fire")},
             "flaky": {"kind": "webhook", "url": endpoint.url("/hook/flaky")},
@@ -75,16 +78,30 @@ async def test_alarm_reaches_every_channel_kind_and_each_send_is_recorded(
 ) -> None:
     config = settings(
         endpoint,
-        [{"name": "all", "escalation": [{"name": "当班人员",
-                                          "channels": ["shift", "manager", "park", "mail"]}]}],
+        [
+            {
+                "name": "all",
+                "escalation": [
+                    {"name": "当班人员", "channels": ["shift", "manager", "park", "mail"]}
+                ],
+            }
+        ],
         channels={
             "shift": {"kind": "wecom", "url": endpoint.url("/wecom/shift?key=k1")},
-            "manager": {"kind": "dingtalk",
-                        "url": endpoint.url("/dingtalk/manager?access_token=t"),
-                        "secret": "SECxyz"},
+            "manager": {
+                "kind": "dingtalk",
+                "url": endpoint.url("/dingtalk/manager?access_token=t"),
+                "secret": "SECxyz",
+            },
             "park": {"kind": "webhook", "url": endpoint.url("/hook/park")},
-            "mail": {"kind": "email", "host": "127.0.0.1", "port": mailbox.port,
-                     "security": "none", "from": "a@hazgw.example", "to": ["b@hazgw.example"]},
+            "mail": {
+                "kind": "email",
+                "host": "127.0.0.1",
+                "port": mailbox.port,
+                "security": "none",
+                "from": "a@hazgw.example",
+                "to": ["b@hazgw.example"],
+            },
         },
     )
     notifier = Notifier(config, catalog, recorder)
@@ -114,13 +131,19 @@ async def test_fire_control_room_gets_second_level_gas_alarms_and_faults(
         endpoint,
         [
             {"name": "general", "escalation": [{"channels": ["shift"]}]},
-            {"name": "fire-gas",
-             "match": {"point_kinds": ["combustible_gas"], "alarm_types": ["HH"]},
-             "escalation": [{"name": "消防控制室", "channels": ["fire"]}]},
-            {"name": "fire-faults",
-             "match": {"point_kinds": ["combustible_gas", "toxic_gas"],
-                       "alarm_types": ["SENSOR_FAULT", "COMM_LOSS"]},
-             "escalation": [{"name": "消防控制室", "channels": ["fire"]}]},
+            {
+                "name": "fire-gas",
+                "match": {"point_kinds": ["combustible_gas"], "alarm_types": ["HH"]},
+                "escalation": [{"name": "消防控制室", "channels": ["fire"]}],
+            },
+            {
+                "name": "fire-faults",
+                "match": {
+                    "point_kinds": ["combustible_gas", "toxic_gas"],
+                    "alarm_types": ["SENSOR_FAULT", "COMM_LOSS"],
+                },
+                "escalation": [{"name": "消防控制室", "channels": ["fire"]}],
+            },
         ],
     )
     notifier = Notifier(config, catalog, recorder)
@@ -299,8 +322,18 @@ async def test_flood_gives_one_notice_and_one_summary(
     notifier = Notifier(config, catalog, recorder, clock=clock)
     async with running(notifier):
         for n, tag in enumerate(FLOOD_TAGS):  # 100 alarms over 49.5 s, one by one
-            notifier.accept([event(tag, AlarmType.HIGH, site=DUST, value=150 + n / 10,
-                                   limit=150.0, ts=clock.now)])
+            notifier.accept(
+                [
+                    event(
+                        tag,
+                        AlarmType.HIGH,
+                        site=DUST,
+                        value=150 + n / 10,
+                        limit=150.0,
+                        ts=clock.now,
+                    )
+                ]
+            )
             clock.advance(0.5)
         await endpoint.watch.until(lambda: len(endpoint.requests) == 1)
         notifier.tick()  # 50 s: window still open
@@ -325,8 +358,7 @@ async def test_flood_gives_one_notice_and_one_summary(
 async def test_escalation_held_in_a_window_is_withdrawn_on_acknowledgement(
     endpoint: Endpoint, catalog: Catalog, recorder: Recorder, clock: Clock
 ) -> None:
-    config = settings(endpoint, [{"name": "r", "escalation": SLOW_LADDER}],
-                      consolidation_window=60)
+    config = settings(endpoint, [{"name": "r", "escalation": SLOW_LADDER}], consolidation_window=60)
     notifier = Notifier(config, catalog, recorder, clock=clock)
     a, b = event("GT-201"), event("GT-202", AlarmType.HIGH)
     async with running(notifier):
@@ -354,8 +386,9 @@ async def test_escalation_held_in_a_window_is_withdrawn_on_acknowledgement(
 async def test_full_queue_is_not_silent(
     endpoint: Endpoint, catalog: Catalog, recorder: Recorder, caplog: pytest.LogCaptureFixture
 ) -> None:
-    config = settings(endpoint, [{"name": "r", "escalation": [{"channels": ["park"]}]}],
-                      queue_capacity=100)
+    config = settings(
+        endpoint, [{"name": "r", "escalation": [{"channels": ["park"]}]}], queue_capacity=100
+    )
     notifier = Notifier(config, catalog, recorder)  # not running: nothing drains the queue
     for n in range(150):
         notifier.accept([event("LT-101", AlarmType.HIGH, ts=T0 + n)])
@@ -406,8 +439,14 @@ async def test_dead_channel_does_not_delay_others(
 
 def test_unrouted_and_own_events(endpoint: Endpoint, catalog: Catalog, recorder: Recorder) -> None:
     config = settings(
-        endpoint, [{"name": "chem", "match": {"sites": ["DEMO-CHEM"]},
-                    "escalation": [{"channels": ["park"]}]}]
+        endpoint,
+        [
+            {
+                "name": "chem",
+                "match": {"sites": ["DEMO-CHEM"]},
+                "escalation": [{"channels": ["park"]}],
+            }
+        ],
     )
     notifier = Notifier(config, catalog, recorder)
     notifier.accept([event("TT-11", AlarmType.HIGH, site=DUST)])
@@ -442,8 +481,9 @@ async def test_realarm_calls_again_and_restarts_the_ladder(
 async def test_batch_goes_out_as_one_notice_when_consolidating(
     endpoint: Endpoint, catalog: Catalog, recorder: Recorder
 ) -> None:
-    config = settings(endpoint, [{"name": "r", "escalation": [{"channels": ["park"]}]}],
-                      consolidation_window=60)
+    config = settings(
+        endpoint, [{"name": "r", "escalation": [{"channels": ["park"]}]}], consolidation_window=60
+    )
     notifier = Notifier(config, catalog, recorder)
     async with running(notifier):
         notifier.accept([event("GT-201"), event("GT-202", AlarmType.HIGH)])
@@ -481,16 +521,30 @@ async def test_chattering_alarm_is_one_line_and_recorded_in_batches(
     def unused(event: AlarmEvent) -> None:
         raise AssertionError("record_many replaces record")
 
-    config = settings(endpoint, [{"name": "r", "escalation": [{"channels": ["park"]}]}],
-                      consolidation_window=60)
-    notifier = Notifier(config, catalog, unused, clock=clock,
-                        record_many=lambda events: [batches(e) for e in events])
+    calls: list[int] = []
+
+    def record_many(events: Sequence[AlarmEvent]) -> None:
+        calls.append(len(events))
+        for recorded in events:
+            batches(recorded)
+
+    config = settings(
+        endpoint, [{"name": "r", "escalation": [{"channels": ["park"]}]}], consolidation_window=60
+    )
+    notifier = Notifier(
+        config,
+        catalog,
+        unused,
+        clock=clock,
+        record_many=record_many,
+    )
     async with running(notifier):
         notifier.accept([event("GT-202", AlarmType.HIGH)])
         for n in range(30):  # LT-101 chatters: raised 30 times within the window
             clock.advance(1)
-            notifier.accept([event("LT-101", AlarmType.HIGH, value=18 + n, limit=18.0,
-                                   ts=clock.now)])
+            notifier.accept(
+                [event("LT-101", AlarmType.HIGH, value=18 + n, limit=18.0, ts=clock.now)]
+            )
         notifier.accept([event("TT-301", AlarmType.HIGH, value=61.0, limit=60.0)])
         clock.now = T0 + 60
         notifier.tick()
@@ -503,4 +557,5 @@ async def test_chattering_alarm_is_one_line_and_recorded_in_batches(
     assert "（30 次）" in summary["text"]
     # One NOTIFIED per alarm, not per activation: GT-202, then LT-101 and TT-301.
     assert [e.point.tag for e in batches.events] == ["GT-202", "LT-101", "TT-301"]
+    assert calls == [1, 2]  # the summary's two alarms in one journal call
     assert notifier.health().counters.get("record_errors", 0) == 0

@@ -60,17 +60,25 @@ def test_filter(catalog: Catalog, rule: dict[str, Any], alarm: AlarmEvent, expec
 
 FIRE_ROOM = NotificationSettings.model_validate(
     {
-        "channels": {"shift": {"kind": "webhook", "url": "http://127.0.0.1:9/s"},
-                     "fire": {"kind": "webhook", "url": "http://127.0.0.1:9/f"}},
+        "channels": {
+            "shift": {"kind": "webhook", "url": "http://127.0.0.1:9/s"},
+            "fire": {"kind": "webhook", "url": "http://127.0.0.1:9/f"},
+        },
         "routes": [
             {"name": "general", "escalation": [{"channels": ["shift"]}]},
-            {"name": "fire-gas",
-             "match": {"point_kinds": ["combustible_gas"], "alarm_types": ["HH"]},
-             "escalation": [{"channels": ["fire"]}]},
-            {"name": "fire-faults",
-             "match": {"point_kinds": ["combustible_gas", "toxic_gas"],
-                       "alarm_types": ["SENSOR_FAULT", "COMM_LOSS"]},
-             "escalation": [{"channels": ["fire"]}]},
+            {
+                "name": "fire-gas",
+                "match": {"point_kinds": ["combustible_gas"], "alarm_types": ["HH"]},
+                "escalation": [{"channels": ["fire"]}],
+            },
+            {
+                "name": "fire-faults",
+                "match": {
+                    "point_kinds": ["combustible_gas", "toxic_gas"],
+                    "alarm_types": ["SENSOR_FAULT", "COMM_LOSS"],
+                },
+                "escalation": [{"channels": ["fire"]}],
+            },
         ],
     }
 )

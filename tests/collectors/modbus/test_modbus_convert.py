@@ -105,7 +105,7 @@ def test_reading_table(
 ) -> None:
     point = make_point(source, kind=kind)
     codec = PointCodec(KEY, point)
-    reading = codec.reading(values, word, TS, has_status=point.source.status_word is not None)
+    reading = codec.reading(values, word, TS)
     assert (reading.quality, reading.reason) == (quality, reason)
     assert reading.value == value
     assert reading.ts == TS and reading.point == KEY

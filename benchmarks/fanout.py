@@ -1,0 +1,875 @@
+"""Websocket fan-out: delivery latency to 200 screens at 10,000 readings/s, and proof that a
+stalled screen does not delay the others (issue 4 §8).
+
+    .venv/bin/python benchmarks/fanout.py                      # 200 clients, 10k readings/s
+    .venv/bin/python benchmarks/fanout.py --clients 50 --phase 3 --json /tmp/fanout.json
+
+The gateway side is the real web stack in this process: ``LiveState`` and ``Hub`` behind a
+``Pipeline``, ``create_app`` served by ``DashboardServer`` (uvicorn on the event loop, port
+0). A feeder task emits readings through ``Pipeline.emit`` in batches, as collectors do; each
+reading carries its emit time (``time.time()``) as its value, so a client can tell how old
+it is when it arrives. The clients (``websockets`` package) run in separate processes so that
+they do not compete with the server for its GIL.
+
+Measuring without drowning the clients: a frame of 1,500 readings is ~90 kB of JSON and
+200 clients get ~6.7 of them per second, so parsing every copy would need more CPU than the
+machine has. The hub encodes each frame once and sends the same bytes to every client that
+keeps up, so a client process parses each distinct message once (keyed by its exact
+bytes); each client keeps only its own receive time per message. A reading's delivery
+latency for a client is that client's receive time minus the emit time in the reading.
+Catch-up deltas (a lagging client's merged frames) are unique per client and kept as such.
+
+Phases alternate *alone* (200 clients) and *stalled* (the same 200 plus one client that
+never reads, a raw socket with a 4 kB receive buffer). A stalled window starts once the hub
+has switched that client to coalescing, and ends by pushing more than 1,000 synthetic alarm
+events through the hub, which must disconnect the stalled client (close code 4008) while
+every other client receives all of them.
+
+Reading the figures: a frame is flushed every 150 ms (docs/websocket.md), so a reading waits
+0–150 ms for its frame; "fan-out" is the part after that (receive time minus the newest
+reading in the message), i.e. building, sending and receiving the frame.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import bisect
+import json
+import logging
+import math
+import multiprocessing
+import os
+import re
+import socket
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):  # run as a script: make the project importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from alerting.events import AlarmEvent, AlarmState, AlarmType, EventKind, Priority
+from dashboard.app import create_app
+from dashboard.hub import ClientChannel, Hub
+from dashboard.server import DashboardServer
+from dashboard.services import DashboardServices
+from gateway.catalog import Catalog
+from gateway.config.models import Site
+from gateway.live import LiveState
+from gateway.pipeline import Emit, Pipeline
+from gateway.readings import PointKey, Reading
+
+log = logging.getLogger("benchmarks.fanout")
+
+SITE = "BENCH"
+HAZARD_SOURCE = "HS-BENCH"
+KICK_EVENTS = 1100  # more than the hub's 1,000 alarm events a lagging client may owe
+STALLED_RCVBUF = 4096
+
+
+# --------------------------------------------------------------------------- shared parts
+# (benchmarks/alarm_latency.py uses these too)
+
+
+def bench_site(points: int, *, gas_points: int = 0, code: str = SITE) -> Site:
+    """A site with ``points`` pressure points (P00000…, 0–10 MPa, H 8 / HH 9) and
+    ``gas_points`` combustible-gas detectors (GAS-0000…, %LEL, default 25/50 limits) on one
+    MQTT device whose broker is never contacted (no collector runs in the benchmarks)."""
+    pressure = [
+        {
+            "tag": pressure_tag(index),
+            "name": "基准压力测点",
+            "kind": "pressure",
+            "unit": "MPa",
+            "range": {"low": 0, "high": 10},
+            "hazard_source": HAZARD_SOURCE,
+            "alarms": {"H": {"value": 8}, "HH": {"value": 9}},
+        }
+        for index in range(points)
+    ]
+    gas = [
+        {
+            "tag": gas_tag(index),
+            "name": "基准可燃气体探测器",
+            "kind": "combustible_gas",
+            "unit": "%LEL",
+            "range": {"low": 0, "high": 100},
+            "hazard_source": HAZARD_SOURCE,
+        }
+        for index in range(gas_points)
+    ]
+    return Site.model_validate(
+        {
+            "enterprise": {"name": "基准测试企业", "code": code},
+            "hazard_sources": [
+                {"id": HAZARD_SOURCE, "name": "基准储罐区", "grade": 2, "kind": "tank_farm"}
+            ],
+            "devices": [
+                {
+                    "id": "bench-mqtt",
+                    "transport": "mqtt",
+                    # Port 1 on loopback: nothing listens, and nothing connects (no collector).
+                    "broker": {"host": "127.0.0.1", "port": 1},
+                    "subscriptions": [{"topic": "bench/#", "format": "batch"}],
+                    "points": [*pressure, *gas],
+                }
+            ],
+        }
+    )
+
+
+def pressure_tag(index: int) -> str:
+    return f"P{index:05d}"
+
+
+def gas_tag(index: int) -> str:
+    return f"GAS-{index:04d}"
+
+
+def nearest_rank(values: Sequence[float], q: float) -> float:
+    """The q-quantile (0 < q ≤ 1) of ``values`` by the nearest-rank method; nan if empty."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q * len(ordered)))
+    return ordered[rank - 1]
+
+
+class LoopLag:
+    """How late the event loop wakes a 10 ms sleeper: a direct view of how busy the
+    gateway's loop is (every late wake-up delays every websocket send and alarm)."""
+
+    def __init__(self, interval: float = 0.01) -> None:
+        self.interval = interval
+        self.samples: list[tuple[float, float]] = []  # (wall time, lag seconds)
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            before = loop.time()
+            await asyncio.sleep(self.interval)
+            self.samples.append((time.time(), loop.time() - before - self.interval))
+
+    def between(self, start: float, end: float) -> list[float]:
+        return [lag for at, lag in self.samples if start <= at <= end]
+
+
+class CpuMeter:
+    """This process's CPU time over wall time, per window (1.0 = one core busy)."""
+
+    def __init__(self) -> None:
+        self._wall = time.perf_counter()
+        self._cpu = time.process_time()
+
+    def share(self) -> float:
+        wall = time.perf_counter() - self._wall
+        return (time.process_time() - self._cpu) / wall if wall > 0 else math.nan
+
+
+def machine_line() -> str:
+    load = os.getloadavg()
+    return (
+        f"{os.cpu_count()} CPUs, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}, "
+        f"python {sys.version.split()[0]}"
+    )
+
+
+# ------------------------------------------------------------------------------- feeder
+
+
+@dataclass
+class FeedStats:
+    readings: int = 0
+    batches: int = 0
+    started: float = 0.0
+    stopped: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        seconds = self.stopped - self.started
+        return self.readings / seconds if seconds > 0 else math.nan
+
+
+async def feed(
+    emit: Emit,
+    keys: Sequence[PointKey],
+    rate: float,
+    interval: float,
+    stats: FeedStats,
+    value_of: Callable[[PointKey, float], float] | None = None,
+) -> None:
+    """Emit ``rate`` readings per second over ``keys`` (round robin) in one batch every
+    ``interval`` seconds, until cancelled. The batch size follows the clock, so a late
+    wake-up gives a bigger batch and the average rate holds, as with real collectors whose
+    devices keep producing. Values are the emit time unless ``value_of`` says otherwise."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    stats.started = time.time()
+    position = 0
+    count = len(keys)
+    cap = max(1, int(rate))  # never more than one second's worth in one batch
+    try:
+        while True:
+            due = min(cap, int((loop.time() - start) * rate) - stats.readings)
+            if due > 0:
+                now = time.time()
+                batch = []
+                for offset in range(due):
+                    key = keys[(position + offset) % count]
+                    value = now if value_of is None else value_of(key, now)
+                    batch.append(Reading(key, value, now))
+                position = (position + due) % count
+                stats.readings += due
+                stats.batches += 1
+                emit(batch)
+            await asyncio.sleep(interval)
+    finally:
+        stats.stopped = time.time()
+
+
+# ------------------------------------------------------------------------ client worker
+
+_HEADER = re.compile(rb'^\{"type":"(\w+)","seq":(\d+)(?:,"prev":(\d+))?')
+
+
+@dataclass
+class ClientLog:
+    """What one client saw: (receive time, message index, seq) per message after the first."""
+
+    client: int
+    received: list[tuple[float, int, int]] = field(default_factory=list)
+    first_type: str = ""
+    gaps: int = 0  # a delta whose prev was not the last seq: a protocol violation
+    catch_ups: int = 0  # deltas spanning several frames: the client had lagged
+    heartbeats: int = 0
+    closed: str = ""  # how the connection ended, if not by us
+
+
+@dataclass
+class MessageInfo:
+    """One distinct message: the emit times of its readings (sorted) and its event count."""
+
+    emits: list[float]
+    events: int
+
+
+@dataclass
+class WorkerResult:
+    worker: int
+    clients: list[ClientLog]
+    messages: list[MessageInfo]
+    cpu_share: float
+    distinct_bytes: int
+
+
+def _worker_entry(conn: Connection, url: str, first: int, count: int, worker: int) -> None:
+    logging.basicConfig(level=logging.WARNING)
+    conn.send(asyncio.run(_worker(conn, url, first, count, worker)))
+    conn.close()
+
+
+async def _worker(conn: Connection, url: str, first: int, count: int, worker: int) -> WorkerResult:
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosed
+
+    cpu = CpuMeter()
+    index: dict[bytes, int] = {}  # exact message bytes → position in `blobs`
+    blobs: list[bytes] = []
+    logs = [ClientLog(first + offset) for offset in range(count)]
+    connected = 0
+    all_connected = asyncio.Event()
+
+    async def client(log_: ClientLog) -> None:
+        nonlocal connected
+        try:
+            async with connect(
+                url,
+                compression=None,
+                max_size=64 * 2**20,
+                max_queue=64,
+                ping_interval=None,
+                open_timeout=60,
+                close_timeout=2,
+            ) as ws:
+                await ws.send(json.dumps({"type": "hello"}))
+                first_message = await ws.recv(decode=False)
+                match = _HEADER.match(bytes(first_message[:64]))
+                log_.first_type = match.group(1).decode() if match else "snapshot"
+                last = int(match.group(2)) if match else _snapshot_seq(first_message)
+                connected += 1
+                if connected == count:
+                    all_connected.set()
+                received = log_.received
+                while True:
+                    raw = await ws.recv(decode=False)
+                    at = time.time()
+                    message = bytes(raw)
+                    header = _HEADER.match(message, 0, 64)
+                    if header is None:
+                        log_.closed = f"unexpected message {message[:60]!r}"
+                        return
+                    kind, seq = header.group(1), int(header.group(2))
+                    if kind == b"heartbeat":
+                        log_.heartbeats += 1
+                        continue
+                    prev = int(header.group(3) or -1)
+                    if prev != last:
+                        log_.gaps += 1
+                    if prev < seq - 1:
+                        log_.catch_ups += 1
+                    last = seq
+                    position = index.get(message)
+                    if position is None:
+                        position = len(blobs)
+                        blobs.append(message)
+                        if prev == seq - 1:  # a shared frame; a catch-up is this client's own
+                            index[message] = position
+                    received.append((at, position, seq))
+        except ConnectionClosed as closed:
+            log_.closed = f"closed by server: {closed}"
+        except OSError as error:
+            log_.closed = f"connection failed: {error}"
+
+    tasks = [asyncio.create_task(client(log_)) for log_ in logs]
+    try:
+        async with asyncio.timeout(90):
+            await all_connected.wait()
+        conn.send(("ready", worker))
+        await asyncio.to_thread(conn.recv)  # the parent's "stop"
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    share = cpu.share()
+    messages = [_describe(blob) for blob in blobs]
+    return WorkerResult(worker, logs, messages, share, sum(len(blob) for blob in blobs))
+
+
+def _snapshot_seq(message: bytes | str) -> int:
+    data = json.loads(message)
+    return int(data["seq"])
+
+
+def _describe(blob: bytes) -> MessageInfo:
+    data = json.loads(blob)
+    emits = sorted(float(reading[0]) for reading in data.get("readings", {}).values())
+    return MessageInfo(emits, len(data.get("events", ())))
+
+
+# ------------------------------------------------------------------------ stalled client
+
+
+async def open_stalled_client(host: str, port: int) -> socket.socket:
+    """A websocket client that never reads: it sends the upgrade request and then nothing,
+    with a small receive buffer so that the server's sends back up soon."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, STALLED_RCVBUF)
+    sock.setblocking(False)
+    loop = asyncio.get_running_loop()
+    await loop.sock_connect(sock, (host, port))
+    key = base64.b64encode(os.urandom(16)).decode()
+    request = (
+        f"GET /ws HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    await loop.sock_sendall(sock, request.encode())
+    return sock
+
+
+def channel_of(hub: Hub, sock: socket.socket) -> ClientChannel | None:
+    host, port = sock.getsockname()[:2]
+    label = f"{host}:{port}"
+    return next((channel for channel in hub.channels if channel.label == label), None)
+
+
+async def poll_until(condition: Callable[[], bool], within: float, step: float = 0.05) -> bool:
+    """Poll ``condition`` (a hub counter) until true or ``within`` seconds have passed; the
+    hub offers no event for these, and a 50 ms poll costs nothing next to the load."""
+    deadline = time.monotonic() + within
+    while not condition():
+        if time.monotonic() >= deadline:
+            return False
+        await asyncio.sleep(step)
+    return True
+
+
+def lagging(hub: Hub, sock: socket.socket) -> Callable[[], bool]:
+    def check() -> bool:
+        channel = channel_of(hub, sock)
+        return channel is not None and channel.lagging
+
+    return check
+
+
+def synthetic_events(count: int, start_seq: int) -> list[AlarmEvent]:
+    """Notes on one alarm: enough to fill a lagging client's event allowance. The fan-out
+    benchmark has no alarm engine; the hub treats every event alike."""
+    key = PointKey(SITE, pressure_tag(0))
+    now = time.time()
+    return [
+        AlarmEvent(
+            alarm_id=f"{key}/H",
+            point=key,
+            alarm_type=AlarmType.HIGH,
+            kind=EventKind.NOTE,
+            state=AlarmState.UNACK,
+            priority=Priority.MEDIUM,
+            ts=now,
+            user="bench",
+            comment="fan-out benchmark",
+            seq=start_seq + index,
+        )
+        for index in range(count)
+    ]
+
+
+# ----------------------------------------------------------------------------- analysis
+
+
+@dataclass(frozen=True)
+class Window:
+    phase: str  # "alone" or "stalled"
+    start: float
+    end: float
+
+
+def reading_quantiles(
+    pairs: Sequence[tuple[float, Sequence[float]]], quantiles: Sequence[float]
+) -> list[float]:
+    """Nearest-rank quantiles of every (receive − emit) over messages given as (receive
+    time, sorted emit times), without materialising millions of latencies: the count of
+    latencies ≤ x is a sum of bisections, and x is found by bisection to 1 µs."""
+    pairs = [(received, emits) for received, emits in pairs if emits]
+    total = sum(len(emits) for _, emits in pairs)
+    if total == 0:
+        return [math.nan for _ in quantiles]
+    low = min(received - emits[-1] for received, emits in pairs)
+    high = max(received - emits[0] for received, emits in pairs)
+
+    def at_most(x: float) -> int:
+        return sum(
+            len(emits) - bisect.bisect_left(emits, received - x) for received, emits in pairs
+        )
+
+    results = []
+    for q in quantiles:
+        target = max(1, math.ceil(q * total))
+        lo, hi = low, high
+        while hi - lo > 1e-6:
+            mid = (lo + hi) / 2
+            if at_most(mid) >= target:
+                hi = mid
+            else:
+                lo = mid
+        results.append(hi)
+    return results
+
+
+@dataclass
+class PhaseFigures:
+    phase: str
+    seconds: float
+    clients: int
+    messages: int
+    readings: int
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    client_p50_ms: tuple[float, float, float]  # min, median, max over clients
+    client_p99_ms: tuple[float, float, float]
+    fanout_p50_ms: float
+    fanout_p99_ms: float
+    loop_lag_p99_ms: float
+    server_cpu: float
+    per_client: dict[int, tuple[float, float]]  # client → (p50, p99) ms
+
+
+def phase_figures(
+    phase: str,
+    windows: Sequence[Window],
+    results: Sequence[WorkerResult],
+    lag: LoopLag,
+    server_cpu: float,
+    flushes: dict[int, float],
+) -> PhaseFigures:
+    chosen = [window for window in windows if window.phase == phase]
+    every: list[tuple[float, Sequence[float]]] = []
+    per_client: dict[int, tuple[float, float]] = {}
+    fanout: list[float] = []
+    for result in results:
+        infos = result.messages
+        for client in result.clients:
+            mine = [
+                (at, position, seq)
+                for at, position, seq in client.received
+                if any(window.start <= at < window.end for window in chosen)
+            ]
+            if not mine:
+                continue
+            pairs = [(at, infos[position].emits) for at, position, _ in mine]
+            p50, p99 = reading_quantiles(pairs, (0.5, 0.99))
+            per_client[client.client] = (p50 * 1000, p99 * 1000)
+            every.extend(pairs)
+            fanout.extend(at - flushes[seq] for at, _, seq in mine if seq in flushes)
+    p50, p99, top = reading_quantiles(every, (0.5, 0.99, 1.0))
+    lags = [lag_ for window in chosen for lag_ in lag.between(window.start, window.end)]
+    client_p50 = sorted(value[0] for value in per_client.values())
+    client_p99 = sorted(value[1] for value in per_client.values())
+    return PhaseFigures(
+        phase=phase,
+        seconds=sum(window.end - window.start for window in chosen),
+        clients=len(per_client),
+        messages=len(every),
+        readings=sum(len(emits) for _, emits in every),
+        p50_ms=p50 * 1000,
+        p99_ms=p99 * 1000,
+        max_ms=top * 1000,
+        client_p50_ms=_spread(client_p50),
+        client_p99_ms=_spread(client_p99),
+        fanout_p50_ms=nearest_rank(fanout, 0.5) * 1000,
+        fanout_p99_ms=nearest_rank(fanout, 0.99) * 1000,
+        loop_lag_p99_ms=nearest_rank(lags, 0.99) * 1000,
+        server_cpu=server_cpu,
+        per_client=per_client,
+    )
+
+
+def _spread(values: Sequence[float]) -> tuple[float, float, float]:
+    if not values:
+        return (math.nan, math.nan, math.nan)
+    return (values[0], statistics.median(values), values[-1])
+
+
+# ---------------------------------------------------------------------------------- run
+
+
+@dataclass
+class StallReport:
+    seconds_to_lag: float  # from connecting until the hub coalesced for it
+    lagging_at_end: bool  # still coalescing at the end of its window
+    frames_behind: int  # frames it had not been sent at the end of its window
+    queued: int
+
+
+@dataclass
+class KickReport:
+    events_sent: int
+    kicked: bool
+    close_code: int | None
+    seconds: float
+    others_with_all_events: int
+    others: int
+
+
+@dataclass
+class FanoutReport:
+    clients: int
+    workers: int
+    points: int
+    rate: float
+    achieved_rate: float
+    batch_interval: float
+    date: str
+    machine: str
+    phases: list[PhaseFigures]
+    stalls: list[StallReport]
+    kick: KickReport | None
+    gaps: int
+    catch_ups: int
+    closed_early: list[str]
+    hub: dict[str, Any]
+    worker_cpu: list[float]
+
+
+async def run(args: argparse.Namespace) -> FanoutReport:
+    site = bench_site(args.points)
+    catalog = Catalog([site])
+    keys = [info.key for info in catalog]
+    live = LiveState()
+    hub = Hub(live)
+    flushes = time_flushes(hub)
+    pipeline = Pipeline([live, hub], [])
+    app = create_app(DashboardServices(catalog=catalog, live=live, hub=hub))
+    server = DashboardServer(app, host="127.0.0.1", port=0)
+    await server.start()
+    url = f"ws://127.0.0.1:{server.port}/ws"
+    lag = LoopLag()
+    stats = FeedStats()
+    background = [
+        asyncio.create_task(lag.run(), name="loop-lag"),
+        asyncio.create_task(
+            feed(pipeline.emit, keys, args.rate, args.batch_interval, stats), name="feeder"
+        ),
+    ]
+    context = multiprocessing.get_context("spawn")
+    pipes: list[Connection] = []
+    processes = []
+    per_worker = math.ceil(args.clients / args.workers)
+    first = 0
+    for worker in range(args.workers):
+        count = min(per_worker, args.clients - first)
+        if count <= 0:
+            break
+        parent_end, child_end = context.Pipe()
+        process = context.Process(
+            target=_worker_entry, args=(child_end, url, first, count, worker), daemon=True
+        )
+        process.start()
+        pipes.append(parent_end)
+        processes.append(process)
+        first += count
+    windows: list[Window] = []
+    stalls: list[StallReport] = []
+    cpu_by_phase: dict[str, list[float]] = {"alone": [], "stalled": []}
+    kick: KickReport | None = None
+    results: list[WorkerResult] = []
+    try:
+        for pipe in pipes:
+            ready = await asyncio.wait_for(asyncio.to_thread(pipe.recv), 120)
+            log.info("worker ready: %s", ready)
+        print(f"{args.clients} clients connected; warming up {args.warmup:g} s", flush=True)
+        await asyncio.sleep(args.warmup)
+        phases = ["alone", "stalled"] * args.rounds
+        for number, phase in enumerate(phases):
+            stalled: socket.socket | None = None
+            if phase == "stalled":
+                connected_at = time.monotonic()
+                stalled = await open_stalled_client("127.0.0.1", server.port)
+                if not await poll_until(lagging(hub, stalled), args.stall_timeout):
+                    raise RuntimeError(
+                        f"the stalled client was not coalesced within {args.stall_timeout:g} s"
+                    )
+                seconds_to_lag = time.monotonic() - connected_at
+            cpu = CpuMeter()
+            start = time.time()
+            await asyncio.sleep(args.phase)
+            end = time.time()
+            windows.append(Window(phase, start, end))
+            cpu_by_phase[phase].append(cpu.share())
+            print(f"  window {number + 1}/{len(phases)}: {phase} {end - start:.1f} s", flush=True)
+            if stalled is not None:
+                channel = channel_of(hub, stalled)
+                if channel is None:
+                    raise RuntimeError("the stalled client vanished from the hub")
+                stalls.append(
+                    StallReport(
+                        seconds_to_lag=seconds_to_lag,
+                        lagging_at_end=channel.lagging,
+                        frames_behind=hub.seq - channel._last_seq,
+                        queued=channel.queued,
+                    )
+                )
+                if number == len(phases) - 1 and not args.no_kick:
+                    kick = await kick_stalled(hub, stalled, args.clients)
+                stalled.close()
+                await asyncio.sleep(args.settle)
+        for pipe in pipes:
+            pipe.send("stop")
+        for pipe in pipes:
+            results.append(await asyncio.wait_for(asyncio.to_thread(pipe.recv), 300))
+    finally:
+        for task in background:
+            task.cancel()
+        await asyncio.gather(*background, return_exceptions=True)
+        for process in processes:
+            process.join(timeout=10)
+            if process.is_alive():
+                process.terminate()
+        await server.stop()
+    if kick is not None:
+        kick = _count_kick_events(kick, results)
+    phases_out = [
+        phase_figures(
+            phase, windows, results, lag, _mean(cpu_by_phase[phase]), flushes
+        )
+        for phase in ("alone", "stalled")
+        if any(window.phase == phase for window in windows)
+    ]
+    clients = [client for result in results for client in result.clients]
+    hub_stats = asdict(hub.stats())
+    return FanoutReport(
+        clients=args.clients,
+        workers=len(processes),
+        points=args.points,
+        rate=args.rate,
+        achieved_rate=stats.rate,
+        batch_interval=args.batch_interval,
+        date=time.strftime("%Y-%m-%d %H:%M:%S %z"),
+        machine=machine_line(),
+        phases=phases_out,
+        stalls=stalls,
+        kick=kick,
+        gaps=sum(client.gaps for client in clients),
+        catch_ups=sum(client.catch_ups for client in clients),
+        closed_early=[f"client {c.client}: {c.closed}" for c in clients if c.closed],
+        hub=hub_stats,
+        worker_cpu=[result.cpu_share for result in results],
+    )
+
+
+def time_flushes(hub: Hub) -> dict[int, float]:
+    """Record when each frame is built (seq → wall time), to split a reading's latency into
+    waiting for its frame and the fan-out after it. The hub's timer calls ``hub.flush``
+    looked up on the instance, so wrapping it there sees every frame."""
+    flushes: dict[int, float] = {}
+    flush = hub.flush
+
+    def timed_flush() -> None:
+        started = time.time()
+        before = hub.seq
+        flush()
+        if hub.seq != before:
+            flushes[hub.seq] = started
+
+    hub.flush = timed_flush  # type: ignore[method-assign]
+    return flushes
+
+
+def _mean(values: Sequence[float]) -> float:
+    return statistics.mean(values) if values else math.nan
+
+
+async def kick_stalled(hub: Hub, stalled: socket.socket, others: int) -> KickReport:
+    """Push more alarm events than a lagging client may owe: the stalled one must be cut
+    (4008), the others must get them all (counted after the run)."""
+    channel = channel_of(hub, stalled)
+    if channel is None:
+        raise RuntimeError("the stalled client vanished from the hub")
+    kicked_before = hub.kicked_slow
+    started = time.monotonic()
+    sent = 0
+    while sent < KICK_EVENTS:
+        batch = synthetic_events(min(100, KICK_EVENTS - sent), 1_000_000 + sent)
+        hub.accept_events(batch)
+        sent += len(batch)
+        await asyncio.sleep(0.05)
+    kicked = await poll_until(lambda: hub.kicked_slow > kicked_before, 10.0)
+    seconds = time.monotonic() - started
+    await asyncio.sleep(1.0)  # let the last frames reach the other clients
+    return KickReport(
+        events_sent=sent,
+        kicked=kicked,
+        close_code=channel.close_code if channel.closed else None,
+        seconds=seconds,
+        others_with_all_events=0,
+        others=others,
+    )
+
+
+def _count_kick_events(kick: KickReport, results: Iterable[WorkerResult]) -> KickReport:
+    complete = 0
+    for result in results:
+        for client in result.clients:
+            events = sum(result.messages[position].events for _, position, _ in client.received)
+            if events == kick.events_sent:
+                complete += 1
+    kick.others_with_all_events = complete
+    return kick
+
+
+# ------------------------------------------------------------------------------- output
+
+
+def print_report(report: FanoutReport) -> None:
+    print()
+    print(f"date: {report.date}; machine: {report.machine}")
+    print(
+        f"{report.clients} websocket clients in {report.workers} processes, {report.points:,} "
+        f"points, {report.rate:,.0f} readings/s asked, {report.achieved_rate:,.0f} fed "
+        f"(batches every {report.batch_interval * 1000:.0f} ms), hub flush 150 ms"
+    )
+    header = (
+        f"{'phase':8} {'s':>5} {'clients':>7} {'msgs':>7} {'readings':>11} "
+        f"{'p50 ms':>7} {'p99 ms':>7} {'max ms':>7}  {'client p50 min/med/max':>23}  "
+        f"{'client p99 min/med/max':>23}  {'fan-out p50/p99':>15} {'loop lag p99':>12} "
+        f"{'srv CPU':>7}"
+    )
+    print(header)
+    for f in report.phases:
+        print(
+            f"{f.phase:8} {f.seconds:5.1f} {f.clients:7d} {f.messages:7d} {f.readings:11,d} "
+            f"{f.p50_ms:7.1f} {f.p99_ms:7.1f} {f.max_ms:7.1f}  "
+            f"{f.client_p50_ms[0]:7.1f}/{f.client_p50_ms[1]:7.1f}/{f.client_p50_ms[2]:7.1f}  "
+            f"{f.client_p99_ms[0]:7.1f}/{f.client_p99_ms[1]:7.1f}/{f.client_p99_ms[2]:7.1f}  "
+            f"{f.fanout_p50_ms:7.1f}/{f.fanout_p99_ms:7.1f} {f.loop_lag_p99_ms:12.1f} "
+            f"{f.server_cpu:7.2f}"
+        )
+    by_phase = {f.phase: f for f in report.phases}
+    if "alone" in by_phase and "stalled" in by_phase:
+        alone, stalled = by_phase["alone"], by_phase["stalled"]
+        print(
+            f"stalled client's effect on the others: p50 {stalled.p50_ms - alone.p50_ms:+.1f} ms,"
+            f" p99 {stalled.p99_ms - alone.p99_ms:+.1f} ms"
+        )
+    for number, stall in enumerate(report.stalls, 1):
+        print(
+            f"stalled client {number}: coalesced after {stall.seconds_to_lag:.1f} s; at the end "
+            f"of its window lagging={stall.lagging_at_end}, {stall.frames_behind} frames behind, "
+            f"{stall.queued} messages queued (bounded outbox)"
+        )
+    if report.kick is not None:
+        k = report.kick
+        print(
+            f"alarm events: {k.events_sent} pushed; stalled client "
+            f"{'disconnected with code ' + str(k.close_code) if k.kicked else 'NOT disconnected'}"
+            f" after {k.seconds:.2f} s; {k.others_with_all_events}/{k.others} other clients "
+            f"received all {k.events_sent}"
+        )
+    print(
+        f"protocol: {report.gaps} sequence gaps, {report.catch_ups} catch-up deltas to the "
+        f"measured clients; hub: {report.hub['frames']} frames, {report.hub['kicked_slow']} "
+        f"kicked, {report.hub['catch_ups']} catch-ups; client processes CPU "
+        + ", ".join(f"{share:.2f}" for share in report.worker_cpu)
+    )
+    for line in report.closed_early[:10]:
+        print(f"  {line}")
+
+
+def failed(report: FanoutReport) -> list[str]:
+    problems = []
+    if report.gaps:
+        problems.append(f"{report.gaps} sequence gaps")
+    if report.closed_early:
+        problems.append(f"{len(report.closed_early)} clients closed early")
+    if report.kick is not None and (
+        not report.kick.kicked or report.kick.others_with_all_events != report.kick.others
+    ):
+        problems.append("alarm events: stalled client not cut, or others missed events")
+    return problems
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=2, help="client processes")
+    parser.add_argument("--points", type=int, default=10_000)
+    parser.add_argument("--rate", type=float, default=10_000, help="readings per second")
+    parser.add_argument("--batch-interval", type=float, default=0.02, help="seconds")
+    parser.add_argument("--phase", type=float, default=5.0, help="seconds per window")
+    parser.add_argument("--rounds", type=int, default=2, help="alone+stalled window pairs")
+    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--settle", type=float, default=1.0, help="seconds after a stall")
+    parser.add_argument("--stall-timeout", type=float, default=30.0)
+    parser.add_argument("--no-kick", action="store_true", help="skip the alarm-event burst")
+    parser.add_argument("--json", type=Path, default=None, help="write the figures here")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    report = asyncio.run(run(args))
+    print_report(report)
+    if args.json is not None:
+        args.json.write_text(json.dumps(asdict(report), indent=1, ensure_ascii=False))
+    problems = failed(report)
+    for problem in problems:
+        print(f"FAILED: {problem}")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
