@@ -352,9 +352,17 @@ async def _worker(conn: Connection, url: str, first: int, count: int, worker: in
     return WorkerResult(worker, logs, messages, share, sum(len(blob) for blob in blobs))
 
 
+_SNAPSHOT_SEQ = re.compile(rb'"seq":(\d+)')
+
+
 def _snapshot_seq(message: bytes | str) -> int:
-    data = json.loads(message)
-    return int(data["seq"])
+    # A 10,000-point snapshot is ~600 kB: parsing 100 of them would hold the worker's
+    # loop for seconds while frames pile up. Its header is enough.
+    head = message[:256].encode() if isinstance(message, str) else message[:256]
+    match = _SNAPSHOT_SEQ.search(head)
+    if match is None:
+        raise ValueError(f"first message without a seq: {head[:80]!r}")
+    return int(match.group(1))
 
 
 def _describe(blob: bytes) -> MessageInfo:
@@ -438,6 +446,7 @@ class Window:
     phase: str  # "alone" or "stalled"
     start: float
     end: float
+    server_cpu: float  # this process's CPU time / wall time during the window
 
 
 def reading_quantiles(
@@ -493,13 +502,11 @@ class PhaseFigures:
 
 def phase_figures(
     phase: str,
-    windows: Sequence[Window],
+    chosen: Sequence[Window],
     results: Sequence[WorkerResult],
     lag: LoopLag,
-    server_cpu: float,
     flushes: dict[int, float],
 ) -> PhaseFigures:
-    chosen = [window for window in windows if window.phase == phase]
     every: list[tuple[float, Sequence[float]]] = []
     per_client: dict[int, tuple[float, float]] = {}
     fanout: list[float] = []
@@ -536,7 +543,7 @@ def phase_figures(
         fanout_p50_ms=nearest_rank(fanout, 0.5) * 1000,
         fanout_p99_ms=nearest_rank(fanout, 0.99) * 1000,
         loop_lag_p99_ms=nearest_rank(lags, 0.99) * 1000,
-        server_cpu=server_cpu,
+        server_cpu=_mean([window.server_cpu for window in chosen]),
         per_client=per_client,
     )
 
@@ -578,7 +585,8 @@ class FanoutReport:
     batch_interval: float
     date: str
     machine: str
-    phases: list[PhaseFigures]
+    phases: list[PhaseFigures]  # all windows of a phase together
+    windows: list[PhaseFigures]  # each window alone: shows the run-to-run noise
     stalls: list[StallReport]
     kick: KickReport | None
     gaps: int
@@ -627,7 +635,6 @@ async def run(args: argparse.Namespace) -> FanoutReport:
         first += count
     windows: list[Window] = []
     stalls: list[StallReport] = []
-    cpu_by_phase: dict[str, list[float]] = {"alone": [], "stalled": []}
     kick: KickReport | None = None
     results: list[WorkerResult] = []
     try:
@@ -651,8 +658,7 @@ async def run(args: argparse.Namespace) -> FanoutReport:
             start = time.time()
             await asyncio.sleep(args.phase)
             end = time.time()
-            windows.append(Window(phase, start, end))
-            cpu_by_phase[phase].append(cpu.share())
+            windows.append(Window(phase, start, end, cpu.share()))
             print(f"  window {number + 1}/{len(phases)}: {phase} {end - start:.1f} s", flush=True)
             if stalled is not None:
                 channel = channel_of(hub, stalled)
@@ -686,12 +692,16 @@ async def run(args: argparse.Namespace) -> FanoutReport:
     if kick is not None:
         kick = _count_kick_events(kick, results)
     phases_out = [
-        phase_figures(
-            phase, windows, results, lag, _mean(cpu_by_phase[phase]), flushes
-        )
+        phase_figures(phase, chosen, results, lag, flushes)
         for phase in ("alone", "stalled")
-        if any(window.phase == phase for window in windows)
+        if (chosen := [window for window in windows if window.phase == phase])
     ]
+    windows_out = [
+        phase_figures(f"{number}:{window.phase}", [window], results, lag, flushes)
+        for number, window in enumerate(windows, 1)
+    ]
+    for figures in windows_out:
+        figures.per_client = {}
     clients = [client for result in results for client in result.clients]
     hub_stats = asdict(hub.stats())
     return FanoutReport(
@@ -704,6 +714,7 @@ async def run(args: argparse.Namespace) -> FanoutReport:
         date=time.strftime("%Y-%m-%d %H:%M:%S %z"),
         machine=machine_line(),
         phases=phases_out,
+        windows=windows_out,
         stalls=stalls,
         kick=kick,
         gaps=sum(client.gaps for client in clients),
@@ -786,15 +797,15 @@ def print_report(report: FanoutReport) -> None:
         f"(batches every {report.batch_interval * 1000:.0f} ms), hub flush 150 ms"
     )
     header = (
-        f"{'phase':8} {'s':>5} {'clients':>7} {'msgs':>7} {'readings':>11} "
+        f"{'window':9} {'s':>5} {'clients':>7} {'msgs':>7} {'readings':>11} "
         f"{'p50 ms':>7} {'p99 ms':>7} {'max ms':>7}  {'client p50 min/med/max':>23}  "
         f"{'client p99 min/med/max':>23}  {'fan-out p50/p99':>15} {'loop lag p99':>12} "
         f"{'srv CPU':>7}"
     )
     print(header)
-    for f in report.phases:
+    for f in [*report.windows, *report.phases]:
         print(
-            f"{f.phase:8} {f.seconds:5.1f} {f.clients:7d} {f.messages:7d} {f.readings:11,d} "
+            f"{f.phase:9} {f.seconds:5.1f} {f.clients:7d} {f.messages:7d} {f.readings:11,d} "
             f"{f.p50_ms:7.1f} {f.p99_ms:7.1f} {f.max_ms:7.1f}  "
             f"{f.client_p50_ms[0]:7.1f}/{f.client_p50_ms[1]:7.1f}/{f.client_p50_ms[2]:7.1f}  "
             f"{f.client_p99_ms[0]:7.1f}/{f.client_p99_ms[1]:7.1f}/{f.client_p99_ms[2]:7.1f}  "
@@ -854,7 +865,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--batch-interval", type=float, default=0.02, help="seconds")
     parser.add_argument("--phase", type=float, default=5.0, help="seconds per window")
     parser.add_argument("--rounds", type=int, default=2, help="alone+stalled window pairs")
-    parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument("--warmup", type=float, default=5.0)
     parser.add_argument("--settle", type=float, default=1.0, help="seconds after a stall")
     parser.add_argument("--stall-timeout", type=float, default=30.0)
     parser.add_argument("--no-kick", action="store_true", help="skip the alarm-event burst")

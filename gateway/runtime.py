@@ -133,7 +133,10 @@ class Gateway:
         catalog = Catalog(self.sites)
         live = LiveState()
         hub = Hub(live, clock=self.clock)
-        journal = AlarmJournal(self.state_dir / "alarms.db")
+        journal = AlarmJournal(
+            self.state_dir / "alarms.db",
+            retention_days=self.config.alarm_journal.retention_days,
+        )
         engine = AlarmEngine(catalog, journal, clock=self.clock)
         engine.add_listener(hub.accept_events)
 

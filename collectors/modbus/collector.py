@@ -20,6 +20,7 @@ What else a collector offers, read-only, for the rest of the gateway:
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Mapping, Sequence
 from types import MappingProxyType
@@ -47,7 +48,9 @@ from gateway.config.models import (
 )
 from gateway.health import CollectorHealth
 from gateway.pipeline import Emit
-from gateway.readings import PointKey
+from gateway.readings import PointKey, Reason
+
+log = logging.getLogger(__name__)
 
 SiteDevice = tuple[str, ModbusDevice]  # (enterprise code, device)
 DEFAULT_SILENCE = SilencePolicy()
@@ -136,7 +139,15 @@ class ModbusCollector:
         loop = asyncio.get_running_loop()
         due = loop.time()
         while True:
-            readings = await poller.poll()
+            try:
+                readings = await poller.poll()
+            except Exception as error:  # the device task's boundary: logged and counted
+                # A bug here or in pymodbus (an odd frame it fails on) must cost this
+                # device one poll, not stop the connection's other devices.
+                log.exception("%s: poll failed unexpectedly", poller.name)
+                self.health.count("poll_errors")
+                poller.health.failed(self.clock(), f"internal error: {error!r}")
+                readings = poller.all_bad(Reason.COMM_LOSS)
             self.health.count("polls")
             self.health.count("readings", len(readings))
             emit(readings)

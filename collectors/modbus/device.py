@@ -42,7 +42,7 @@ from collectors.modbus.hub import (
 from collectors.modbus.planner import ReadPlan, Span, plan_reads
 from gateway.config.models import ModbusDevice, RegisterTable
 from gateway.health import DeviceHealth
-from gateway.readings import PointKey, Reading, bad
+from gateway.readings import PointKey, Reading, Reason, bad
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +131,10 @@ class DevicePoller:
     @property
     def last_status(self) -> Mapping[PointKey, StatusBits]:
         return MappingProxyType(self._status)
+
+    def all_bad(self, reason: Reason) -> list[Reading]:
+        now = self.clock()
+        return [bad(codec.key, now, reason) for codec in self.codecs]
 
     def next_delay(self) -> float:
         """Seconds from this poll's start to the next one."""
@@ -249,9 +253,15 @@ class DevicePoller:
         """Log when the device starts failing, changes how, or recovers; not every poll.
         Connection trouble is the hub's to log: here it only counts as "failing"."""
         first = failures[0] if failures else None
-        state = None if first is None else (
-            "connection down" if isinstance(first, ConnectionDown) else str(first)
-        )
+        state: str | None
+        if first is None:
+            state = None
+        elif isinstance(first, ConnectionDown):
+            state = "connection down"
+        elif isinstance(first, NoResponse):
+            state = "silent"  # probes word it differently (no retries): same state
+        else:
+            state = str(first)
         if state == self._failing:
             return
         if first is None:

@@ -12,6 +12,7 @@ Wiring (the gateway does this once; see docs/security.md)::
     install_auth(app, auth)                           # the gate: /api/* and /ws need a session
 """
 
+from dashboard.auth.demo import DEMO_PASSWORD, create_demo_users
 from dashboard.auth.deps import (
     Admin,
     Engineer,
@@ -25,7 +26,6 @@ from dashboard.auth.deps import (
     require_user,
     user_provider,
 )
-from dashboard.auth.demo import DEMO_PASSWORD, create_demo_users
 from dashboard.auth.middleware import (
     COOKIE_NAME,
     PUBLIC_PATHS,

@@ -23,6 +23,7 @@ Pages and static files are public; the pages ask ``GET /api/me`` and go to ``/lo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Iterable
 from typing import Literal
@@ -177,14 +178,12 @@ class _KickGuard:
         if not self._closed:
             self._closed = True
             log.info("websocket closed: %s", self._live.reason)
-            try:
+            with contextlib.suppress(OSError, RuntimeError):  # already gone
                 await self._send({
                     "type": "websocket.close",
                     "code": UNAUTHENTICATED_CLOSE,
                     "reason": self._live.reason,
                 })
-            except (OSError, RuntimeError):
-                pass  # already gone
         return {"type": "websocket.disconnect", "code": UNAUTHENTICATED_CLOSE}
 
     async def send(self, message: Message) -> None:

@@ -25,7 +25,12 @@ class Role(StrEnum):
 
 
 _RANKS = {Role.VIEWER: 0, Role.OPERATOR: 1, Role.ENGINEER: 2, Role.ADMIN: 3}
-_LABELS = {Role.VIEWER: "查看员", Role.OPERATOR: "值班员", Role.ENGINEER: "工程师", Role.ADMIN: "管理员"}
+_LABELS = {
+    Role.VIEWER: "查看员",
+    Role.OPERATOR: "值班员",
+    Role.ENGINEER: "工程师",
+    Role.ADMIN: "管理员",
+}
 
 
 def parse_role(text: str) -> Role:

@@ -38,6 +38,7 @@ from dashboard.auth.store import (
     UserRecord,
 )
 from dashboard.auth.tokens import TokenKind, digest, new_token, token_kind
+from dashboard.services import ComponentStatus
 
 log = logging.getLogger(__name__)
 
@@ -157,7 +158,8 @@ class AuthService:
 
     # ---------------------------------------------------------------- passwords
 
-    def _check_password(self, password: str, check_strength: bool) -> None:
+    def check_password(self, password: str, check_strength: bool = True) -> None:
+        """AuthError if ``password`` is not acceptable (too short, too long, padded)."""
         if len(password) > MAX_PASSWORD_LENGTH:
             raise AuthError(f"the password is longer than {MAX_PASSWORD_LENGTH} characters")
         if not check_strength:
@@ -180,7 +182,7 @@ class AuthService:
         self, name: str, password: str, check_strength: bool
     ) -> tuple[str, Callable[[], str]]:
         name = check_name(name)
-        self._check_password(password, check_strength)
+        self.check_password(password, check_strength)
         if self.store.get_user(name) is not None:
             raise Conflict(f"user {name!r} exists already")
         return name, lambda: self.hasher.hash(password)
@@ -225,12 +227,12 @@ class AuthService:
         return record
 
     def _keep_an_admin(self, record: UserRecord, new_role: Role | None) -> None:
-        if record.role is Role.ADMIN and new_role is not Role.ADMIN:
-            if self.store.count_role(Role.ADMIN) <= 1:
-                raise Conflict(
-                    f"{record.name!r} is the last admin: add another admin first, "
-                    "or nobody could manage users"
-                )
+        demoted = record.role is Role.ADMIN and new_role is not Role.ADMIN
+        if demoted and self.store.count_role(Role.ADMIN) <= 1:
+            raise Conflict(
+                f"{record.name!r} is the last admin: add another admin first, "
+                "or nobody could manage users"
+            )
 
     def remove_user(self, name: str, *, actor: str, address: str | None = None) -> None:
         record = self._existing(name)
@@ -268,14 +270,14 @@ class AuthService:
     ) -> None:
         """New password; every session of the user ends (they sign in again)."""
         record = self._existing(name)
-        self._check_password(password, check_strength)
+        self.check_password(password, check_strength)
         self._password_changed(record, self.hasher.hash(password), actor, address)
 
     async def set_password_async(
         self, name: str, password: str, *, actor: str, address: str | None = None
     ) -> None:
         record = self._existing(name)
-        self._check_password(password, True)
+        self.check_password(password, True)
         password_hash = await self._in_thread(lambda: self.hasher.hash(password))
         self._password_changed(record, password_hash, actor, address)
 
@@ -484,3 +486,20 @@ def _plausible(username: str) -> bool:
 def _typed(username: str) -> str:
     """A typed user name for the audit log, cut to a sane length."""
     return username.strip()[:64] or "(empty)"
+
+
+def auth_component(auth: AuthService) -> ComponentStatus:
+    """Sign-in and audit figures for ``/api/health`` (``DashboardServices.components``)."""
+    stats = auth.stats
+    return ComponentStatus(
+        name="auth",
+        ok=stats.audit_failures == 0,
+        counters={
+            "logins": stats.logins,
+            "failed_logins": stats.failed_logins,
+            "throttled_logins": stats.throttled_logins,
+            "audit_failures": stats.audit_failures,
+            "open_websockets": len(auth.connections),
+        },
+        detail=None if stats.audit_failures == 0 else "audit log writes failing",
+    )

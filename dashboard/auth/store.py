@@ -144,7 +144,9 @@ class AuthStore:
     def _check_version(self) -> None:
         row = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         if row is None:
-            self._db.execute("INSERT INTO meta (key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,))
+            self._db.execute(
+                "INSERT INTO meta (key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,)
+            )
         elif row[0] != SCHEMA_VERSION:
             raise StoreError(
                 f"{self.path} has user database schema {row[0]}, this gateway reads "

@@ -52,8 +52,8 @@ export class Beeper {
 
   beep() {
     const ctx = this.context();
-    if (!ctx) return;
-    if (ctx.state === "suspended") ctx.resume().catch(() => {});
+    // Suspended until someone clicks (autoplay policy): the page shows a button for that.
+    if (!ctx || ctx.state !== "running") return;
     const start = ctx.currentTime + 0.02;
     [[988, 0], [740, 0.3]].forEach(([frequency, offset]) => {
       const oscillator = ctx.createOscillator();

@@ -208,6 +208,7 @@ const TEXT = {
   "shift.openTitle": ["遗留事项（仍在报警或未确认）", "Open items (still active or unacknowledged)"],
   "shift.none": ["无", "None"],
   "shift.events": ["{n} 个事件", "{n} events"],
+  "shift.tally": ["报警 {r} 次 · 确认 {a} 次", "raised {r}× · acknowledged {a}×"],
 
   "trend.title": ["点位趋势", "Point trend"],
   "trend.range.1h": ["1 小时", "1 h"],

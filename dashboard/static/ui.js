@@ -1,7 +1,7 @@
 // Small DOM and formatting helpers shared by the wall, console and commissioning pages.
 
 import { formatValue } from "./format.js";
-import { locale, t, tOr } from "./i18n.js";
+import { locale, t, tOr, toggleLanguage } from "./i18n.js";
 import { allows, logout } from "./api.js";
 
 export const $ = (id) => document.getElementById(id);
@@ -105,8 +105,8 @@ export function renderTopbar(me, current) {
     el("strong", {}, me.name ?? ""), " ", el("span", { class: "role" }, roleLabel(me)));
   const out = el("button", { type: "button", class: "ghost", id: "logout", "data-i18n": "nav.logout",
     onclick: () => logout() }, t("nav.logout"));
-  const lang = el("button", { type: "button", class: "ghost", "data-lang-toggle": true,
-    "data-i18n": "lang.toggle" }, t("lang.toggle"));
+  const lang = el("button", { type: "button", class: "ghost lang-toggle", "data-i18n": "lang.toggle",
+    onclick: toggleLanguage }, t("lang.toggle"));
   bar.querySelector(".nav-slot")?.replaceChildren(nav);
   bar.querySelector(".user-slot")?.replaceChildren(user, lang, out);
 }

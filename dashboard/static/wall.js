@@ -212,8 +212,11 @@ function renderTiles() {
 // ---------------------------------------------------------------------- alarms
 
 function alarmTitle(alarm) {
-  const source = alarm.hazard_source_name ?? alarm.hazard_source;
-  return `${source} · ${alarm.point_name ?? alarm.tag} ${alarm.tag}`;
+  return `${alarm.point_name ?? alarm.tag} ${alarm.tag}`;
+}
+
+function sourceName(alarm) {
+  return alarm.hazard_source_name ?? alarm.hazard_source;
 }
 
 function alarmDetail(alarm) {
@@ -237,7 +240,7 @@ function renderAlarms() {
   },
   el("span", { class: "a-what" }, alarmTitle(alarm)),
   el("span", { class: "a-time" }, formatWhen(alarm.raised_at)),
-  el("span", { class: "a-detail" }, alarmDetail(alarm)),
+  el("span", { class: "a-detail" }, `${alarmDetail(alarm)} · ${sourceName(alarm)}`),
   el("span", { class: "a-state" }, stateLabel(alarm.state))));
   if (shown.length === 0) items.push(el("li", { class: "none" }, t("wall.noAlarms")));
   if (shown.length > MAX_ALARMS_SHOWN) {
@@ -254,7 +257,7 @@ function renderCritical() {
   banner.hidden = critical.length === 0;
   if (critical.length > 0) {
     const first = critical[0];
-    let what = `${alarmTitle(first)} ${alarmDetail(first)}`;
+    let what = `${sourceName(first)} · ${alarmTitle(first)} ${alarmDetail(first)}`;
     if (critical.length > 1) what += `  (+${critical.length - 1})`;
     $("critical-text").textContent = t("wall.critical", { what });
   }

@@ -19,13 +19,13 @@ Durations are seconds, or a string with a unit: ``"500ms"``, ``"30s"``, ``"5m"``
 
 from __future__ import annotations
 
-import re
 from itertools import pairwise
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from alerting.events import Priority
+from gateway.config.durations import Seconds
 
 COMM_LOSS_TIMEOUT_DEFAULT = 30.0  # seconds; a line fault must show well inside 100 s
 HEARTBEAT_TIMEOUT_DEFAULT = 10.0  # seconds without a toggle; heartbeats toggle every ~2 s
@@ -33,41 +33,6 @@ HEARTBEAT_TIMEOUT_DEFAULT = 10.0  # seconds without a toggle; heartbeats toggle 
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m|min|h)?\s*$")
-_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, None: 1.0}
-
-
-def _parse_duration(value: object) -> object:
-    """``"5m"`` → 300.0, ``12`` → 12.0; anything else is left for pydantic to reject."""
-    if isinstance(value, bool):
-        return value  # True is not "1 second": let pydantic reject it
-    if isinstance(value, str):
-        match = _DURATION.match(value)
-        if match is None:
-            raise ValueError(
-                f"cannot read duration {value!r}: write seconds (30) or a number with a unit "
-                "(500ms, 30s, 5m, 1.5h)"
-            )
-        return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-    return value
-
-
-Seconds = Annotated[
-    float,
-    BeforeValidator(_parse_duration),
-    Field(ge=0),
-    WithJsonSchema(
-        {
-            "anyOf": [
-                {"type": "number", "minimum": 0},
-                {"type": "string", "pattern": _DURATION.pattern},
-            ],
-            "description": "seconds, or a number with a unit: 500ms, 30s, 5m, 1.5h",
-        }
-    ),
-]
 
 
 class _Annunciation(_Model):

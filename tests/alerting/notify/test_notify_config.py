@@ -11,6 +11,7 @@ import yaml
 from pydantic import ValidationError
 
 from alerting.events import AlarmType, Priority
+from gateway.config.durations import parse_duration
 from gateway.config.models import PointKind, Site
 from gateway.config.notifications import (
     DingTalkChannel,
@@ -20,7 +21,6 @@ from gateway.config.notifications import (
     WebhookChannel,
     WeComChannel,
     check_notifications,
-    parse_duration,
 )
 
 DOC = Path(__file__).parents[3] / "docs" / "notifications.md"

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 from typing import Any
 
 import pytest
 from modbus_helpers import device, point, site
 
+from collectors.base import Collector
 from collectors.modbus import ModbusCollector, build_modbus_collectors
 from collectors.modbus.connection import SerialEndpoint, TcpEndpoint, endpoint_of
 from collectors.modbus.device import SilencePolicy
+from gateway.config.loader import load_site
 from gateway.config.models import ModbusRtuSerialDevice, MqttDevice, Site
 
 P = [point("P-1", {"table": "holding", "address": 0})]
@@ -120,3 +123,17 @@ def test_probe_delays_back_off_to_the_cap(interval: float, cap: float, expected_
     assert delays[-1] >= max(interval, cap) * 0.9  # it does reach the cap
     with pytest.raises(ValueError):
         SilencePolicy(probe_cap=0)
+
+
+def test_example_site_builds_and_fits_the_collector_protocol() -> None:
+    example = Path(__file__).resolve().parents[3] / "config" / "examples" / "tank_farm.yaml"
+    collectors = build_modbus_collectors([load_site(example)])
+    assert [c.name for c in collectors] == [
+        "modbus modbus-tcp://127.0.0.1:15020",
+        "modbus rtu-over-tcp://127.0.0.1:15021",
+    ]
+    protocol_view: list[Collector] = list(collectors)  # checked by mypy
+    assert all(c.health.state.value == "connecting" for c in protocol_view)
+    gas = collectors[1].pollers[0]
+    # GT-201..203 values and status words at holding 0..5, GS-200 a bit of register 1.
+    assert [(r.address, r.count) for r in gas.plan.requests] == [(0, 6)]

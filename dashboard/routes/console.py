@@ -1,0 +1,191 @@
+"""The duty console's data: alarm history as CSV, a point's trend, the shift summary.
+
+``console_router(journal, engine, catalog, trend=build_trend_source(storage))`` builds it.
+It must be passed to ``create_app`` *before* the alarms router: that router's
+``GET /api/alarms/{alarm_id:path}`` would otherwise take ``/api/alarms/history.csv``.
+
+    GET /api/alarms/history.csv   the filters of /api/alarms/history, plus &tz=Asia/Shanghai
+    GET /api/trend?site=&tag=&range=1h|8h|24h|7d
+    GET /api/shift-summary?hours=8
+
+Any signed-in person may read these (the auth middleware guards /api/*).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, tzinfo
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from alerting.engine import AlarmEngine
+from alerting.events import AlarmType, EventKind, Priority
+from alerting.journal import MAX_HISTORY_ROWS, AlarmJournal, HistoryQuery
+from dashboard.routes.console_views import ShiftSummaryOut, history_csv, shift_summary
+from gateway.catalog import Catalog
+from gateway.readings import PointKey
+from gateway.storage.query import TrendError, TrendSource, trend_window
+
+Clock = Callable[[], float]
+RangeName = Literal["1h", "8h", "24h", "7d"]
+MAX_TREND_ALARMS = 500
+# Moments worth a mark on a trend: when the condition came and went, and the answers.
+TREND_MARKS = (EventKind.RAISED, EventKind.RETURNED, EventKind.ACKNOWLEDGED, EventKind.REALARMED)
+
+
+class TrendAlarmOut(BaseModel):
+    ts: float
+    type: AlarmType
+    kind: EventKind
+    priority: Priority
+
+
+class TrendOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    site: str
+    tag: str
+    name: str
+    unit: str
+    range: RangeName
+    interval_s: float
+    from_: float = Field(alias="from")
+    to: float
+    points: list[tuple[float, float | None, float | None, float | None]]
+    limits: dict[str, float]
+    alarms: list[TrendAlarmOut]
+
+
+def _zone(name: str | None) -> tzinfo:
+    if not name:
+        local = datetime.now().astimezone().tzinfo
+        return local if local is not None else UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise HTTPException(422, f"unknown time zone {name!r} (e.g. Asia/Shanghai)") from error
+
+
+def console_router(
+    journal: AlarmJournal,
+    engine: AlarmEngine,
+    catalog: Catalog,
+    *,
+    trend: TrendSource | None,
+    clock: Clock = time.time,
+) -> APIRouter:
+    api = APIRouter(prefix="/api", tags=["console"])
+
+    @api.get("/alarms/history.csv", response_class=Response)
+    async def history_export(
+        since: float | None = None,
+        until: float | None = None,
+        site: str | None = None,
+        hazard_source: str | None = None,
+        tag: str | None = None,
+        alarm_id: str | None = None,
+        priority: Annotated[list[Priority] | None, Query()] = None,
+        alarm_type: Annotated[list[AlarmType] | None, Query(alias="type")] = None,
+        kind: Annotated[list[EventKind] | None, Query()] = None,
+        before_seq: int | None = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_HISTORY_ROWS)] = MAX_HISTORY_ROWS,
+        tz: str | None = None,
+    ) -> Response:
+        zone = _zone(tz)
+        events = journal.history(
+            HistoryQuery(
+                since=since,
+                until=until,
+                site=site,
+                hazard_source=hazard_source,
+                tag=tag,
+                alarm_id=alarm_id,
+                priorities=tuple(priority or ()),
+                types=tuple(alarm_type or ()),
+                kinds=tuple(kind or ()),
+                before_seq=before_seq,
+                limit=limit,
+            )
+        )
+        stamp = datetime.fromtimestamp(clock(), zone).strftime("%Y%m%d-%H%M")
+        return Response(
+            history_csv(events, catalog, zone),
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="alarm-history-{stamp}.csv"',
+                "X-Hazgw-Rows": str(len(events)),
+                # Newest first: a full page means older events were left out (page with
+                # before_seq = the smallest 序号).
+                "X-Hazgw-Truncated": "true" if len(events) >= limit else "false",
+            },
+        )
+
+    @api.get("/trend", response_model=TrendOut, response_model_by_alias=True)
+    async def point_trend(
+        site: str,
+        tag: str,
+        range_name: Annotated[RangeName, Query(alias="range")] = "1h",
+    ) -> TrendOut:
+        key = PointKey(site, tag)
+        info = catalog.get(key)
+        if info is None:
+            raise HTTPException(404, f"unknown point {key}")
+        if trend is None:
+            raise HTTPException(
+                503, "没有配置数据库，无法查询趋势 / no storage configured: trends need InfluxDB "
+                "(storage: in the gateway file)"
+            )
+        window = trend_window(range_name, clock())
+        try:
+            points = await trend.query(key, window)
+        except TrendError as error:
+            raise HTTPException(502, f"trend query failed: {error}") from error
+        evaluator = engine.point_rules(key)
+        limits = (
+            {spec.alarm_type.value: spec.value for spec in evaluator.rules.limits}
+            if evaluator is not None
+            else {}
+        )
+        marks = journal.history(
+            HistoryQuery(
+                site=site, tag=tag, since=window.start, until=window.end, kinds=TREND_MARKS,
+                limit=MAX_TREND_ALARMS, ascending=True,
+            )
+        )
+        return TrendOut(
+            site=site,
+            tag=tag,
+            name=info.config.name,
+            unit=info.config.unit,
+            range=range_name,
+            interval_s=window.interval,
+            from_=window.start,
+            to=window.end,
+            points=points,
+            limits=limits,
+            alarms=[
+                TrendAlarmOut(ts=e.ts, type=e.alarm_type, kind=e.kind, priority=e.priority)
+                for e in marks
+            ],
+        )
+
+    @api.get("/shift-summary", response_model=ShiftSummaryOut, response_model_by_alias=True)
+    async def shift(hours: Annotated[float, Query(gt=0, le=168)] = 8.0) -> ShiftSummaryOut:
+        end = clock()
+        start = end - hours * 3600.0
+        # Newest first with the limit, so that in a flood the recent events are the ones kept.
+        events = journal.history(
+            HistoryQuery(since=start, until=end + 1e-6, limit=MAX_HISTORY_ROWS)
+        )
+        events.reverse()
+        return shift_summary(
+            events, engine.active(), catalog, start=start, end=end,
+            truncated=len(events) >= MAX_HISTORY_ROWS,
+        )
+
+    return api
