@@ -548,6 +548,33 @@ def phase_figures(
     )
 
 
+def timeline(
+    results: Sequence[WorkerResult],
+    flushes: dict[int, float],
+    start: float,
+    end: float,
+    step: float = 1.0,
+) -> list[tuple[float, int, float, float, float]]:
+    """Per ``step`` seconds from ``start``: (offset s, messages, reading p50 ms, reading p99
+    ms, fan-out p50 ms) over every client: shows warm-up and disturbances."""
+    buckets: dict[int, list[tuple[float, Sequence[float], int]]] = {}
+    for result in results:
+        for client in result.clients:
+            for at, position, seq in client.received:
+                if start <= at < end:
+                    slot = int((at - start) / step)
+                    buckets.setdefault(slot, []).append((at, result.messages[position].emits, seq))
+    rows = []
+    for slot in sorted(buckets):
+        items = buckets[slot]
+        p50, p99 = reading_quantiles([(at, emits) for at, emits, _ in items], (0.5, 0.99))
+        fanout = [at - flushes[seq] for at, _, seq in items if seq in flushes]
+        rows.append(
+            (slot * step, len(items), p50 * 1000, p99 * 1000, nearest_rank(fanout, 0.5) * 1000)
+        )
+    return rows
+
+
 def _spread(values: Sequence[float]) -> tuple[float, float, float]:
     if not values:
         return (math.nan, math.nan, math.nan)
@@ -585,6 +612,7 @@ class FanoutReport:
     batch_interval: float
     date: str
     machine: str
+    timeline: list[tuple[float, int, float, float, float]]
     phases: list[PhaseFigures]  # all windows of a phase together
     windows: list[PhaseFigures]  # each window alone: shows the run-to-run noise
     stalls: list[StallReport]
@@ -642,6 +670,7 @@ async def run(args: argparse.Namespace) -> FanoutReport:
             ready = await asyncio.wait_for(asyncio.to_thread(pipe.recv), 120)
             log.info("worker ready: %s", ready)
         print(f"{args.clients} clients connected; warming up {args.warmup:g} s", flush=True)
+        ready_at = time.time()
         await asyncio.sleep(args.warmup)
         phases = ["alone", "stalled"] * args.rounds
         for number, phase in enumerate(phases):
@@ -713,6 +742,7 @@ async def run(args: argparse.Namespace) -> FanoutReport:
         batch_interval=args.batch_interval,
         date=time.strftime("%Y-%m-%d %H:%M:%S %z"),
         machine=machine_line(),
+        timeline=timeline(results, flushes, ready_at, time.time()) if args.timeline else [],
         phases=phases_out,
         windows=windows_out,
         stalls=stalls,
@@ -796,6 +826,10 @@ def print_report(report: FanoutReport) -> None:
         f"points, {report.rate:,.0f} readings/s asked, {report.achieved_rate:,.0f} fed "
         f"(batches every {report.batch_interval * 1000:.0f} ms), hub flush 150 ms"
     )
+    if report.timeline:
+        print("second  msgs  p50 ms  p99 ms  fan-out p50 ms  (from the clients being connected)")
+        for offset, count, p50, p99, fanout in report.timeline:
+            print(f"{offset:6.0f} {count:5d} {p50:7.1f} {p99:7.1f} {fanout:9.1f}")
     header = (
         f"{'window':9} {'s':>5} {'clients':>7} {'msgs':>7} {'readings':>11} "
         f"{'p50 ms':>7} {'p99 ms':>7} {'max ms':>7}  {'client p50 min/med/max':>23}  "
@@ -869,6 +903,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--settle", type=float, default=1.0, help="seconds after a stall")
     parser.add_argument("--stall-timeout", type=float, default=30.0)
     parser.add_argument("--no-kick", action="store_true", help="skip the alarm-event burst")
+    parser.add_argument("--timeline", action="store_true", help="print figures per second")
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

@@ -124,6 +124,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not args.verbose:
+        # Libraries that log every frame or SMTP conversation at INFO: keep their warnings.
+        for name in ("pymodbus", "mail.log", "amqtt", "transitions", "uvicorn.error"):
+            logging.getLogger(name).setLevel(logging.WARNING)
     handler = args.handler
     result: int = handler(args)
     return result

@@ -39,7 +39,7 @@ const TEXT = {
   "login.bad": ["用户名或密码错误", "Wrong user name or password"],
   "login.limited": ["尝试次数过多，请 {s} 秒后再试", "Too many attempts; try again in {s} s"],
   "login.failed": ["登录失败：{e}", "Sign-in failed: {e}"],
-  "login.expired": ["请重新登录", "Please sign in again"],
+  "login.expired": ["请登录后继续", "Please sign in to continue"],
   "login.display": ["大屏令牌无效或已吊销，请登录或重新配对", "The display token is invalid or revoked: sign in or pair again"],
 
   "wall.title": ["重大危险源安全监测大屏", "Major hazard sources · monitoring wall"],
