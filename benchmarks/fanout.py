@@ -36,6 +36,7 @@ import argparse
 import asyncio
 import base64
 import bisect
+import gc
 import json
 import logging
 import math
@@ -159,6 +160,37 @@ class LoopLag:
 
     def between(self, start: float, end: float) -> list[float]:
         return [lag for at, lag in self.samples if start <= at <= end]
+
+
+class GcPauses:
+    """Garbage-collector pauses in this process (every collection stops the event loop):
+    (wall time at the end, generation, seconds). ``install`` once, ``remove`` at the end."""
+
+    def __init__(self) -> None:
+        self.pauses: list[tuple[float, int, float]] = []
+        self._started = 0.0
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses.append(
+                (time.time(), info["generation"], time.perf_counter() - self._started)
+            )
+
+    def install(self) -> None:
+        gc.callbacks.append(self._callback)
+
+    def remove(self) -> None:
+        if self._callback in gc.callbacks:
+            gc.callbacks.remove(self._callback)
+
+    def between(self, start: float, end: float, generation: int | None = None) -> list[float]:
+        return [
+            seconds
+            for at, gen, seconds in self.pauses
+            if start <= at <= end and (generation is None or gen == generation)
+        ]
 
 
 class CpuMeter:

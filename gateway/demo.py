@@ -215,7 +215,7 @@ async def run_demo(port: int, state_dir: Path | None, open_browser: bool) -> Non
         url = demo.parts.server.url
         print(f"\nhazgw demo 正在运行 / running: {url}")
         print(
-            f"  drills 演练: POST {url}/api/demo/scenarios/{{gas_leak|dp_spike|detector_fault|device_failure}}"
+            f"  drills 演练: POST {url}/api/demo/scenarios/NAME, NAME one of: {', '.join(SCENARIOS)}"
         )
         print(f"  notices received by the demo channels: {url}/api/demo/notices")
         if demo.influx_url:

@@ -18,7 +18,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import APIRouter
@@ -28,7 +28,7 @@ from alerting.events import AlarmEvent, AlarmState, EventKind
 from alerting.journal import AlarmJournal
 from alerting.notify.notifier import Notifier
 from collectors.base import Collector
-from collectors.modbus.collector import build_modbus_collectors
+from collectors.modbus.collector import ModbusCollector, build_modbus_collectors
 from collectors.mqtt.collector import build_mqtt_collectors
 from dashboard.app import create_app
 from dashboard.hub import Hub
@@ -40,6 +40,7 @@ from gateway.config.gateway_file import GatewayConfig
 from gateway.config.loader import ConfigError, load_gateway
 from gateway.config.models import Site
 from gateway.health import CollectorHealth
+from gateway.heartbeats import HeartbeatRelay
 from gateway.live import LiveState
 from gateway.pipeline import MemoryBuffer, Pipeline, ReadingObserver
 from gateway.storage.factory import build_writer
@@ -101,7 +102,7 @@ class Parts:
     history: AlarmHistory | None
     notifier: Notifier | None
     server: DashboardServer
-    extra_tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    heartbeats: HeartbeatRelay | None = None
 
 
 class Gateway:
@@ -180,10 +181,9 @@ class Gateway:
             *build_modbus_collectors(self.sites, self.clock),
             *build_mqtt_collectors(self.sites, self.clock),
         ]
-        for collector in collectors:
-            attach = getattr(collector, "attach_heartbeats", None)
-            if attach is not None:
-                attach(engine.accept_heartbeats)
+        heartbeats = HeartbeatRelay(
+            [c for c in collectors if isinstance(c, ModbusCollector)], engine.accept_heartbeats
+        )
 
         def collector_health() -> Sequence[CollectorHealth]:
             return [collector.health for collector in collectors]
@@ -212,6 +212,7 @@ class Gateway:
             history,
             notifier,
             server=None,  # type: ignore[arg-type]  # set below, needs the routers
+            heartbeats=heartbeats,
         )
         routers = [alarms_router(engine, journal, catalog)]
         if self.extra_routers is not None:
@@ -326,6 +327,8 @@ class Gateway:
                 if parts.notifier is not None:
                     group.create_task(parts.notifier.run(), name="notifier")
                 group.create_task(tick_forever(parts.engine, self.tick_interval), name="alarm-tick")
+                if parts.heartbeats is not None:
+                    group.create_task(parts.heartbeats.run(), name="heartbeats")
                 await parts.server.start()
                 self._bound_port = parts.server.port
                 group.create_task(_serve_until_cancelled(parts.server), name="dashboard")

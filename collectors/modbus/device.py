@@ -8,7 +8,8 @@ Silent units (policy)
 A unit that does not answer costs its timeout × (1 + retries) for every request, and
 on a shared bus everybody else waits meanwhile. So:
 
-* the first unanswered request ends the poll: the rest of the unit's requests are
+* the first unanswered request (or a gateway's exception 10/11, "target failed to
+  respond") ends the poll: the rest of the unit's requests are
   not sent, and all its points not yet read turn BAD comm_loss;
 * while silent, the unit is *probed*: each poll sends only its first request, once,
   without retries;
@@ -45,6 +46,17 @@ from gateway.health import DeviceHealth
 from gateway.readings import PointKey, Reading, Reason, bad
 
 log = logging.getLogger(__name__)
+
+# A gateway in front of a serial bus answers these when the unit behind it is silent.
+_GATEWAY_NO_ANSWER = frozenset({10, 11})
+
+
+def _unit_gone(failure: ReadFailure) -> bool:
+    """The unit (or the connection) is not there, as opposed to answering with an error."""
+    if isinstance(failure, NoResponse | ConnectionDown):
+        return True
+    return isinstance(failure, ExceptionResponse) and failure.code in _GATEWAY_NO_ANSWER
+
 
 # A merged read refused with these codes probably spans unimplemented registers (2) or
 # is longer than the device accepts (3): its points are then read on their own.
@@ -161,19 +173,19 @@ class DevicePoller:
                     answer_timeout=device.timeout,
                     retries=0 if probing else device.retries,
                 )
-            except (NoResponse, ConnectionDown) as failure:
-                now = self.clock()
-                self.health.failed(now, str(failure), disconnected=True)
-                failures.append(failure)
-                silent = isinstance(failure, NoResponse)
-                # Skip the rest: the unit (or link) is gone, more requests only block the bus.
-                skipped = len(plan.requests) - len(answers)
-                answers.extend([failure] * skipped)
-                stamps.extend([now] * skipped)
-                break
             except ReadFailure as failure:
                 now = self.clock()
-                self.health.failed(now, str(failure), disconnected=False)
+                gone = _unit_gone(failure)
+                self.health.failed(now, str(failure), disconnected=gone)
+                if gone:
+                    failures.append(failure)
+                    silent = not isinstance(failure, ConnectionDown)
+                    # Skip the rest: the unit (or link) is gone, more requests only block
+                    # the bus.
+                    skipped = len(plan.requests) - len(answers)
+                    answers.extend([failure] * skipped)
+                    stamps.extend([now] * skipped)
+                    break
                 failures.append(failure)
                 answers.append(failure)
                 stamps.append(now)
@@ -258,7 +270,7 @@ class DevicePoller:
             state = None
         elif isinstance(first, ConnectionDown):
             state = "connection down"
-        elif isinstance(first, NoResponse):
+        elif _unit_gone(first):
             state = "silent"  # probes word it differently (no retries): same state
         else:
             state = str(first)

@@ -24,7 +24,13 @@ from pymodbus.exceptions import ConnectionException, ModbusException, ModbusIOEx
 from pymodbus.pdu import ModbusPDU
 
 from collectors.backoff import backoff_delays
-from collectors.modbus.connection import ClientFactory, Endpoint, ModbusClient, pymodbus_client
+from collectors.modbus.connection import (
+    ClientFactory,
+    Endpoint,
+    ModbusClient,
+    SerialEndpoint,
+    pymodbus_client,
+)
 from collectors.modbus.planner import ReadRequest
 from gateway.config.models import RegisterTable
 from gateway.health import CollectorHealth, LinkState
@@ -172,7 +178,10 @@ class ModbusHub:
             )
         self.health.state = LinkState.CONNECTING
         client = self._factory(self.endpoint, self.connect_timeout)
-        error = "connection refused or timed out"
+        error = (
+            "port cannot be opened" if isinstance(self.endpoint, SerialEndpoint)
+            else "connection refused or timed out"
+        )
         try:
             async with asyncio.timeout(self.connect_timeout):
                 ok = await client.connect()

@@ -9,20 +9,20 @@ route that asks for a role never runs for nobody.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException
 from starlette.requests import HTTPConnection
 
 from alerting.identity import User
-from dashboard.auth import audit
 from dashboard.auth.principal import Principal
 from dashboard.auth.roles import Role
-from dashboard.auth.service import AuthService, audit_name
+from dashboard.auth.service import AuthService
 
 PRINCIPAL_KEY = "hazgw.principal"  # where the middleware puts the Principal in the ASGI scope
 AUTH_STATE = "hazgw_auth"  # app.state attribute holding the AuthService
+DENIED_KEY = "hazgw.denied"  # (principal, role needed) of a request refused with 403
 
 
 def principal_of(connection: HTTPConnection) -> Principal | None:
@@ -40,45 +40,51 @@ def client_address(connection: HTTPConnection) -> str:
     return client.host if client is not None else "unknown"
 
 
-def current_principal(connection: HTTPConnection) -> Principal:
+def _principal(connection: HTTPConnection) -> Principal:
     principal = principal_of(connection)
     if principal is None:
         raise HTTPException(401, "未登录 / not signed in", {"WWW-Authenticate": "Bearer"})
     return principal
 
 
+async def current_principal(connection: HTTPConnection) -> Principal:
+    """The signed-in principal, or 401."""
+    return _principal(connection)
+
+
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
-def require(role: Role) -> Callable[[HTTPConnection], Principal]:
+def _check(connection: HTTPConnection, role: Role) -> Principal:
+    principal = _principal(connection)
+    if principal.allows(role):
+        return principal
+    # Audited by the middleware once the answer is sent: this may run in a worker thread,
+    # and the user database is used from the event loop's thread only.
+    connection.scope[DENIED_KEY] = (principal, role)
+    raise HTTPException(
+        403, f"需要{role.label}或更高权限 / needs role {role.value} or above "
+        f"(signed in as {principal.role.value})"
+    )
+
+
+def require(role: Role) -> Callable[[HTTPConnection], Awaitable[Principal]]:
     """A dependency: the principal if its role is ``role`` or above; 401 if nobody is
     signed in, 403 (audited as ``denied``) if the role is too low."""
 
-    def dependency(connection: HTTPConnection) -> Principal:
-        principal = current_principal(connection)
-        if principal.allows(role):
-            return principal
-        auth = auth_of(connection)
-        target = f"{connection.scope.get('method', 'WS')} {connection.url.path}"
-        if auth is not None:
-            auth.record(audit.DENIED, user=audit_name(principal), target=target,
-                        detail=f"needs {role.value}, has {principal.role.value}",
-                        address=client_address(connection))
-        raise HTTPException(
-            403, f"需要{role.label}或更高权限 / needs role {role.value} or above "
-            f"(signed in as {principal.role.value})"
-        )
+    async def dependency(connection: HTTPConnection) -> Principal:
+        return _check(connection, role)
 
     dependency.__name__ = f"require_{role.value}"
     return dependency
 
 
 def require_user(role: Role) -> Callable[[HTTPConnection], User]:
-    """Like ``require`` but answers the ``alerting.identity.User`` the alarm routes take."""
-    check = require(role)
+    """Like ``require`` but answers the ``alerting.identity.User`` the alarm routes take
+    (``alarms_router(..., current_user=require_user(Role.OPERATOR))``)."""
 
     def dependency(connection: HTTPConnection) -> User:
-        return User(check(connection).name)
+        return User(_check(connection, role).name)
 
     dependency.__name__ = f"user_{role.value}"
     return dependency

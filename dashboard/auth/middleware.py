@@ -35,9 +35,10 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from alerting.identity import install_user_provider
+from dashboard.auth import audit
 from dashboard.auth.connections import LiveConnection
-from dashboard.auth.deps import AUTH_STATE, PRINCIPAL_KEY, user_provider
-from dashboard.auth.service import AuthService
+from dashboard.auth.deps import AUTH_STATE, DENIED_KEY, PRINCIPAL_KEY, user_provider
+from dashboard.auth.service import AuthService, audit_name
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +121,17 @@ class AuthMiddleware:
             await response(scope, receive, send)
             return
         scope[PRINCIPAL_KEY] = principal
-        await self.app(scope, receive, send)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            denied = scope.get(DENIED_KEY)
+            if denied is not None:
+                who, needed = denied
+                self.auth.record(
+                    audit.DENIED, user=audit_name(who), target=f"{scope['method']} {path}",
+                    detail=f"needs {needed.value}, has {who.role.value}",
+                    address=connection.client.host if connection.client else None,
+                )
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         connection = HTTPConnection(scope)

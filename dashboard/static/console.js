@@ -441,7 +441,7 @@ async function drawRange(range) {
     if (trend.points.length === 0) {
       chart.replaceChildren(el("p", { class: "empty" }, t("trend.empty")));
     } else {
-      page.trend.plot = drawTrend(chart, trend, { mean: t("trend.mean"), min: t("trend.min"), max: t("trend.max") },
+      page.trend.plot = drawTrend(chart, trend, { time: t("history.col.time"), mean: t("trend.mean"), min: t("trend.min"), max: t("trend.max") },
         Math.max(600, chart.clientWidth));
     }
     chart.dataset.points = String(trend.points.length);

@@ -55,6 +55,8 @@ function overlay(limits, alarms) {
     ctx.clip();
     ctx.lineWidth = 2 * devicePixelRatio;
     ctx.font = `${12 * devicePixelRatio}px sans-serif`;
+    ctx.textAlign = "left";  // uPlot leaves the axis labels' alignment behind
+    ctx.textBaseline = "bottom";
     for (const [name, value] of Object.entries(limits ?? {})) {
       if (typeof value !== "number") continue;
       const y = u.valToPos(value, "y", true);
@@ -86,6 +88,15 @@ function overlay(limits, alarms) {
   };
 }
 
+const pad2 = (n) => String(n).padStart(2, "0");
+
+/** Axis and legend times: 24-hour clock, with the date when the window spans days. */
+export function timeLabel(ts, withDate) {
+  const d = new Date(ts * 1000);
+  const time = `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+  return withDate ? `${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${time}` : time;
+}
+
 /**
  * Draw the trend into container (replacing what was there); returns the uPlot instance.
  * @param {{points: number[][], limits: object, alarms: object[], unit: string}} trend
@@ -94,6 +105,9 @@ function overlay(limits, alarms) {
 export function drawTrend(container, trend, labels, width = container.clientWidth || 1000) {
   container.replaceChildren();
   const data = columns(trend.points);
+  const xs = data[0];
+  const span = (trend.to ?? xs[xs.length - 1]) - (trend.from ?? xs[0]);
+  const withDate = span > 20 * 3600;
   const axis = { stroke: "#8a99a8", grid: { stroke: "#223140", width: 1 }, ticks: { stroke: "#223140" } };
   const opts = {
     width,
@@ -104,9 +118,12 @@ export function drawTrend(container, trend, labels, width = container.clientWidt
       x: { time: true, range: () => [trend.from ?? data[0][0], trend.to ?? data[0][data[0].length - 1]] },
       y: { range: () => yRange(data, trend.limits) },
     },
-    axes: [axis, { ...axis, label: trend.unit ?? "", size: 70 }],
+    axes: [
+      { ...axis, space: withDate ? 120 : 70, values: (u, splits) => splits.map((ts) => timeLabel(ts, withDate)) },
+      { ...axis, label: trend.unit ?? "", size: 70 },
+    ],
     series: [
-      {},
+      { label: labels.time, value: (u, ts) => (ts === null ? "--" : `${timeLabel(ts, true)}:${pad2(new Date(ts * 1000).getSeconds())}`) },
       { label: labels.mean, stroke: "#5aa9ff", width: 2, spanGaps: false },
       { label: labels.min, stroke: "rgba(90,169,255,0.35)", width: 1 },
       { label: labels.max, stroke: "rgba(90,169,255,0.35)", width: 1 },

@@ -20,11 +20,13 @@ from alerting.events import AlarmType
 from gateway.config.models import (
     DataType,
     ModbusDeviceBase,
+    ModbusRtuSerialDevice,
     MqttDevice,
     PayloadFormat,
     PointBase,
     PointKind,
     RegisterTable,
+    SerialLine,
     Site,
 )
 from gateway.readings import PointKey
@@ -95,6 +97,7 @@ def check_site(site: Site, source: SourceMap) -> list[ConfigIssue]:
     source_ids = {hazard.id for hazard in site.hazard_sources}
     tags: dict[str, str] = {}
     device_ids: set[str] = set()
+    serial_lines: dict[str, tuple[str, SerialLine]] = {}
     for d_index, device in enumerate(site.devices):
         device_path: DataPath = ("devices", d_index)
         if device.id in device_ids:
@@ -120,6 +123,15 @@ def check_site(site: Site, source: SourceMap) -> list[ConfigIssue]:
                     point.tag,
                 )
             _check_alarms(site.enterprise.code, point, point_path, device.id, add)
+        if isinstance(device, ModbusRtuSerialDevice):
+            line = serial_lines.setdefault(device.serial.port, (device.id, device.serial))
+            if line[1] != device.serial:
+                add(
+                    (*device_path, "serial"),
+                    f"serial port {device.serial.port} is already used by device {line[0]} "
+                    "with other line settings: one bus has one baud rate and framing",
+                    device.id,
+                )
         if isinstance(device, ModbusDeviceBase):
             _check_registers(device, device_path, add)
         elif isinstance(device, MqttDevice):

@@ -127,12 +127,11 @@ def _data_path(data: Any, loc: tuple[str | int, ...]) -> DataPath:
     path: list[str | int] = []
     current = data
     for element in loc:
-        if isinstance(current, dict) and element in current:
-            current = current[element]
-        elif isinstance(current, list) and isinstance(element, int) and element < len(current):
-            current = current[element]
-        else:
+        in_mapping = isinstance(current, dict) and element in current
+        in_list = isinstance(current, list) and isinstance(element, int) and element < len(current)
+        if not (in_mapping or in_list):
             continue  # a union tag or model name pydantic put in the location
+        current = current[element]
         path.append(element)
     return tuple(path)
 

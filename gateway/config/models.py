@@ -231,6 +231,10 @@ class ModbusSource(Model):
             raise ValueError("the value runs past register 65535")
         if self.current_loop is not None and self.type in (DataType.BOOL, DataType.BIT):
             raise ValueError("a 4–20 mA current loop needs a numeric type")
+        if self.current_loop is not None and (self.scale != 1.0 or self.offset != 0.0):
+            raise ValueError(
+                "a 4–20 mA point is scaled by its range: scale and offset do not apply"
+            )
         return self
 
     @property

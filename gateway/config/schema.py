@@ -13,7 +13,10 @@ from pydantic import BaseModel
 from gateway.config.gateway_file import GatewayConfig
 from gateway.config.models import Site
 
-SCHEMAS: dict[str, type[BaseModel]] = {"site.schema.json": Site, "gateway.schema.json": GatewayConfig}
+SCHEMAS: dict[str, type[BaseModel]] = {
+    "site.schema.json": Site,
+    "gateway.schema.json": GatewayConfig,
+}
 
 
 def render(name: str) -> str:

@@ -8,6 +8,8 @@ addresses each, all zero at first; reading past them answers exception 2.
 A unit can be made *silent* (``set_unit_alive(unit, False)``): it then does not answer
 at all, so the client times out, exactly like a dead slave on an RS-485 bus, while the
 other units of the same server keep answering. Unknown unit ids are silent too.
+``set_unit_unreachable(unit)`` instead answers exception 11, as a TCP-to-RTU gateway does
+for a dead slave behind it.
 
 How: the server's datastore is replaced by ``UnitStore``, a plain in-memory store that
 tests can read and write synchronously; for a silent unit it raises pymodbus'
@@ -96,6 +98,7 @@ class UnitStore(SimCore):
             for unit in unit_ids
         }
         self.alive: dict[int, bool] = dict.fromkeys(unit_ids, True)
+        self.unreachable: set[int] = set()  # answered with exception 11 by "the gateway"
         self.requests: Counter[int] = Counter()  # answered requests per unit
 
     def device_ids(self) -> list[int]:
@@ -113,6 +116,8 @@ class UnitStore(SimCore):
         if self.latency > 0:
             await asyncio.sleep(self.latency)
             self._check_unit(device_id)
+        if device_id in self.unreachable:
+            return ExcCodes.GATEWAY_NO_RESPONSE
         table = _TABLE_OF_FUNCTION.get(func_code)
         if table is None:
             return ExcCodes.ILLEGAL_FUNCTION
@@ -198,6 +203,15 @@ class _SimServerBase:
         """A dead unit does not answer at all (the client times out); others keep answering."""
         self.store._unit(unit)
         self.store.alive[unit] = alive
+
+    def set_unit_unreachable(self, unit: int, unreachable: bool = True) -> None:
+        """Answer for this unit with exception 11 (gateway target failed to respond), as a
+        Modbus TCP gateway does for a dead slave on its serial side."""
+        self.store._unit(unit)
+        if unreachable:
+            self.store.unreachable.add(unit)
+        else:
+            self.store.unreachable.discard(unit)
 
     def write_registers(
         self, unit: int, table: RegisterTableName, address: int, values: Sequence[int]

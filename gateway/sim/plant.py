@@ -55,6 +55,7 @@ SCENARIOS: dict[str, Scenario] = {
         Scenario("dp_spike", "除尘器压差突升", 30.0),
         Scenario("detector_fault", "氨气探测器故障", 45.0),
         Scenario("device_failure", "气体报警控制器通讯中断", 60.0),
+        Scenario("heartbeat_stall", "气体报警控制器心跳停止", 40.0),
     )
 }
 
@@ -122,6 +123,9 @@ class PlantModel:
         }
 
     def heartbeat(self, now: float) -> bool:
+        """Toggles every ``heartbeat_period``; frozen (set) while a heartbeat stall runs."""
+        if self._progress("heartbeat_stall", now) is not None:
+            return True
         return int(now / self.heartbeat_period) % 2 == 1
 
     def detector_faulty(self, now: float) -> bool:

@@ -327,3 +327,33 @@ async def test_unexpected_error_costs_only_that_device(tcp_server: SimModbusServ
         await sink.wait_for(is_good("F-1", 4), since=mark)
     assert collector.health.counters["poll_errors"] >= 2
     assert "boom" in (collector.health.devices[f"{SITE}/broken"].last_error or "")
+
+
+async def test_gateway_exception_11_counts_as_a_silent_unit(tcp_server: SimModbusServer) -> None:
+    """A TCP gateway answering "target failed to respond" for a dead slave: the rest of the
+    poll is skipped and the unit is probed, like a timeout, but without waiting for one."""
+    tcp_server.write_registers(1, "holding", 0, [1, 2, 3])
+    gauge = device("g", tcp_server.port,
+                   [point(f"P-{a}", {"table": "holding", "address": a}) for a in range(3)],
+                   poll_interval=0.1, read_individually=True)
+    collector = ModbusCollector([(SITE, gauge)], silence=SilencePolicy(probe_cap=0.3))
+    sink = Sink()
+    async with running(collector, sink):
+        await sink.wait_for(is_good("P-2", 3))
+        requests_before = collector.health.counters["requests"]
+        mark = sink.mark()
+        tcp_server.set_unit_unreachable(1)
+        await sink.wait_for(is_bad("P-0"), since=mark)
+        bad_batch = next(b for b in sink.batches[mark:] if not b[0].is_good)
+        assert [r.reason for r in bad_batch] == [Reason.COMM_LOSS] * 3
+        health = collector.health.devices[f"{SITE}/g"]
+        assert "exception 11" in (health.last_error or "")
+        assert health.state is LinkState.DISCONNECTED
+        # One request per failing poll, not three.
+        failing_polls = len([b for b in sink.batches[mark:] if not b[0].is_good])
+        good_polls = len([b for b in sink.batches[mark:] if b[0].is_good])
+        requests = collector.health.counters["requests"] - requests_before
+        assert requests <= failing_polls + 3 * good_polls + 1  # +1: one may be in flight
+        mark = sink.mark()
+        tcp_server.set_unit_unreachable(1, False)
+        await sink.wait_for(is_good("P-2", 3), since=mark)
