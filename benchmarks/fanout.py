@@ -528,6 +528,7 @@ class PhaseFigures:
     fanout_p50_ms: float
     fanout_p99_ms: float
     loop_lag_p99_ms: float
+    gc_full_max_ms: float  # longest generation-2 collection (a stop of the whole loop)
     server_cpu: float
     per_client: dict[int, tuple[float, float]]  # client → (p50, p99) ms
 
@@ -537,6 +538,7 @@ def phase_figures(
     chosen: Sequence[Window],
     results: Sequence[WorkerResult],
     lag: LoopLag,
+    pauses: GcPauses,
     flushes: dict[int, float],
 ) -> PhaseFigures:
     every: list[tuple[float, Sequence[float]]] = []
@@ -575,6 +577,10 @@ def phase_figures(
         fanout_p50_ms=nearest_rank(fanout, 0.5) * 1000,
         fanout_p99_ms=nearest_rank(fanout, 0.99) * 1000,
         loop_lag_p99_ms=nearest_rank(lags, 0.99) * 1000,
+        gc_full_max_ms=max(
+            (p for w in chosen for p in pauses.between(w.start, w.end, 2)), default=0.0
+        )
+        * 1000,
         server_cpu=_mean([window.server_cpu for window in chosen]),
         per_client=per_client,
     )
@@ -642,6 +648,8 @@ class FanoutReport:
     rate: float
     achieved_rate: float
     batch_interval: float
+    heap_objects: int
+    gc_freeze: bool
     date: str
     machine: str
     timeline: list[tuple[float, int, float, float, float]]
@@ -667,6 +675,11 @@ async def run(args: argparse.Namespace) -> FanoutReport:
     app = create_app(DashboardServices(catalog=catalog, live=live, hub=hub))
     server = DashboardServer(app, host="127.0.0.1", port=0)
     await server.start()
+    pauses = GcPauses()
+    pauses.install()
+    heap = len(gc.get_objects())
+    if args.gc_freeze:
+        gc.freeze()  # as in alarm_latency.py: a proposed runtime change, off by default
     url = f"ws://127.0.0.1:{server.port}/ws"
     lag = LoopLag()
     stats = FeedStats()
@@ -750,15 +763,16 @@ async def run(args: argparse.Namespace) -> FanoutReport:
             if process.is_alive():
                 process.terminate()
         await server.stop()
+        pauses.remove()
     if kick is not None:
         kick = _count_kick_events(kick, results)
     phases_out = [
-        phase_figures(phase, chosen, results, lag, flushes)
+        phase_figures(phase, chosen, results, lag, pauses, flushes)
         for phase in ("alone", "stalled")
         if (chosen := [window for window in windows if window.phase == phase])
     ]
     windows_out = [
-        phase_figures(f"{number}:{window.phase}", [window], results, lag, flushes)
+        phase_figures(f"{number}:{window.phase}", [window], results, lag, pauses, flushes)
         for number, window in enumerate(windows, 1)
     ]
     for figures in windows_out:
@@ -772,6 +786,8 @@ async def run(args: argparse.Namespace) -> FanoutReport:
         rate=args.rate,
         achieved_rate=stats.rate,
         batch_interval=args.batch_interval,
+        heap_objects=heap,
+        gc_freeze=args.gc_freeze,
         date=time.strftime("%Y-%m-%d %H:%M:%S %z"),
         machine=machine_line(),
         timeline=timeline(results, flushes, ready_at, time.time()) if args.timeline else [],
@@ -856,7 +872,9 @@ def print_report(report: FanoutReport) -> None:
     print(
         f"{report.clients} websocket clients in {report.workers} processes, {report.points:,} "
         f"points, {report.rate:,.0f} readings/s asked, {report.achieved_rate:,.0f} fed "
-        f"(batches every {report.batch_interval * 1000:.0f} ms), hub flush 150 ms"
+        f"(batches every {report.batch_interval * 1000:.0f} ms), hub flush 150 ms; "
+        f"{report.heap_objects:,} objects tracked by the collector at start"
+        + (", then gc.freeze()" if report.gc_freeze else "")
     )
     if report.timeline:
         print("second  msgs  p50 ms  p99 ms  fan-out p50 ms  (from the clients being connected)")
@@ -866,7 +884,7 @@ def print_report(report: FanoutReport) -> None:
         f"{'window':9} {'s':>5} {'clients':>7} {'msgs':>7} {'readings':>11} "
         f"{'p50 ms':>7} {'p99 ms':>7} {'max ms':>7}  {'client p50 min/med/max':>23}  "
         f"{'client p99 min/med/max':>23}  {'fan-out p50/p99':>15} {'loop lag p99':>12} "
-        f"{'srv CPU':>7}"
+        f"{'srv CPU':>7} {'full GC max':>11}"
     )
     print(header)
     for f in [*report.windows, *report.phases]:
@@ -876,7 +894,7 @@ def print_report(report: FanoutReport) -> None:
             f"{f.client_p50_ms[0]:7.1f}/{f.client_p50_ms[1]:7.1f}/{f.client_p50_ms[2]:7.1f}  "
             f"{f.client_p99_ms[0]:7.1f}/{f.client_p99_ms[1]:7.1f}/{f.client_p99_ms[2]:7.1f}  "
             f"{f.fanout_p50_ms:7.1f}/{f.fanout_p99_ms:7.1f} {f.loop_lag_p99_ms:12.1f} "
-            f"{f.server_cpu:7.2f}"
+            f"{f.server_cpu:7.2f} {f.gc_full_max_ms:11.1f}"
         )
     by_phase = {f.phase: f for f in report.phases}
     if "alone" in by_phase and "stalled" in by_phase:
@@ -935,6 +953,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--settle", type=float, default=1.0, help="seconds after a stall")
     parser.add_argument("--stall-timeout", type=float, default=30.0)
     parser.add_argument("--no-kick", action="store_true", help="skip the alarm-event burst")
+    parser.add_argument(
+        "--gc-freeze", action="store_true",
+        help="gc.freeze() once the server is up (a proposed runtime change)",
+    )
     parser.add_argument("--timeline", action="store_true", help="print figures per second")
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
     args = parser.parse_args(argv)
