@@ -88,9 +88,10 @@ def test_duplicate_devices_and_points_are_refused() -> None:
 
 def test_scale_with_a_current_loop_is_refused_not_ignored() -> None:
     # The site model refuses it (a config error naming the point), before any collector.
+    loop_point = point("LT-1", {"table": "input", "address": 0, "scale": 0.1,
+                                "current_loop": {"counts_at_4ma": 0, "counts_at_20ma": 1000}})
     with pytest.raises(ValueError, match="scale and offset do not apply"):
-        point("LT-1", {"table": "input", "address": 0, "scale": 0.1,
-                       "current_loop": {"counts_at_4ma": 0, "counts_at_20ma": 1000}})
+        device("a", 1, [loop_point])
 
 
 def test_connection_settings_come_from_the_slowest_device() -> None:
