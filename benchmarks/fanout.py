@@ -949,7 +949,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--batch-interval", type=float, default=0.02, help="seconds")
     parser.add_argument("--phase", type=float, default=5.0, help="seconds per window")
     parser.add_argument("--rounds", type=int, default=2, help="alone+stalled window pairs")
-    parser.add_argument("--warmup", type=float, default=5.0)
+    parser.add_argument("--warmup", type=float, default=10.0)
     parser.add_argument("--settle", type=float, default=1.0, help="seconds after a stall")
     parser.add_argument("--stall-timeout", type=float, default=30.0)
     parser.add_argument("--no-kick", action="store_true", help="skip the alarm-event burst")
