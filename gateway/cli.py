@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from gateway.config.loader import ConfigError, is_gateway_file, load_gateway, load_site
+from gateway.usercli import add_user_commands
 
 
 def check_config(paths: Sequence[Path], out: Any = sys.stdout) -> int:
@@ -115,6 +116,7 @@ def build_parser() -> argparse.ArgumentParser:
     schema = commands.add_parser("schema", help="export the JSON schemas of the config files")
     schema.add_argument("directory", type=Path, nargs="?", default=Path("config"))
     schema.set_defaults(handler=_schema)
+    add_user_commands(commands)
     return parser
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
 
+from dashboard.auth import Role, create_demo_users
 from gateway.config.gateway_file import GatewayConfig
 from gateway.config.models import HttpSettings, InfluxV1, StorageSettings
 from gateway.config.notifications import NotificationSettings
@@ -141,6 +142,7 @@ class DemoHandles:
     plant: Plant
     inbox: DemoInbox
     influx_url: str | None
+    users: list[tuple[str, Role, str]]
 
     @property
     def parts(self) -> Parts:
@@ -203,8 +205,11 @@ async def demo_running(
             if ready not in done:
                 ready.cancel()
                 raise RuntimeError("the gateway did not start within 30 s")
+            assert gateway.auth is not None
+            # No default password outside the demo: these users exist only here.
+            users = create_demo_users(gateway.auth)
             try:
-                yield DemoHandles(gateway, plant, inbox, influx_url)
+                yield DemoHandles(gateway, plant, inbox, influx_url, users)
             finally:
                 gateway_task.cancel()
                 plant_task.cancel()
@@ -214,12 +219,14 @@ async def run_demo(port: int, state_dir: Path | None, open_browser: bool) -> Non
     async with demo_running(port=port, state_dir=state_dir) as demo:
         url = demo.parts.server.url
         print(f"\nhazgw demo 正在运行 / running: {url}")
-        print(
-            f"  drills 演练: POST {url}/api/demo/scenarios/NAME, NAME one of: {', '.join(SCENARIOS)}"
-        )
+        print(f"  drills 演练: POST {url}/api/demo/scenarios/NAME; NAME: {', '.join(SCENARIOS)}")
         print(f"  notices received by the demo channels: {url}/api/demo/notices")
         if demo.influx_url:
             print(f"  influxd: {demo.influx_url} (database hazgw)")
+        print("  演示用户 / demo users (only in hazgw demo):")
+        for name, role, password in demo.users:
+            print(f"    {name:<9} {role.value:<9} 密码/password: {password}")
+        print(f"  screens: {url}/wall  {url}/console  {url}/commissioning  (login: {url}/login)")
         print("  Ctrl-C stops everything.\n", flush=True)
         if open_browser:
             webbrowser.open(url)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from fastapi import APIRouter
 
+from alerting.defaults import RuleError, resolve
 from alerting.engine import AlarmEngine, tick_forever
 from alerting.events import AlarmEvent, AlarmState, EventKind
 from alerting.journal import AlarmJournal
@@ -31,8 +32,12 @@ from collectors.base import Collector
 from collectors.modbus.collector import ModbusCollector, build_modbus_collectors
 from collectors.mqtt.collector import build_mqtt_collectors
 from dashboard.app import create_app
+from dashboard.auth import AuthService, auth_component, auth_router, install_auth, operator_user
 from dashboard.hub import Hub
+from dashboard.routes.admin import admin_router
 from dashboard.routes.alarms import alarm_component, alarms_router
+from dashboard.routes.commissioning import ReloadResult, commissioning_router, reload_errors
+from dashboard.routes.console import console_router
 from dashboard.server import DashboardServer
 from dashboard.services import ComponentStatus, DashboardServices
 from gateway.catalog import Catalog
@@ -45,6 +50,7 @@ from gateway.live import LiveState
 from gateway.pipeline import MemoryBuffer, Pipeline, ReadingObserver
 from gateway.storage.factory import build_writer
 from gateway.storage.lineprotocol import encode_alarm_events
+from gateway.storage.query import build_trend_source
 from gateway.storage.writer import InfluxWriter
 
 log = logging.getLogger("hazgw")
@@ -121,6 +127,8 @@ class Gateway:
         self.config_path = config_path
         self._reload = asyncio.Event()
         self._bound_port: int | None = None
+        # Users, sessions and the audit log outlive reloads: opened once, closed at exit.
+        self.auth: AuthService | None = None
         self.sites = list(sites)
         self.state_dir = state_dir
         self.clock = clock
@@ -189,7 +197,10 @@ class Gateway:
             return [collector.health for collector in collectors]
 
         def components() -> Sequence[ComponentStatus]:
-            return self._components(pipeline, buffer, writer, history, notifier, engine)
+            statuses = self._components(pipeline, buffer, writer, history, notifier, engine)
+            if self.auth is not None:
+                statuses.append(auth_component(self.auth))
+            return statuses
 
         services = DashboardServices(
             catalog=catalog,
@@ -214,10 +225,28 @@ class Gateway:
             server=None,  # type: ignore[arg-type]  # set below, needs the routers
             heartbeats=heartbeats,
         )
-        routers = [alarms_router(engine, journal, catalog)]
+        if self.auth is None:
+            self.auth = AuthService.open(self.state_dir)
+        auth = self.auth
+        engine.add_listener(auth.alarm_listener)  # alarm actions into the audit log
+        routers = [
+            # Before the alarms router, whose /api/alarms/{id:path} would take history.csv.
+            console_router(
+                journal,
+                engine,
+                catalog,
+                trend=build_trend_source(self.config.storage),
+                clock=self.clock,
+            ),
+            alarms_router(engine, journal, catalog, current_user=operator_user),
+            auth_router(auth),
+            admin_router(auth),
+            commissioning_router(catalog, collectors, reload=self.reload, clock=self.clock),
+        ]
         if self.extra_routers is not None:
             routers.extend(self.extra_routers(parts))
         app = create_app(services, extra_routers=routers)
+        install_auth(app, auth)
         # After a reload the web app comes back on the port it had (also when it was port 0).
         port = self._bound_port if self._bound_port is not None else self.config.http.port
         parts.server = DashboardServer(app, host=self.config.http.host, port=port)
@@ -278,26 +307,43 @@ class Gateway:
         return statuses
 
     async def reload(self) -> ReloadResult:
-        """Validate the gateway file and its site files again; if all is well, restart every
-        part with them in this process. A file with any error changes nothing."""
+        """Validate the gateway file and its site files again, and try building what they
+        describe; if all is well, restart every part with them in this process. Any error
+        changes nothing."""
         if self.config_path is None:
-            return ReloadResult(False, ["this gateway was not started from a gateway file"])
+            return ReloadResult(errors=["this gateway was not started from a gateway file"])
         try:
             loaded = await asyncio.to_thread(load_gateway, self.config_path)
         except ConfigError as error:
-            return ReloadResult(False, [str(issue) for issue in error.issues])
+            return ReloadResult(errors=reload_errors(error.issues))
         if loaded.config.http != self.config.http:
             return ReloadResult(
-                False, [f"{self.config_path}: http: changing the listen address needs a restart"]
+                errors=[f"{self.config_path}: http: changing the listen address needs a restart"]
             )
+        try:
+            for info in Catalog(loaded.sites):
+                resolve(info.key, info.config, info.hazard_source.id)
+            build_modbus_collectors(loaded.sites, self.clock)
+            build_mqtt_collectors(loaded.sites, self.clock)
+        except (RuleError, ValueError) as error:
+            return ReloadResult(errors=[str(error)])
         self.config, self.sites = loaded.config, loaded.sites
         points = sum(len(site.points()) for site in loaded.sites)
         log.info("configuration reloaded: %d site(s), %d points", len(loaded.sites), points)
-        self._reload.set()
-        return ReloadResult(True, [], len(loaded.sites), points)
+        # The answer goes out before the parts (the web server included) stop.
+        asyncio.get_running_loop().call_later(0.2, self._reload.set)
+        return ReloadResult(sites=len(loaded.sites), points=points)
 
     async def run(self) -> None:
         """Run until cancelled; a successful reload restarts the parts with the new config."""
+        try:
+            await self._run_until_stopped()
+        finally:
+            if self.auth is not None:
+                self.auth.close()
+                self.auth = None
+
+    async def _run_until_stopped(self) -> None:
         reloading = True
         while reloading:
             self._reload.clear()
@@ -346,14 +392,6 @@ class Gateway:
 
 class _Reloading(Exception):
     """Raised inside the task group to stop every part for a reload."""
-
-
-@dataclass(frozen=True)
-class ReloadResult:
-    accepted: bool
-    errors: list[str]
-    sites: int = 0
-    points: int = 0
 
 
 def unanswered_alarms(engine: AlarmEngine) -> list[AlarmEvent]:

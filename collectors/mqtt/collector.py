@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 
 import aiomqtt
@@ -41,6 +42,10 @@ SUBSCRIBE_REFUSED = "subscribe_refused"
 
 # Messages handled back to back before giving other tasks a turn.
 _DRAIN_BATCH = 256
+
+
+RECENT_PAYLOADS = 50
+RECENT_PAYLOAD_BYTES = 4096  # enough to read a payload, bounded for huge batches
 
 
 def payload_counter(problem: Problem) -> str:
@@ -80,6 +85,8 @@ class MqttCollector:
         self._timeout = timeout
         self._limiter = LogLimiter(window=log_window)
         self._outage_reported = False
+        # The last raw payloads, for the commissioning view (bounded; newest last).
+        self._recent: deque[tuple[str, float, bytes]] = deque(maxlen=RECENT_PAYLOADS)
         self._state_event = asyncio.Event()
         self._where = f"mqtt device {device.id} ({device.broker.host}:{device.broker.port})"
         self._client_log = logging.getLogger(f"{__name__}.client")
@@ -196,11 +203,16 @@ class MqttCollector:
     def _handle(self, message: Message, emit: Emit) -> None:
         self.handle_message(message.topic.value, message.payload, emit, retained=message.retain)
 
+    def last_payloads(self) -> Sequence[tuple[str, float, bytes]]:
+        """The last raw payloads received: (topic, received at, payload), newest last."""
+        return list(self._recent)
+
     def handle_message(
         self, topic: str, payload: bytes, emit: Emit, *, retained: bool = False
     ) -> None:
         """One received message → at most one ``emit`` call. No I/O; used by ``run``."""
         now = self.clock()
+        self._recent.append((topic, now, payload[:RECENT_PAYLOAD_BYTES]))
         self.health.count(MESSAGES)
         self.device_health.succeeded(now)
         subscription = self.router.route(topic)

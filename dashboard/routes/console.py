@@ -153,7 +153,9 @@ def console_router(
         )
         marks = journal.history(
             HistoryQuery(
-                site=site, tag=tag, since=window.start, until=window.end, kinds=TREND_MARKS,
+                # ``until`` is exclusive: an alarm raised this very moment still gets a mark.
+                site=site, tag=tag, since=window.start, until=window.end + 0.001,
+                kinds=TREND_MARKS,
                 limit=MAX_TREND_ALARMS, ascending=True,
             )
         )

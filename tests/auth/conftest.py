@@ -16,9 +16,9 @@ _ROOT = str(Path(__file__).resolve().parents[2])
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
-from authkit import AppKit, FakeClock, running_app, make_site
+from authkit import AppKit, FakeClock, make_site, running_app  # noqa: E402
 
-from dashboard.auth import TEST_COST, AuthService, AuthSettings
+from dashboard.auth import TEST_COST, AuthService, AuthSettings  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -96,7 +96,7 @@ async def test_every_api_route_needs_a_session(app: AppKit) -> None:
                 continue
             for headers in ({}, {"Authorization": "Bearer hzs_forged"},
                             {"Cookie": f"{COOKIE_NAME}=hzs_forged"}):
-                body = {} if method in ("POST", "PATCH", "PUT") else None
+                body: dict[str, str] | None = {} if method in ("POST", "PATCH", "PUT") else None
                 response = await client.request(method, path, headers=headers, json=body)
                 assert response.status_code == 401, f"{method} {path} {headers}"
                 checked += 1
@@ -259,7 +259,8 @@ async def test_logout_disconnects_that_sessions_websocket(app: AppKit) -> None:
 
 
 async def _until_no_clients(app: AppKit) -> None:
-    while app.hub.stats().clients or len(app.auth.connections):
+    # Neither the hub nor the registry signals a departure: poll, bounded by the caller.
+    while app.hub.stats().clients or len(app.auth.connections):  # noqa: ASYNC110
         await asyncio.sleep(0.02)
 
 

@@ -16,7 +16,7 @@ for entry in (str(_TESTS.parent), str(_TESTS / "auth")):
     if entry not in sys.path:
         sys.path.insert(0, entry)
 
-from authkit import FakeClock
+from authkit import FakeClock  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import websockets
 
+from dashboard.auth import Role
 from gateway.config.gateway_file import GatewayConfig
 from gateway.config.loader import load_site
 from gateway.config.models import HttpSettings, StorageSettings
@@ -70,24 +72,37 @@ class LiveWatcher:
                     self.events.extend(message.get("events", []))
                 self.changed.set()
 
-    async def until(self, condition: Callable[[], bool], timeout: float, what: str) -> None:
-        deadline = time.monotonic() + timeout
+    async def until(self, condition: Callable[[], bool], within: float, what: str) -> None:
+        deadline = time.monotonic() + within
         while not condition():
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+                raise AssertionError(f"timed out after {within} s waiting for {what}")
             self.changed.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.changed.wait(), remaining)
 
 
+async def sign_in(gateway: Gateway, role: Role = Role.OPERATOR) -> str:
+    """Create a user of ``role`` (if need be) and log in through the API; the bearer token."""
+    assert gateway.parts is not None and gateway.auth is not None
+    name = f"e2e-{role.value}"
+    if gateway.auth.get_user(name) is None:
+        gateway.auth.add_user(name, "e2e-password", role, actor="test", check_strength=False)
+    async with httpx.AsyncClient(base_url=gateway.parts.server.url) as http:
+        answer = await http.post("/api/login", json={"username": name, "password": "e2e-password"})
+    assert answer.status_code == 200, answer.text
+    token: str = answer.json()["token"]
+    return token
+
+
 @contextlib.asynccontextmanager
 async def watching(gateway: Gateway, token: str | None = None) -> AsyncIterator[LiveWatcher]:
-    """``token``: an ``Authorization`` header value (``Bearer …``) once login is on."""
+    """Watch the gateway's websocket, signed in with ``token`` (a viewer's by default)."""
     assert gateway.parts is not None
-    url = gateway.parts.server.url.replace("http://", "ws://") + "/ws"
-    if token:
-        url += "?token=" + token.removeprefix("Bearer ")
+    if token is None:
+        token = await sign_in(gateway, Role.VIEWER)
+    url = gateway.parts.server.url.replace("http://", "ws://") + "/ws?token=" + token
     watcher = LiveWatcher(url)
     task = asyncio.create_task(watcher.run())
     try:
@@ -99,9 +114,9 @@ async def watching(gateway: Gateway, token: str | None = None) -> AsyncIterator[
             await task
 
 
-async def eventually(check: Callable[[], Any], timeout: float, what: str) -> Any:
+async def eventually(check: Callable[[], Any], within: float, what: str) -> Any:
     """Poll an async or sync check until it returns a truthy value (for the database)."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     last: Any = None
     while time.monotonic() < deadline:
         result = check()
@@ -111,4 +126,4 @@ async def eventually(check: Callable[[], Any], timeout: float, what: str) -> Any
             return result
         last = result
         await asyncio.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what} (last: {last!r})")
+    raise AssertionError(f"timed out after {within} s waiting for {what} (last: {last!r})")

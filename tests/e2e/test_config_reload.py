@@ -9,8 +9,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from e2e_kit import eventually
+from e2e_kit import eventually, sign_in
 
+from dashboard.auth import Role
 from gateway.config.loader import load_gateway
 from gateway.runtime import Gateway
 
@@ -58,22 +59,24 @@ async def test_bad_reload_changes_nothing_and_good_reload_applies(tmp_path: Path
 
         write_site(site, ["TT-1", "TT-2"], source="HS-UNKNOWN")
         rejected = await gateway.reload()
-        assert not rejected.accepted
+        assert not rejected.ok
         assert any("site.yaml:" in e and "unknown hazard source" in e for e in rejected.errors)
         assert gateway.parts is first_parts  # nothing restarted
-        async with httpx.AsyncClient(base_url=url) as http:
+        token = await sign_in(gateway, Role.VIEWER)
+        headers = {"Authorization": f"Bearer {token}"}
+        async with httpx.AsyncClient(base_url=url, headers=headers) as http:
             tags = {p["tag"] for p in (await http.get("/api/points")).json()["points"]}
         assert tags == {"TT-1"}
 
         write_site(site, ["TT-1", "TT-2"])
         accepted = await gateway.reload()
-        assert accepted.accepted and accepted.points == 2, accepted
+        assert accepted.ok and accepted.points == 2, accepted
         await eventually(lambda: gateway.parts is not first_parts, 10, "new parts")
         await asyncio.wait_for(gateway.ready.wait(), 20)
 
         async def tags_now() -> set[str]:
             try:
-                async with httpx.AsyncClient(base_url=url) as http:
+                async with httpx.AsyncClient(base_url=url, headers=headers) as http:
                     answer = await http.get("/api/points")
             except httpx.TransportError:
                 return set()

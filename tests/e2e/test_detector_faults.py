@@ -20,40 +20,42 @@ def raised(events: list[dict[str, Any]], alarm_id: str) -> bool:
 
 
 async def test_fault_bit_and_stalled_heartbeat_raise_sensor_fault_alarms(tmp_path: Path) -> None:
-    async with demo_running(
-        port=0, state_dir=tmp_path, auto_events=None, use_influxd=False, consolidation_window=0
-    ) as demo:
-        async with watching(demo.gateway) as live:
-            await live.until(
-                lambda: live.readings.get("DEMO-CHEM/GT-202", [None, None])[1] == "good",
-                10,
-                "GT-202 good",
-            )
-            demo.plant.start_scenario("detector_fault")
-            await live.until(
-                lambda: live.readings["DEMO-CHEM/GT-202"][:3] == [None, "bad", "sensor_fault"],
-                5,
-                "GT-202 sensor fault reading",
-            )
-            await live.until(
-                lambda: raised(live.events, "DEMO-CHEM/GT-202/SENSOR_FAULT"), 10, "fault alarm"
-            )
+    async with (
+        demo_running(
+            port=0, state_dir=tmp_path, auto_events=None, use_influxd=False, consolidation_window=0
+        ) as demo,
+        watching(demo.gateway) as live,
+    ):
+        await live.until(
+            lambda: live.readings.get("DEMO-CHEM/GT-202", [None, None])[1] == "good",
+            10,
+            "GT-202 good",
+        )
+        demo.plant.start_scenario("detector_fault")
+        await live.until(
+            lambda: live.readings["DEMO-CHEM/GT-202"][:3] == [None, "bad", "sensor_fault"],
+            5,
+            "GT-202 sensor fault reading",
+        )
+        await live.until(
+            lambda: raised(live.events, "DEMO-CHEM/GT-202/SENSOR_FAULT"), 10, "fault alarm"
+        )
 
-            demo.plant.start_scenario("heartbeat_stall")
-            # The status-word heartbeat is watched with a 10 s timeout by default.
-            await live.until(
-                lambda: raised(live.events, "DEMO-CHEM/GT-201/SENSOR_FAULT"), 20, "heartbeat alarm"
-            )
-            # The controller still answers: its values stay good, no comm-loss alarm.
-            assert live.readings["DEMO-CHEM/GT-201"][1] == "good"
-            assert not raised(live.events, "DEMO-CHEM/GT-201/COMM_LOSS")
-            # A fault on a combustible-gas detector goes to the fire-control room.
-            await eventually(
-                lambda: [
-                    d
-                    for d in demo.inbox.deliveries
-                    if d.channel == "fire-room" and "GT-201/SENSOR_FAULT" in d.body
-                ],
-                10,
-                "fire-room notice of the controller fault",
-            )
+        demo.plant.start_scenario("heartbeat_stall")
+        # The status-word heartbeat is watched with a 10 s timeout by default.
+        await live.until(
+            lambda: raised(live.events, "DEMO-CHEM/GT-201/SENSOR_FAULT"), 20, "heartbeat alarm"
+        )
+        # The controller still answers: its values stay good, no comm-loss alarm.
+        assert live.readings["DEMO-CHEM/GT-201"][1] == "good"
+        assert not raised(live.events, "DEMO-CHEM/GT-201/COMM_LOSS")
+        # A fault on a combustible-gas detector goes to the fire-control room.
+        await eventually(
+            lambda: [
+                d
+                for d in demo.inbox.deliveries
+                if d.channel == "fire-room" and "GT-201/SENSOR_FAULT" in d.body
+            ],
+            10,
+            "fire-room notice of the controller fault",
+        )

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import aiomqtt
 import pytest
+from e2e_kit import eventually, running_gateway, watching
 
 from collectors.modbus.decode import encode
 from gateway.config.models import ByteOrder, DataType, InfluxV1, InfluxV2, StorageSettings
 from gateway.sim.broker import BrokerAddress, mosquitto
 from gateway.sim.influx import InfluxdServer, VictoriaMetricsServer, influxd, victoria_metrics
 from gateway.sim.modbus_devices import SimModbusServer
-from e2e_kit import eventually, running_gateway, watching
 
 pytestmark = pytest.mark.timeout(90)
 
@@ -40,7 +40,8 @@ devices:
     retries: 0
     points:
       - {{tag: LT-1, name: 1号罐液位, kind: level, unit: m, range: {{low: 0, high: 20}},
-         hazard_source: HS1, source: {{table: holding, address: 0, type: float32, byte_order: CDAB}}}}
+         hazard_source: HS1,
+         source: {{table: holding, address: 0, type: float32, byte_order: CDAB}}}}
   - id: gauge-2
     transport: modbus_rtu_tcp
     host: 127.0.0.1
@@ -128,7 +129,8 @@ async def test_register_and_topic_values_reach_influxd_and_websocket(
 
         async def stored(tag: str, value: float) -> list[dict[str, object]]:
             rows = await influx.rows(
-                f"SELECT value, quality, reason FROM reading WHERE \"tag\" = '{tag}' AND value = {value}",
+                "SELECT value, quality, reason FROM reading "
+                f"WHERE \"tag\" = '{tag}' AND value = {value}",
                 "e2e",
             )
             return rows
