@@ -1,6 +1,9 @@
 """From a point's ``alarms:`` section to its ``RuleSet``: what applies when a key is left out.
 
-Limits by kind, used when a point sets none of HH/H/L/LL (and ``defaults`` is not false):
+Limits by kind. Each level of the table that the point's file does not write gets its
+default (a file that writes only ``H`` on a gas point still gets ``HH``); ``defaults: false``
+gives no default limits at all, an explicit choice. Written and filled limits together must
+be ordered LL < L < H < HH.
 
 | kind            | first level              | second level              | source              |
 |-----------------|--------------------------|---------------------------|---------------------|
@@ -25,6 +28,7 @@ measuring range: flow and level 5 %, pressure 2 %, temperature 1 %; 1 % for the 
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 
 from alerting.events import AlarmType, Priority
 from alerting.oel import UnitError, lookup, normalise_unit
@@ -38,7 +42,7 @@ from alerting.rules import (
     RateSpec,
     RuleSet,
 )
-from gateway.config.alarms import LIMIT_ORDER, Limit, PointAlarms
+from gateway.config.alarms import LIMIT_ORDER, Limit, PointAlarms, is_lel_unit
 from gateway.config.models import DISCRETE_KINDS, ModbusPoint, PointBase, PointKind, StatusRole
 from gateway.readings import PointKey
 
@@ -74,8 +78,14 @@ RATE_PRIORITY = Priority.MEDIUM
 DISCRETE_PRIORITY = Priority.HIGH
 HEARTBEAT_TIMEOUT = 10.0
 
-_LEL_UNITS = frozenset({"%lel", "lel", "lel%", ""})
 _VOL_UNITS = frozenset({"%vol", "%v/v", "vol%", "%", ""})
+
+# The levels each kind has defaults for: the ones a file leaves out are filled in.
+DEFAULT_LEVELS: dict[PointKind, tuple[str, ...]] = {
+    PointKind.COMBUSTIBLE_GAS: ("H", "HH"),
+    PointKind.TOXIC_GAS: ("H", "HH"),
+    PointKind.OXYGEN: ("L", "H"),
+}
 
 
 class RuleError(ValueError):
@@ -110,10 +120,10 @@ def default_limits(point: PointBase) -> dict[str, Limit]:
     """The kind's default limits in the point's unit; empty for kinds without defaults."""
     unit = normalise_unit(point.unit)
     if point.kind is PointKind.COMBUSTIBLE_GAS:
-        if unit not in _LEL_UNITS:
+        if not is_lel_unit(point.unit):  # the site model refuses these; kept as a guard
             raise RuleError(
                 f"combustible-gas defaults are in %LEL, the point's unit is {point.unit!r}: "
-                "use unit %LEL or write the limits explicitly",
+                "use unit %LEL",
                 ("unit",),
             )
         return {
@@ -121,21 +131,10 @@ def default_limits(point: PointBase) -> dict[str, Limit]:
             "HH": Limit(value=COMBUSTIBLE_SECOND_LEVEL, priority=Priority.CRITICAL),
         }
     if point.kind is PointKind.TOXIC_GAS:
-        gas = point.gas or ""
-        oel = lookup(gas)
-        if oel is None:
-            raise RuleError(
-                f"no occupational exposure limit known for gas {gas!r} (see alerting/oel.py): "
-                "write the H (≤ 100 %OEL) and HH (≤ 200 %OEL) limits explicitly",
-                ("gas",),
-            )
-        try:
-            full = oel.limit_in(point.unit)
-        except UnitError as error:
-            raise RuleError(str(error), ("unit",)) from error
+        full = oel_in_unit(point)
         return {
-            "H": Limit(value=_floor3(full * TOXIC_FIRST_LEVEL_OEL), priority=Priority.HIGH),
-            "HH": Limit(value=_floor3(full * TOXIC_SECOND_LEVEL_OEL), priority=Priority.CRITICAL),
+            "H": Limit(value=floor3(full * TOXIC_FIRST_LEVEL_OEL), priority=Priority.HIGH),
+            "HH": Limit(value=floor3(full * TOXIC_SECOND_LEVEL_OEL), priority=Priority.CRITICAL),
         }
     if point.kind is PointKind.OXYGEN:
         if unit not in _VOL_UNITS:
@@ -151,7 +150,27 @@ def default_limits(point: PointBase) -> dict[str, Limit]:
     return {}
 
 
-def _floor3(value: float) -> float:
+def oel_in_unit(point: PointBase) -> float:
+    """100 %OEL of a toxic-gas point's gas in the point's unit. In %OEL that is 100 whatever
+    the gas; otherwise the gas must be in the OEL table and the unit convertible (ppm, ppb,
+    mg/m3). Raises ``RuleError`` naming the key that stops it."""
+    if normalise_unit(point.unit) == "%oel":
+        return 100.0
+    gas = point.gas or ""
+    oel = lookup(gas)
+    if oel is None:
+        raise RuleError(
+            f"no occupational exposure limit known for gas {gas!r} (see alerting/oel.py): "
+            "write the H (≤ 100 %OEL) and HH (≤ 200 %OEL) limits explicitly",
+            ("gas",),
+        )
+    try:
+        return oel.limit_in(point.unit)
+    except UnitError as error:
+        raise RuleError(str(error), ("unit",)) from error
+
+
+def floor3(value: float) -> float:
     """Round down to 3 decimals: a default set point must never exceed the rule's maximum."""
     return math.floor(value * 1000.0 + 1e-9) / 1000.0
 
@@ -167,24 +186,7 @@ def resolve(key: PointKey, point: PointBase, hazard_source: str = "") -> RuleSet
     alarms = point.alarms if point.alarms is not None else PointAlarms()
     discrete_kind = point.kind in DISCRETE_KINDS
     limits: list[LimitSpec] = []
-    chosen: dict[str, Limit]
-    if alarms.has_limits:
-        if discrete_kind:
-            name = next(name for name in LIMIT_ORDER if alarms.limit(name) is not None)
-            raise RuleError(
-                f"a {point.kind.value} point reads true/false: it takes `discrete:`, "
-                f"not analog limits ({name})",
-                ("alarms", name),
-            )
-        chosen = {}
-        for name in LIMIT_ORDER:
-            explicit = alarms.limit(name)
-            if explicit is not None:
-                chosen[name] = explicit
-    elif alarms.defaults:
-        chosen = default_limits(point)
-    else:
-        chosen = {}
+    chosen = _chosen_limits(point, alarms)
     for name in LIMIT_ORDER:
         limit = chosen.get(name)
         if limit is None:
@@ -277,6 +279,66 @@ def resolve(key: PointKey, point: PointBase, hazard_source: str = "") -> RuleSet
         fault=fault,
         heartbeat=heartbeat,
     )
+
+
+def _chosen_limits(point: PointBase, alarms: PointAlarms) -> dict[str, Limit]:
+    """The written limits, plus the default of each level the kind has one for and the
+    file leaves out (unless ``defaults: false``)."""
+    written = {
+        name: limit for name in LIMIT_ORDER if (limit := alarms.limit(name)) is not None
+    }
+    if written and point.kind in DISCRETE_KINDS:
+        name = next(iter(written))
+        raise RuleError(
+            f"a {point.kind.value} point reads true/false: it takes `discrete:`, "
+            f"not analog limits ({name})",
+            ("alarms", name),
+        )
+    if not alarms.defaults:
+        return written
+    missing = [name for name in DEFAULT_LEVELS.get(point.kind, ()) if name not in written]
+    if not missing:
+        return written
+    try:
+        defaults = default_limits(point)
+    except RuleError as error:
+        if not written:
+            raise
+        which = "its default" if len(missing) == 1 else "their defaults"
+        raise RuleError(
+            f"{' and '.join(missing)} not written and {which} cannot be used: {error.message}",
+            error.path,
+        ) from error
+    filled = {name: defaults[name] for name in missing}
+    chosen = {
+        name: written[name] if name in written else filled[name]
+        for name in LIMIT_ORDER
+        if name in written or name in filled
+    }
+    _check_order(chosen, frozenset(filled))
+    return chosen
+
+
+def _check_order(chosen: dict[str, Limit], filled: frozenset[str]) -> None:
+    """Written and filled-in limits together must be ordered LL < L < H < HH. The written
+    ones alone were checked by the model; a clash here involves a default."""
+    present = [name for name in LIMIT_ORDER if name in chosen]
+    for low_name, high_name in pairwise(present):
+        low, high = chosen[low_name].value, chosen[high_name].value
+        if low < high:
+            continue
+        default_name, written_name = (
+            (low_name, high_name) if low_name in filled else (high_name, low_name)
+        )
+
+        def label(name: str, value: float) -> str:
+            return f"{name} {value:g}" + (" (default)" if name in filled else "")
+
+        raise RuleError(
+            f"limits must be ordered LL < L < H < HH: {label(low_name, low)} is not below "
+            f"{label(high_name, high)}; write {default_name} too, or set defaults: false",
+            ("alarms", written_name),
+        )
 
 
 def _discrete(point: PointBase, alarms: PointAlarms) -> DiscreteSpec:

@@ -100,6 +100,9 @@ class AckResult:
     acknowledged: list[str]
     refused: dict[str, str]  # alarm id → why (already acknowledged, normal, shelved …)
     unknown: list[str]
+    # alarm id → its record right after the acknowledgement. A returned alarm acknowledged
+    # to normal leaves the engine's memory at once; this is the record that says who did it.
+    records: dict[str, AlarmRecord] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -443,7 +446,9 @@ class AlarmEngine:
     ) -> AckResult:
         """Acknowledge many alarms at once (one journal transaction). Alarms that cannot be
         acknowledged are reported, not raised: in a flood, one already acknowledged by a
-        colleague must not block the rest."""
+        colleague must not block the rest. ``records`` of the result holds each acknowledged
+        alarm's record as the acknowledgement left it (``get`` cannot give that for a returned
+        alarm: it is in normal and forgotten, its record now a fresh one)."""
         _require(user, "user")
         now = self._clock()
         acknowledged: list[str] = []
@@ -466,7 +471,9 @@ class AlarmEngine:
             records.append(new)
             acknowledged.append(ident)
         self._commit(events, records, now)
-        return AckResult(acknowledged, refused, unknown)
+        return AckResult(
+            acknowledged, refused, unknown, {record.alarm_id: record for record in records}
+        )
 
     def shelve(
         self, alarm_id: str, user: str, reason: str, duration: float

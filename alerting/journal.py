@@ -117,9 +117,9 @@ class HistoryQuery:
     priorities: tuple[Priority, ...] = ()
     types: tuple[AlarmType, ...] = ()
     kinds: tuple[EventKind, ...] = ()
-    before_seq: int | None = None  # paging: only events older than this one
+    before_seq: int | None = None  # paging: only events journalled before this one
     limit: int = 500
-    ascending: bool = False
+    ascending: bool = False  # results are in seq order: newest journalled first by default
 
 
 class AlarmJournal:
@@ -245,7 +245,10 @@ class AlarmJournal:
         sql = f"SELECT seq, {_EVENT_COLUMNS} FROM events"
         if where:
             sql += " WHERE " + " AND ".join(where)
-        sql += f" ORDER BY ts {order}, seq {order} LIMIT ?"
+        # By seq, the order of the commits, and the key `before_seq` pages by: ordering by
+        # ts while paging by seq skipped events whose time runs against their seq (the
+        # notifier's own writes, a clock stepped back).
+        sql += f" ORDER BY seq {order} LIMIT ?"
         args.append(limit)
         return [_event_from_row(row) for row in self._db.execute(sql, args).fetchall()]
 

@@ -328,8 +328,9 @@ def alarms_router(
             raise HTTPException(404, f"unknown alarm {alarm_id!r}")
         if result.refused:
             raise HTTPException(409, result.refused[alarm_id])
-        with _errors():
-            return alarm_out(engine.get(alarm_id))
+        # The record as the acknowledgement left it: a returned alarm is now normal and gone
+        # from the engine, so asking the engine again would answer a blank record.
+        return alarm_out(result.records[alarm_id])
 
     @api.post("/alarms/{alarm_id:path}/shelve", response_model=AlarmOut)
     async def shelve(alarm_id: str, body: ShelveBody, user: UserDep) -> AlarmOut:

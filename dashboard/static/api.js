@@ -9,6 +9,7 @@ const DISPLAY_TOKEN_KEY = "hazgw.displayToken";
 const ROLE_RANK = { viewer: 0, operator: 1, engineer: 2, admin: 3 };
 
 let bearer = null;
+let leaving = false;  // signing out: the 401s that follow must not start a second navigation
 
 export class ApiError extends Error {
   constructor(status, message, body = null) {
@@ -62,6 +63,8 @@ export function loginUrl(reason) {
 }
 
 export function goToLogin(reason) {
+  if (leaving) return;
+  leaving = true;
   if (bearer && !reason) {
     // A display token was refused: revoked or expired. Nobody may be there to type a
     // password; the login page says why.
@@ -133,6 +136,7 @@ export function allows(me, role) {
 }
 
 export async function logout() {
+  leaving = true;
   try {
     await api("/api/logout", { method: "POST", redirect: false });
   } finally {

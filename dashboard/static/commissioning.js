@@ -129,7 +129,8 @@ async function refreshDetail() {
   const device = page.devices.find((d) => deviceId(d) === page.device);
   try {
     if (device && isMqtt(device)) {
-      page.detail = await api(`/api/commissioning/mqtt?${new URLSearchParams({ device: deviceId(device) })}`);
+      const query = { device: deviceId(device), site: field(device, "site") ?? "" };
+      page.detail = await api(`/api/commissioning/mqtt?${new URLSearchParams(query)}`);
     } else if (page.point) {
       page.detail = await api(`/api/commissioning/registers?${new URLSearchParams({ site: page.point.site, tag: page.point.tag })}`);
     } else {
@@ -184,19 +185,22 @@ function renderDetail(device) {
         el("td", { class: "num" }, `0x${value.toString(16).toUpperCase().padStart(4, "0")}`),
         el("td", { class: "small" }, value.toString(2).padStart(16, "0").replace(/(.{4})/g, "$1 ").trim()))))),
     el("table", { class: "orders", id: "byte-orders", style: "margin-top: 12px" },
-      el("thead", {}, el("tr", {}, el("th", {}, t("comm.order")), el("th", { class: "num" }, t("comm.value")), el("th", {}, ""))),
+      el("thead", {}, el("tr", {}, el("th", {}, t("comm.order")), el("th", { class: "num" }, t("comm.value")),
+        el("th", { class: "num" }, t("comm.scaled", { s: regs.scale ?? 1, o: regs.offset ?? 0 })), el("th", {}, ""))),
       el("tbody", {}, ...BYTE_ORDERS.map((order) => {
         const value = regs.decoded?.[order];
+        const scaled = regs.scaled?.[order];
         const configured = regs.configured_byte_order === order;
-        return el("tr", { "data-order": order },
+        return el("tr", { "data-order": order, class: configured ? "configured" : null },
           el("td", {}, el("strong", {}, order)),
-          el("td", { class: `num ${configured ? "current" : ""}`, style: "font-size: 18px" },
-            value === null || value === undefined ? "—" : formatDecoded(value)),
+          el("td", { class: "num decoded" }, formatDecoded(value)),
+          el("td", { class: `num scaled ${configured ? "current" : ""}`, style: "font-size: 18px" }, formatDecoded(scaled)),
           el("td", { class: "muted small" }, configured ? t("comm.configured") : ""));
       }))));
 }
 
 function formatDecoded(value) {
+  if (value === null || value === undefined) return "—";
   if (typeof value === "number" && Number.isFinite(value) && Math.abs(value) >= 1e7) return value.toExponential(4);
   return typeof value === "number" ? formatNumber(value) : String(value);
 }

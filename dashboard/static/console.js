@@ -19,16 +19,19 @@ const KINDS = ["raised", "returned", "acknowledged", "shelved", "unshelved", "ou
 const SHELVE_MINUTES = [15, 30, 60, 120, 240, 480];
 const RANGES = ["1h", "8h", "24h", "7d"];
 const HISTORY_PAGE = 500;
+const RECENT_EVENTS = 30;
 
 const page = {
   me: null,
   canAct: false,
   alarms: [],
   sites: new Map(),        // site code -> enterprise name
+  sourceNames: new Map(),  // "site/hazard source id" -> name
   selected: new Set(),     // alarm ids ticked
   currentCells: new Map(), // point id -> td of the live value
   tab: "active",
   historyEvents: [],
+  recentEvents: [],
   trend: { point: null, range: "1h", plot: null },
 };
 let live = null;
@@ -50,8 +53,11 @@ function failed(error) {
 // ---------------------------------------------------------------- active alarms
 
 async function loadAlarms() {
-  const body = await api("/api/alarms");
+  const [body, recent] = await Promise.all([
+    api("/api/alarms"), api(`/api/alarms/history?limit=${RECENT_EVENTS}`),
+  ]);
   page.alarms = body.alarms;
+  page.recentEvents = recent.events;
   for (const alarm of page.alarms) {
     if (alarm.site_name) page.sites.set(alarm.site, alarm.site_name);
   }
@@ -59,6 +65,7 @@ async function loadAlarms() {
   for (const id of page.selected) if (!ids.has(id)) page.selected.delete(id);
   $("load-error").hidden = true;
   renderAlarms();
+  renderRecent();
 }
 
 function visibleAlarms() {
@@ -328,17 +335,27 @@ const HISTORY_COLUMNS = [
 function renderHistory() {
   $("history-head").replaceChildren(...HISTORY_COLUMNS.map((key) => el("th", {}, t(key))));
   $("h-count").textContent = t("history.rows", { n: page.historyEvents.length });
-  $("history-rows").replaceChildren(...page.historyEvents.map((event) => el("tr", { "data-seq": event.seq },
+  $("history-rows").replaceChildren(...page.historyEvents.map(eventRow));
+}
+
+function eventRow(event) {
+  return el("tr", { "data-seq": event.seq, "data-kind": event.kind },
     el("td", { class: "num" }, formatDateTime(event.ts)),
     el("td", {}, priorityChip(event.priority)),
-    el("td", {}, event.hazard_source, el("div", { class: "muted small" }, page.sites.get(event.site) ?? event.site)),
+    el("td", {}, page.sourceNames.get(`${event.site}/${event.hazard_source}`) ?? event.hazard_source,
+      el("div", { class: "muted small" }, page.sites.get(event.site) ?? event.site)),
     el("td", {}, event.tag),
     el("td", {}, alarmTypeLabel(event.type)),
     el("td", {}, tOr(`event.${event.kind}`, event.kind)),
     el("td", { class: `state state-${event.state}` }, stateLabel(event.state)),
     el("td", { class: "num" }, event.value === null ? "" : `${formatNumber(event.value)}${event.limit === null ? "" : ` / ${formatNumber(event.limit)}`}`),
     el("td", {}, event.user ?? ""),
-    el("td", { class: "small" }, event.comment ?? ""))));
+    el("td", { class: "small" }, event.comment ?? ""));
+}
+
+function renderRecent() {
+  $("recent-head").replaceChildren(...HISTORY_COLUMNS.map((key) => el("th", {}, t(key))));
+  $("recent-rows").replaceChildren(...page.recentEvents.map(eventRow));
 }
 
 function toLocalInput(date) {
@@ -493,7 +510,10 @@ function fillFilters() {
 async function loadSites() {
   try {
     const body = await api("/api/points");
-    for (const point of body.points) page.sites.set(point.site, point.enterprise);
+    for (const point of body.points) {
+      page.sites.set(point.site, point.enterprise);
+      page.sourceNames.set(`${point.site}/${point.hazard_source.id}`, point.hazard_source.name);
+    }
   } catch (error) {
     console.warn("sites", error);
   }
@@ -517,6 +537,7 @@ function relabel() {
   renderAlarms();
   fillFilters();
   renderHistory();
+  renderRecent();
   if (page.lastShift) renderShift(page.lastShift);
   showConnection(connection);
   if ($("trend-dialog").open) renderRangeButtons();

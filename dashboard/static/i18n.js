@@ -167,6 +167,7 @@ const TEXT = {
   "console.actionFailed": ["操作失败：{e}", "Action failed: {e}"],
   "console.shelvedUntil": ["搁置至 {t}", "shelved until {t}"],
   "console.selectAll": ["全选", "Select all"],
+  "console.recent": ["最近事件", "Recent events"],
 
   "dialog.cancel": ["取消", "Cancel"],
   "dialog.close": ["关闭", "Close"],
@@ -254,6 +255,7 @@ const TEXT = {
   "comm.type": ["类型", "Type"],
   "comm.order": ["字节序", "Byte order"],
   "comm.value": ["解码值", "Decoded value"],
+  "comm.scaled": ["工程值（×{s} + {o}）", "Engineering value (×{s} + {o})"],
   "comm.raw": ["寄存器", "Registers"],
   "comm.refresh": ["自动刷新中", "auto-refreshing"],
 

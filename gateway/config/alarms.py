@@ -10,9 +10,11 @@ Example (a combustible-gas detector; omit the limits to get the GB/T 50493 defau
       sensor_fault: {priority: high}                        # on by default for every point
 
 Kept in its own module so that the alerting package owns its configuration. Rules that need
-the point (its kind, range, gas: combustible set points above 25/50 %LEL, limits outside the
-range, defaults that cannot be built) are checked in ``gateway.config.checks``; what applies
-when a key is left out is decided in ``alerting.defaults``.
+the point (its kind, range, gas: combustible set points above 25/50 %LEL, toxic set points
+above 100/200 %OEL, limits outside the range, defaults that cannot be built) are checked in
+``gateway.config.checks``; what applies when a key is left out is decided in
+``alerting.defaults``. A gas or oxygen point gets the default of each level its file does not
+write (``defaults: false`` turns that off).
 
 Durations are seconds, or a string with a unit: ``"500ms"``, ``"30s"``, ``"5m"``, ``"1.5h"``.
 """
@@ -25,10 +27,20 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from alerting.events import Priority
+from alerting.oel import normalise_unit
 from gateway.config.durations import Seconds
 
 COMM_LOSS_TIMEOUT_DEFAULT = 30.0  # seconds; a line fault must show well inside 100 s
 HEARTBEAT_TIMEOUT_DEFAULT = 10.0  # seconds without a toggle; heartbeats toggle every ~2 s
+
+# How %LEL may be written (compared after ``normalise_unit``: any case, spaces ignored). No
+# unit at all on a combustible-gas point means %LEL: the standard's set points are in %LEL.
+LEL_UNITS = frozenset({"%lel", "lel", "lel%", ""})
+
+
+def is_lel_unit(unit: str) -> bool:
+    """True for %LEL however written (``%LEL``, ``LEL``, ``LEL%``, ``% lel``) and for none."""
+    return normalise_unit(unit) in LEL_UNITS
 
 
 class _Model(BaseModel):
@@ -91,9 +103,17 @@ class RateOfChange(_Annunciation, _Delays):
         return self
 
 
+# Keys of `discrete:` that belong to its own DISCRETE alarm. With `fault: true` there is no
+# such alarm: the state feeds the point's SENSOR_FAULT alarm, whose settings live under
+# `sensor_fault:` (one alarm, one set of settings, whatever the cause of the fault).
+_FAULT_STATE_REFUSES = ("priority", "latching", "realarm", "on_delay", "off_delay")
+
+
 class Discrete(_Annunciation, _Delays):
     """Alarm on a state or a status bit: spark detected, rotary-valve fault, interlock
-    tripped. ``fault: true`` makes it the point's sensor-fault alarm (a detector fault bit)."""
+    tripped. ``fault: true`` makes it the point's sensor-fault alarm (a detector fault bit);
+    then priority, latching, realarm and delays are written under ``sensor_fault:`` and
+    refused here, so that nothing written is silently ignored."""
 
     when: bool | int | list[int] = Field(
         default=True, description="alarm when the value is true/false, or equals this state"
@@ -106,6 +126,15 @@ class Discrete(_Annunciation, _Delays):
     def _states(self) -> Discrete:
         if isinstance(self.when, list) and not self.when:
             raise ValueError("when: give at least one state")
+        if self.fault:
+            written = [key for key in _FAULT_STATE_REFUSES if key in self.model_fields_set]
+            if written:
+                keys = ", ".join(written)
+                raise ValueError(
+                    "fault: true makes this state the point's SENSOR_FAULT alarm, which takes "
+                    f"its priority, latching, realarm and delays from `sensor_fault:`; "
+                    f"move {keys} to `sensor_fault:` (or drop fault: true for a DISCRETE alarm)"
+                )
         return self
 
 
@@ -165,11 +194,15 @@ class PointAlarms(_Model):
     heartbeat: Heartbeat | None = None
     defaults: bool = Field(
         default=True,
-        description="apply the defaults of the point's kind (gas, oxygen) when no limit is set",
+        description="give each level of a gas or oxygen point that the file does not write its "
+        "default (combustible/toxic: H and HH, oxygen: L and H); false: no default limits at "
+        "all, an explicit choice",
     )
 
     @model_validator(mode="after")
     def _ordered(self) -> PointAlarms:
+        # The written limits alone; with the kind's defaults filled in, the order is checked
+        # again in ``alerting.defaults.resolve``.
         limits = [(name, getattr(self, name)) for name in LIMIT_ORDER]
         present = [(name, limit.value) for name, limit in limits if limit is not None]
         for (low_name, low), (high_name, high) in pairwise(present):

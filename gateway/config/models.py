@@ -14,7 +14,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from gateway.config.alarms import PointAlarms
+from gateway.config.alarms import PointAlarms, is_lel_unit
 
 
 class Model(BaseModel):
@@ -103,6 +103,14 @@ class PointBase(Model):
             raise ValueError("a toxic_gas point must name its gas (e.g. gas: H2S)")
         if self.kind is not PointKind.TOXIC_GAS and self.gas is not None:
             raise ValueError("only toxic_gas points name a gas")
+        if self.kind is PointKind.COMBUSTIBLE_GAS and not is_lel_unit(self.unit):
+            # GB/T 50493-2019's set points (25/50) are in %LEL: in another unit the check of
+            # the limits, and the defaults, would compare numbers that mean something else.
+            raise ValueError(
+                f"a combustible_gas point measures in %LEL, not {self.unit!r}: write "
+                "unit: '%LEL' (no unit also means %LEL); for another unit use kind analog "
+                "with explicit limits"
+            )
         return self
 
 

@@ -12,6 +12,7 @@ from alarm_support import SITE, point, pt, site_yaml
 from alerting import oel
 from alerting.defaults import RuleError, resolve
 from alerting.events import AlarmType, Priority
+from alerting.rules import Annunciation
 from gateway.config.loader import ConfigError, load_site
 from gateway.readings import PointKey
 
@@ -114,13 +115,62 @@ def test_process_points_have_no_default_limits() -> None:
         assert _rules(kind=kind).limits == ()
 
 
-def test_explicit_limits_replace_the_defaults() -> None:
-    limits = _limits(kind="combustible_gas", unit="%LEL", alarms={"HH": {"value": 40}})
-    assert limits == {"HH": (40.0, Priority.CRITICAL)}  # gas HH priority by default
+LEL = {"kind": "combustible_gas", "unit": "%LEL"}
+NH3 = {"kind": "toxic_gas", "gas": "NH3", "unit": "ppm"}
+O2 = {"kind": "oxygen", "unit": "%VOL", "range": {"low": 0, "high": 30}}
+HIGH, CRITICAL, MEDIUM = Priority.HIGH, Priority.CRITICAL, Priority.MEDIUM
+
+# A level the file does not write gets its default; the written ones keep their settings.
+# Before, writing any limit dropped every default: a gas point whose file gave only H had
+# no second-level (HH) alarm, silently.
+FILL = [
+    ("combustible H written: HH 50 filled", LEL, {"H": {"value": 20}},
+     {"H": (20.0, HIGH), "HH": (50.0, CRITICAL)}),
+    ("combustible HH written: H 25 filled", LEL, {"HH": {"value": 40}},
+     {"H": (25.0, HIGH), "HH": (40.0, CRITICAL)}),
+    ("combustible L written: both levels filled", LEL, {"L": {"value": 5}},
+     {"L": (5.0, MEDIUM), "H": (25.0, HIGH), "HH": (50.0, CRITICAL)}),
+    ("combustible both written: nothing filled", LEL,
+     {"H": {"value": 10, "priority": "medium"}, "HH": {"value": 20}},
+     {"H": (10.0, MEDIUM), "HH": (20.0, CRITICAL)}),
+    ("toxic H written: HH from the OEL", NH3, {"H": {"value": 20}},
+     {"H": (20.0, HIGH), "HH": (56.5, CRITICAL)}),
+    ("toxic HH written: H from the OEL", NH3, {"HH": {"value": 40}},
+     {"H": (28.25, HIGH), "HH": (40.0, CRITICAL)}),
+    ("toxic in %OEL, gas not in the table: 100/200", {**NH3, "gas": "C4H4S", "unit": "%OEL",
+                                                      "range": {"low": 0, "high": 300}},
+     {"H": {"value": 90}}, {"H": (90.0, HIGH), "HH": (200.0, CRITICAL)}),
+    ("oxygen L written: H 23.5 filled", O2, {"L": {"value": 19}},
+     {"L": (19.0, HIGH), "H": (23.5, HIGH)}),
+    ("oxygen H written: L 19.5 filled", O2, {"H": {"value": 22}},
+     {"L": (19.5, HIGH), "H": (22.0, HIGH)}),
+    ("oxygen LL and HH written: L and H filled", O2,
+     {"LL": {"value": 18}, "HH": {"value": 25}},
+     {"LL": (18.0, CRITICAL), "L": (19.5, HIGH), "H": (23.5, HIGH), "HH": (25.0, CRITICAL)}),
+    ("defaults false: only what is written", LEL, {"H": {"value": 20}, "defaults": False},
+     {"H": (20.0, HIGH)}),
+    ("defaults false, nothing written: no limits at all", LEL, {"defaults": False}, {}),
+    ("oxygen, defaults false", O2, {"L": {"value": 19}, "defaults": False}, {"L": (19.0, HIGH)}),
+    ("a process kind has no defaults to fill", {"kind": "level"}, {"H": {"value": 80}},
+     {"H": (80.0, MEDIUM)}),
+]
 
 
-def test_defaults_can_be_turned_off() -> None:
-    assert _rules(kind="combustible_gas", unit="%LEL", alarms={"defaults": False}).limits == ()
+@pytest.mark.parametrize(
+    ("fields", "alarms", "expected"), [f[1:] for f in FILL], ids=[f[0] for f in FILL]
+)
+def test_missing_levels_get_their_defaults(
+    fields: dict[str, Any], alarms: dict[str, Any], expected: dict[str, tuple[float, Priority]]
+) -> None:
+    assert _limits(**fields, alarms=alarms) == expected
+
+
+def test_a_filled_level_has_the_default_deadband_and_the_written_one_its_own() -> None:
+    rules = _rules(**LEL, alarms={"H": {"value": 20, "deadband": 3, "on_delay": 2}})
+    h, hh = rules.limit(AlarmType.HIGH), rules.limit(AlarmType.HIGH_HIGH)
+    assert h is not None and hh is not None
+    assert (h.deadband, h.on_delay) == (3.0, 2.0)
+    assert (hh.value, hh.deadband, hh.on_delay, hh.annunciation.latching) == (50.0, 1.0, 0.0, False)
 
 
 @pytest.mark.parametrize(
@@ -237,10 +287,88 @@ BAD = [
         ["GT-5", "HH set point 14.116 ppm lies outside the range 0..10"],
     ),
     (
-        "combustible in a unit the defaults cannot use",
+        "combustible in another unit than %LEL",
         [pt("GT-6", "combustible_gas", unit="ppm")],
+        "- tag: GT-6",
+        ["GT-6", "measures in %LEL", "'ppm'"],
+    ),
+    (
+        "written HH below the default H",
+        [pt("GT-7", "combustible_gas", unit="%LEL", alarms={"HH": {"value": 20}})],
+        "value: 20",
+        ["GT-7", "LL < L < H < HH", "H 25 (default) is not below HH 20", "defaults: false"],
+    ),
+    (
+        "written oxygen L above the default H",
+        [pt("AT-1", "oxygen", unit="%VOL", range={"low": 0, "high": 30},
+            alarms={"L": {"value": 24}})],
+        "value: 24",
+        ["AT-1", "L 24 is not below H 23.5 (default)"],
+    ),
+    (
+        "written oxygen LL above the default L",
+        [pt("AT-2", "oxygen", unit="%VOL", range={"low": 0, "high": 30},
+            alarms={"LL": {"value": 20}})],
+        "value: 20",
+        ["AT-2", "LL 20 is not below L 19.5 (default)"],
+    ),
+    (
+        "toxic gas without an OEL, only H written",
+        [pt("GT-3", "toxic_gas", gas="C4H4S", unit="ppm", alarms={"H": {"value": 5}})],
+        "gas: C4H4S",
+        ["GT-3", "HH not written", "C4H4S"],
+    ),
+    (
+        "oxygen in ppm, only L written",
+        [pt("AT-3", "oxygen", unit="ppm", alarms={"L": {"value": 5}})],
         "unit: ppm",
-        ["GT-6", "in %LEL"],
+        ["AT-3", "H not written", "in %VOL"],
+    ),
+    (
+        "toxic first level above 100 %OEL (ppm)",
+        [pt("GT-8", "toxic_gas", gas="H2S", unit="ppm", alarms={"H": {"value": 7.1}})],
+        "value: 7.1",
+        ["GT-8", "toxic-gas H set point 7.1 ppm is above 7.058 ppm", "100 %OEL of H2S",
+         "first level"],
+    ),
+    (
+        "toxic second level above 200 %OEL (ppm)",
+        [pt("GT-8", "toxic_gas", gas="H2S", unit="ppm",
+            alarms={"H": {"value": 5}, "HH": {"value": 15}})],
+        "value: 15",
+        ["GT-8", "HH set point 15 ppm is above 14.116 ppm", "200 %OEL of H2S", "second level"],
+    ),
+    (
+        "toxic first level above 100 %OEL (mg/m3)",
+        [pt("GT-8", "toxic_gas", gas="NH3", unit="mg/m3", alarms={"H": {"value": 25}})],
+        "value: 25",
+        ["GT-8", "H set point 25 mg/m3 is above 20 mg/m3", "100 %OEL of NH3"],
+    ),
+    (
+        "toxic second level above 200 %OEL (mg/m³)",
+        [pt("GT-8", "toxic_gas", gas="CO", unit="mg/m³", alarms={"HH": {"value": 41}})],
+        "value: 41",
+        ["GT-8", "HH set point 41 mg/m³ is above 40 mg/m³"],
+    ),
+    (
+        "toxic first level above 100 %OEL (ppb)",
+        [pt("GT-8", "toxic_gas", gas="H2S", unit="ppb", range={"low": 0, "high": 50000},
+            alarms={"H": {"value": 7100}})],
+        "value: 7100",
+        ["GT-8", "H set point 7100 ppb is above 7058.426 ppb"],
+    ),
+    (
+        "toxic first level above 100 %OEL (%OEL)",
+        [pt("GT-8", "toxic_gas", gas="C4H4S", unit="%OEL", range={"low": 0, "high": 300},
+            alarms={"H": {"value": 120}, "HH": {"value": 180}})],
+        "value: 120",
+        ["GT-8", "H set point 120 %OEL is above 100 %OEL", "first level"],
+    ),
+    (
+        "settings under a fault state's discrete",
+        [pt("XF-2", "discrete_state", alarms={"discrete": {"fault": True, "priority": "high"}})],
+        "fault: true",
+        ["XF-2", "SENSOR_FAULT", "sensor_fault", "priority"],
     ),
     (
         "analog limits on a discrete point",
@@ -351,3 +479,123 @@ def test_full_featured_point_loads(tmp_path: Path) -> None:
     spark_rules = resolve(PointKey("T1", "XS-1"), spark)
     assert spark_rules.heartbeat is not None and spark_rules.heartbeat.timeout == 8.0
     assert not spark_rules.heartbeat.from_status_word
+
+
+# ------------------------------------------------ combustible gas is measured in %LEL
+
+
+COMBUSTIBLE_UNITS = [
+    ("%LEL", True), ("%lel", True), ("LEL", True), ("LEL%", True), ("% LEL", True),
+    ("", True),  # no unit: taken as %LEL
+    ("ppm", False), ("%VOL", False), ("%", False), ("mg/m3", False), ("ppb", False),
+]
+
+
+@pytest.mark.parametrize(("unit", "accepted"), COMBUSTIBLE_UNITS)
+def test_combustible_gas_points_must_be_in_lel(
+    tmp_path: Path, unit: str, accepted: bool
+) -> None:
+    # Limits within 25/50: before, any unit loaded, and the 25/50 %LEL check compared
+    # numbers in ppm or %VOL with %LEL.
+    text, path = _load(tmp_path, [pt("GT-1", "combustible_gas", unit=unit,
+                                     alarms={"H": {"value": 20}, "HH": {"value": 40}})])
+    if accepted:
+        assert load_site(path).points()[0][1].unit == unit
+        return
+    with pytest.raises(ConfigError) as caught:
+        load_site(path)
+    (issue,) = caught.value.issues
+    assert (issue.point, issue.device, issue.line) == ("GT-1", "dev1", _line(text, "- tag: GT-1"))
+    assert "measures in %LEL" in issue.message and repr(unit) in issue.message
+
+
+def test_combustible_check_names_lel_when_the_unit_is_left_out(tmp_path: Path) -> None:
+    _, path = _load(tmp_path, [pt("GT-1", "combustible_gas", alarms={"H": {"value": 30}})])
+    with pytest.raises(ConfigError) as caught:
+        load_site(path)
+    (issue,) = caught.value.issues
+    assert "H set point 30 %LEL is above 25 %LEL" in issue.message
+
+
+# ---------------------------------------------- toxic set points against the OEL
+
+
+TOXIC_FINE = [
+    ("at 100/200 %OEL in ppm", {"gas": "H2S", "unit": "ppm"},
+     {"H": {"value": 7.058}, "HH": {"value": 14.116}}),
+    ("at 100/200 %OEL in mg/m3", {"gas": "NH3", "unit": "mg/m3"},
+     {"H": {"value": 20}, "HH": {"value": 40}}),
+    ("below, in %OEL", {"gas": "CO", "unit": "%OEL", "range": {"low": 0, "high": 300}},
+     {"H": {"value": 50}, "HH": {"value": 200}}),
+    ("gas not in the table: not checked", {"gas": "C4H4S", "unit": "ppm"},
+     {"H": {"value": 50}, "HH": {"value": 90}}),
+    ("unit without a conversion: not checked", {"gas": "H2S", "unit": "%"},
+     {"H": {"value": 50}, "HH": {"value": 90}}),
+    ("defaults false: written limits still within", {"gas": "H2S", "unit": "ppm"},
+     {"H": {"value": 5}, "defaults": False}),
+]
+
+
+@pytest.mark.parametrize(
+    ("fields", "alarms"), [t[1:] for t in TOXIC_FINE], ids=[t[0] for t in TOXIC_FINE]
+)
+def test_toxic_limits_within_the_oel_load(
+    tmp_path: Path, fields: dict[str, Any], alarms: dict[str, Any]
+) -> None:
+    _, path = _load(tmp_path, [pt("GT-1", "toxic_gas", **fields, alarms=alarms)])
+    assert load_site(path).points()[0][1].alarms is not None
+
+
+def test_toxic_check_applies_with_defaults_off(tmp_path: Path) -> None:
+    text, path = _load(tmp_path, [pt("GT-1", "toxic_gas", gas="H2S", unit="ppm",
+                                     alarms={"H": {"value": 8}, "defaults": False})])
+    with pytest.raises(ConfigError) as caught:
+        load_site(path)
+    (issue,) = caught.value.issues
+    assert issue.line == _line(text, "value: 8") and "above 7.058 ppm" in issue.message
+
+
+# ------------------------------------------------- a fault state's own settings
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{"priority": "critical"}, {"latching": True}, {"latching": False}, {"realarm": "30m"},
+     {"on_delay": "2s"}, {"off_delay": 1}],
+    ids=lambda extra: next(iter(extra)),
+)
+def test_fault_state_refuses_settings_it_would_ignore(
+    tmp_path: Path, extra: dict[str, Any]
+) -> None:
+    # Before, these were accepted and silently had no effect.
+    text, path = _load(tmp_path, [pt("GF-1", "discrete_state",
+                                     alarms={"discrete": {"fault": True, **extra}})])
+    with pytest.raises(ConfigError) as caught:
+        load_site(path)
+    (issue,) = caught.value.issues
+    assert (issue.point, issue.line) == ("GF-1", _line(text, "fault: true"))
+    name = next(iter(extra))
+    assert f"move {name} to `sensor_fault:`" in issue.message
+
+
+def test_fault_state_takes_sensor_fault_settings(tmp_path: Path) -> None:
+    _, path = _load(tmp_path, [pt("GF-1", "discrete_state", alarms={
+        "discrete": {"fault": True, "when": False},
+        "sensor_fault": {"priority": "critical", "latching": True, "on_delay": 2},
+    })])
+    (_, model), = load_site(path).points()
+    rules = resolve(PointKey(SITE, "GF-1"), model)
+    assert rules.discrete is not None and rules.discrete.fault and rules.discrete.when is False
+    assert rules.fault is not None and rules.fault.on_delay == 2.0
+    assert dict(rules.alarms())[AlarmType.SENSOR_FAULT].priority is Priority.CRITICAL
+    assert AlarmType.DISCRETE not in dict(rules.alarms())
+
+
+def test_plain_discrete_keeps_its_settings(tmp_path: Path) -> None:
+    _, path = _load(tmp_path, [pt("XS-1", "discrete_state", alarms={
+        "discrete": {"fault": False, "priority": "critical", "on_delay": 1, "latching": True},
+    })])
+    (_, model), = load_site(path).points()
+    rules = resolve(PointKey(SITE, "XS-1"), model)
+    assert rules.discrete is not None and rules.discrete.on_delay == 1.0
+    assert dict(rules.alarms())[AlarmType.DISCRETE] == Annunciation(Priority.CRITICAL, True)

@@ -89,6 +89,25 @@ def test_return_before_ack_waits_for_a_person(
     assert events.kinds("T1/LT-1/H") == ["raised", "returned", "acknowledged"]
 
 
+def test_ack_result_holds_the_records_right_after_acknowledgement(
+    engine: AlarmEngine, clock: Clock
+) -> None:
+    feed(engine, clock, "LT-1", 85.0, 50.0)  # returned, unacknowledged
+    feed(engine, clock, "GT-1", 30.0)  # active
+    clock.advance(3)
+    result = engine.acknowledge(["T1/LT-1/H", "T1/GT-1/H", "T1/GT-1/HH"], "张三", "收到")
+    assert list(result.records) == ["T1/LT-1/H", "T1/GT-1/H"] == result.acknowledged
+    returned = result.records["T1/LT-1/H"]
+    assert (returned.state, returned.acked_by, returned.acked_at) == (
+        AlarmState.NORMAL, "张三", clock.now
+    )
+    active = result.records["T1/GT-1/H"]
+    assert (active.state, active.acked_by) == (A, "张三")
+    assert engine.get("T1/GT-1/H") == active
+    # the returned alarm has left memory: asking again gives a quiet record
+    assert engine.get("T1/LT-1/H").acked_by is None
+
+
 def test_latching_alarm_needs_a_reset_after_return(
     engine: AlarmEngine, clock: Clock, events: Recorder
 ) -> None:

@@ -211,6 +211,38 @@ def test_history_filters(filled: AlarmJournal, query: HistoryQuery, seqs: list[i
     assert [event.seq for event in filled.history(query)] == seqs
 
 
+@pytest.mark.parametrize(
+    "times",
+    [
+        (300.0, 100.0, 200.0, 50.0, 400.0),  # times out of seq order (notifier, clock step)
+        (100.0, 100.0, 100.0, 100.0, 100.0),  # all in one instant
+        (500.0, 400.0, 300.0, 200.0, 100.0),  # clock running backwards
+    ],
+)
+@pytest.mark.parametrize("page", [1, 2, 3])
+def test_history_is_ordered_and_paged_by_seq(
+    tmp_path: Path, times: tuple[float, ...], page: int
+) -> None:
+    journal = AlarmJournal(tmp_path / "paging.db")
+    for ts in times:
+        journal.write([AlarmEvent(
+            alarm_id="T1/LT-1/H", point=PointKey("T1", "LT-1"), alarm_type=AlarmType.HIGH,
+            kind=EventKind.NOTIFIED, state=AlarmState.UNACK, priority=Priority.MEDIUM, ts=ts,
+        )])
+    newest = [event.seq for event in journal.history(HistoryQuery())]
+    assert newest == [5, 4, 3, 2, 1]
+    assert [e.seq for e in journal.history(HistoryQuery(ascending=True))] == [1, 2, 3, 4, 5]
+    seen: list[int] = []
+    before: int | None = None
+    for _ in range(len(times) + 1):
+        chunk = journal.history(HistoryQuery(before_seq=before, limit=page))
+        if not chunk:
+            break
+        seen.extend(event.seq for event in chunk)
+        before = min(event.seq for event in chunk)
+    assert seen == newest
+
+
 def test_history_round_trips_every_field(filled: AlarmJournal) -> None:
     (event,) = filled.history(HistoryQuery(kinds=(EventKind.ACKNOWLEDGED,)))
     assert (event.user, event.comment, event.hazard_source, event.point) == (

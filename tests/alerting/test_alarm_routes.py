@@ -12,6 +12,7 @@ import pytest
 from alarm_support import Clock, key, open_engine, reading
 
 from alerting.engine import AlarmEngine
+from alerting.events import AlarmEvent, AlarmState, AlarmType, EventKind, Priority
 from alerting.identity import header_provider, install_user_provider
 from dashboard.app import create_app
 from dashboard.hub import Hub
@@ -93,6 +94,29 @@ async def test_ack_one(gateway: Gateway, client: httpx.AsyncClient) -> None:
     gateway.feed("LT-1", 90.0)
     bare = await client.post("/api/alarms/T1/LT-1/H/ack", headers=USER)
     assert bare.status_code == 200
+
+
+async def test_ack_of_a_returned_alarm_answers_who_acknowledged(
+    gateway: Gateway, client: httpx.AsyncClient
+) -> None:
+    gateway.feed("LT-1", 90.0, 50.0)  # raised and returned before anyone answered
+    returned_at = gateway.clock.now
+    gateway.clock.advance(7)
+    response = await client.post("/api/alarms/T1/LT-1/H/ack", json={"comment": "已复位"},
+                                 headers=USER)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    # Before, the alarm had left memory and the answer was a fresh record with nobody.
+    assert (body["state"], body["acknowledged_by"], body["acknowledged_at"]) == (
+        "normal", "张三", gateway.clock.now
+    )
+    assert (body["raised_at"], body["returned_at"], body["value"]) == (
+        returned_at, returned_at, 50.0
+    )
+    detail = (await client.get("/api/alarms/T1/LT-1/H")).json()
+    assert detail["alarm"]["state"] == "normal"
+    assert detail["events"][0]["kind"] == "acknowledged"
+    assert detail["events"][0]["user"] == "张三"
 
 
 async def test_ack_many(gateway: Gateway, client: httpx.AsyncClient) -> None:
@@ -222,6 +246,29 @@ async def test_history_with_filters(gateway: Gateway, client: httpx.AsyncClient)
     assert limited.json()["events"][0]["user"] == "张三"
     bad = await client.get("/api/alarms/history", params={"priority": "urgent"})
     assert bad.status_code == 422
+
+
+async def test_history_pages_by_seq_even_when_times_disagree(
+    gateway: Gateway, client: httpx.AsyncClient
+) -> None:
+    # Events are journalled in seq order, but their times need not follow it: the notifier
+    # writes its own events, and a clock may step back. Paging must still see each once.
+    journal = gateway.engine.journal
+    for ts in (300.0, 100.0, 200.0, 50.0, 400.0, 250.0, 250.0):
+        journal.write([AlarmEvent(
+            alarm_id="T1/LT-1/H", point=key("LT-1"), alarm_type=AlarmType.HIGH,
+            kind=EventKind.NOTIFIED, state=AlarmState.UNACK, priority=Priority.MEDIUM,
+            ts=1_000_000.0 + ts, hazard_source="HS1",
+        )])
+    seen: list[int] = []
+    params: dict[str, int] = {"limit": 2}
+    for _ in range(10):  # bounded: 7 events in pages of 2
+        page = (await client.get("/api/alarms/history", params=params)).json()["events"]
+        if not page:
+            break
+        seen.extend(event["seq"] for event in page)
+        params = {"limit": 2, "before_seq": min(event["seq"] for event in page)}
+    assert seen == [7, 6, 5, 4, 3, 2, 1]
 
 
 async def test_load_report(gateway: Gateway, client: httpx.AsyncClient) -> None:
