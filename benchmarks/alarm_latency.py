@@ -5,12 +5,12 @@ websocket, under 10,000 readings/s of background load (issue 3 §11). Target: p9
     .venv/bin/python benchmarks/alarm_latency.py --clients 10 --seconds 30 --json out.json
 
 The gateway is the real one: ``gateway.runtime.Gateway.build()`` makes the catalog, live
-state, alarm engine and journal (SQLite, fsync per commit, in a temporary directory on the
-project's disk), hub, alarm routes and web server, and this script runs them as
-``Gateway.run`` does, minus collectors (a feeder task stands in for them) and storage. The
-site has ``--points`` pressure points (H 8 / HH 9 MPa, fed normal values) and
-``--probe-points`` combustible-gas detectors with the GB/T 50493 defaults (H 25, HH 50 %LEL,
-1 %LEL deadband, no delays), which are fed their current value like any detector.
+state, alarm engine and journal (SQLite, fsync per commit, in a temporary directory: see
+``--state-dir``), auth (the client signs in with a display token), hub, alarm routes and
+web server, and this script runs them as ``Gateway.run`` does, minus collectors (a feeder
+task stands in for them) and storage. The site has ``--points`` pressure points (H 8 / HH 9
+MPa, fed normal values) and ``--probe-points`` combustible-gas detectors with the GB/T 50493
+defaults (H 25, HH 50 %LEL, no delays), which are fed their current value like any detector.
 
 Every ``--probe-every`` seconds one detector changes: a normal one goes to 30 %LEL (H
 raised), a raised one back to 5 %LEL (H returned). The changed reading rides at the end of
@@ -41,6 +41,7 @@ from dataclasses import asdict, dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 if __package__ in (None, ""):  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -50,14 +51,17 @@ from alerting.events import AlarmEvent
 from alerting.statemachine import AlarmRecord
 from benchmarks.fanout import (
     SITE,
+    Arrivals,
     CpuMeter,
     FeedStats,
     GcPauses,
     LoopLag,
     bench_site,
+    expect_ready,
     gas_tag,
     machine_line,
     nearest_rank,
+    receive_from,
 )
 from gateway.config.gateway_file import GatewayConfig
 from gateway.config.models import HttpSettings
@@ -260,12 +264,11 @@ async def _worker(conn: Connection, url: str, clients: int) -> tuple[list[Seen],
     cpu = CpuMeter()
     seen: list[Seen] = []
     problems: list[str] = []
-    connected = 0
-    all_connected = asyncio.Event()
+    arrivals = Arrivals(clients)
     decoder = json.JSONDecoder()
 
     async def client(number: int) -> None:
-        nonlocal connected
+        started = False
         try:
             async with connect(
                 url, compression=None, max_size=64 * 2**20, ping_interval=None,
@@ -273,9 +276,8 @@ async def _worker(conn: Connection, url: str, clients: int) -> tuple[list[Seen],
             ) as ws:
                 await ws.send(json.dumps({"type": "hello"}))
                 await ws.recv(decode=False)  # the snapshot
-                connected += 1
-                if connected == clients:
-                    all_connected.set()
+                arrivals.arrived()
+                started = True
                 while True:
                     raw = await ws.recv(decode=False)
                     received = time.time()
@@ -295,12 +297,12 @@ async def _worker(conn: Connection, url: str, clients: int) -> tuple[list[Seen],
             problems.append(f"client {number}: closed by server: {closed}")
         except OSError as error:
             problems.append(f"client {number}: {error}")
+        if not started:
+            arrivals.failed(problems[-1] if problems else f"client {number}: ended")
 
     tasks = [asyncio.create_task(client(number)) for number in range(clients)]
     try:
-        async with asyncio.timeout(60):
-            await all_connected.wait()
-        conn.send("ready")
+        await arrivals.report(conn, 60.0)
         await asyncio.to_thread(conn.recv)  # the parent's "stop"
     finally:
         for task in tasks:
@@ -411,16 +413,24 @@ async def run(args: argparse.Namespace, state_dir: Path) -> AlarmReport:
     lag = LoopLag()
     pauses = GcPauses()
     pauses.install()
+    # The websocket needs a credential: a display token, as a wall screen would have.
+    assert gateway.auth is not None, "Gateway.build() opens the auth service"
+    _, token = gateway.auth.create_display_token("alarm benchmark", actor="benchmark")
     await parts.server.start()
     heap = len(gc.get_objects())
     if args.gc_freeze:
         # What the gateway could do once it is built: move everything made so far out of
         # the collector's sight, so that a full collection walks only what came after.
         gc.freeze()
-    url = f"ws://127.0.0.1:{parts.server.port}/ws"
+    url = f"ws://127.0.0.1:{parts.server.port}/ws?token={quote(token)}"
     tasks = [
         asyncio.create_task(tick_forever(parts.engine, gateway.tick_interval), name="alarm-tick"),
         asyncio.create_task(lag.run(), name="loop-lag"),
+        *(
+            [asyncio.create_task(parts.heartbeats.run(), name="heartbeats")]
+            if parts.heartbeats is not None
+            else []
+        ),
         asyncio.create_task(
             driver.run(args.rate, args.batch_interval, args.probe_every), name="feeder"
         ),
@@ -431,9 +441,9 @@ async def run(args: argparse.Namespace, state_dir: Path) -> AlarmReport:
         target=_worker_entry, args=(child_end, url, args.clients), daemon=True
     )
     process.start()
+    child_end.close()  # only the worker holds it now: its exit shows as EOF here
     try:
-        ready = await asyncio.wait_for(asyncio.to_thread(parent_end.recv), 90)
-        log.info("client worker: %s", ready)
+        expect_ready(await receive_from(parent_end, 90, "client worker"), "client worker")
         print(f"{args.clients} client(s) connected; warming up {args.warmup:g} s", flush=True)
         await asyncio.sleep(args.warmup)
         engine_before = timers.engine.seconds
@@ -451,9 +461,7 @@ async def run(args: argparse.Namespace, state_dir: Path) -> AlarmReport:
         wall = ended - started
         await asyncio.sleep(1.0)  # the last events on their way
         parent_end.send("stop")
-        seen, problems, client_cpu = await asyncio.wait_for(
-            asyncio.to_thread(parent_end.recv), 60
-        )
+        seen, problems, client_cpu = await receive_from(parent_end, 60, "client results")
     finally:
         for task in tasks:
             task.cancel()
@@ -463,6 +471,7 @@ async def run(args: argparse.Namespace, state_dir: Path) -> AlarmReport:
             process.terminate()
         await parts.server.stop()
         parts.journal.close()
+        gateway.auth.close()
         pauses.remove()
     probes = driver.probes
     pairs, missing, extra = match(probes, seen)
@@ -600,8 +609,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=1, help="websocket clients")
     parser.add_argument(
         "--state-dir", type=Path, default=None,
-        help="where the temporary alarm journal goes (default: the project folder, a real "
-        "disk; a tmpfs would hide the fsync)",
+        help="folder for the temporary alarm journal (default: the system's temporary "
+        "folder; it must be a real disk, a tmpfs would hide the fsync)",
     )
     parser.add_argument(
         "--gc-freeze", action="store_true",
@@ -610,8 +619,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    state = args.state_dir or Path(__file__).resolve().parents[1]
-    with tempfile.TemporaryDirectory(prefix=".alarm-bench-", dir=state) as tmp:
+    with tempfile.TemporaryDirectory(prefix="hazgw-alarm-bench-", dir=args.state_dir) as tmp:
         report = asyncio.run(run(args, Path(tmp)))
     print_report(report)
     if args.json is not None:

@@ -46,18 +46,21 @@ import re
 import socket
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 if __package__ in (None, ""):  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from alerting.events import AlarmEvent, AlarmState, AlarmType, EventKind, Priority
 from dashboard.app import create_app
+from dashboard.auth import AuthService, install_auth
 from dashboard.hub import ClientChannel, Hub
 from dashboard.server import DashboardServer
 from dashboard.services import DashboardServices
@@ -315,11 +318,10 @@ async def _worker(conn: Connection, url: str, first: int, count: int, worker: in
     index: dict[bytes, int] = {}  # exact message bytes → position in `blobs`
     blobs: list[bytes] = []
     logs = [ClientLog(first + offset) for offset in range(count)]
-    connected = 0
-    all_connected = asyncio.Event()
+    arrivals = Arrivals(count)
 
     async def client(log_: ClientLog) -> None:
-        nonlocal connected
+        started = False
         try:
             async with connect(
                 url,
@@ -335,9 +337,8 @@ async def _worker(conn: Connection, url: str, first: int, count: int, worker: in
                 match = _HEADER.match(bytes(first_message[:64]))
                 log_.first_type = match.group(1).decode() if match else "snapshot"
                 last = int(match.group(2)) if match else _snapshot_seq(first_message)
-                connected += 1
-                if connected == count:
-                    all_connected.set()
+                arrivals.arrived()
+                started = True
                 received = log_.received
                 while True:
                     raw = await ws.recv(decode=False)
@@ -368,12 +369,12 @@ async def _worker(conn: Connection, url: str, first: int, count: int, worker: in
             log_.closed = f"closed by server: {closed}"
         except OSError as error:
             log_.closed = f"connection failed: {error}"
+        if not started:
+            arrivals.failed(f"client {log_.client}: {log_.closed}")
 
     tasks = [asyncio.create_task(client(log_)) for log_ in logs]
     try:
-        async with asyncio.timeout(90):
-            await all_connected.wait()
-        conn.send(("ready", worker))
+        await arrivals.report(conn, 90.0)
         await asyncio.to_thread(conn.recv)  # the parent's "stop"
     finally:
         for task in tasks:
@@ -382,6 +383,56 @@ async def _worker(conn: Connection, url: str, first: int, count: int, worker: in
     share = cpu.share()
     messages = [_describe(blob) for blob in blobs]
     return WorkerResult(worker, logs, messages, share, sum(len(blob) for blob in blobs))
+
+
+class Arrivals:
+    """A worker's clients coming up: tells the parent when all have their snapshot, or why
+    not (the first failure, or a timeout), so that a refused login shows at once."""
+
+    def __init__(self, wanted: int) -> None:
+        self.wanted = wanted
+        self.connected = 0
+        self.failures: list[str] = []
+        self._changed = asyncio.Event()
+
+    def arrived(self) -> None:
+        self.connected += 1
+        if self.connected >= self.wanted:
+            self._changed.set()
+
+    def failed(self, why: str) -> None:
+        self.failures.append(why)
+        self._changed.set()
+
+    async def report(self, conn: Connection, within: float) -> None:
+        try:
+            async with asyncio.timeout(within):
+                await self._changed.wait()
+        except TimeoutError:
+            pass
+        if self.connected < self.wanted:
+            why = self.failures[:3] or [
+                f"only {self.connected}/{self.wanted} connected within {within:g} s"
+            ]
+            conn.send(("failed", why))
+            raise RuntimeError(f"clients did not connect: {why}")
+        conn.send(("ready", self.wanted))
+
+
+async def receive_from(conn: Connection, within: float, what: str) -> Any:
+    """The next object from a worker's pipe. Polls in short slices so that no thread stays
+    blocked (which would hang the interpreter's exit); TimeoutError names ``what``, and a
+    worker that died gives EOFError."""
+    deadline = time.monotonic() + within
+    while not await asyncio.to_thread(conn.poll, 0.2):
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"{what}: no answer within {within:g} s")
+    return await asyncio.to_thread(conn.recv)
+
+
+def expect_ready(message: Any, what: str) -> None:
+    if not (isinstance(message, tuple) and message and message[0] == "ready"):
+        raise RuntimeError(f"{what} failed: {message!r}")
 
 
 _SNAPSHOT_SEQ = re.compile(rb'"seq":(\d+)')
@@ -406,7 +457,7 @@ def _describe(blob: bytes) -> MessageInfo:
 # ------------------------------------------------------------------------ stalled client
 
 
-async def open_stalled_client(host: str, port: int) -> socket.socket:
+async def open_stalled_client(host: str, port: int, path: str) -> socket.socket:
     """A websocket client that never reads: it sends the upgrade request and then nothing,
     with a small receive buffer so that the server's sends back up soon."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -416,7 +467,7 @@ async def open_stalled_client(host: str, port: int) -> socket.socket:
     await loop.sock_connect(sock, (host, port))
     key = base64.b64encode(os.urandom(16)).decode()
     request = (
-        f"GET /ws HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
+        f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUpgrade: websocket\r\n"
         f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n"
     )
     await loop.sock_sendall(sock, request.encode())
@@ -664,7 +715,7 @@ class FanoutReport:
     worker_cpu: list[float]
 
 
-async def run(args: argparse.Namespace) -> FanoutReport:
+async def run(args: argparse.Namespace, state_dir: Path) -> FanoutReport:
     site = bench_site(args.points)
     catalog = Catalog([site])
     keys = [info.key for info in catalog]
@@ -673,6 +724,11 @@ async def run(args: argparse.Namespace) -> FanoutReport:
     flushes = time_flushes(hub)
     pipeline = Pipeline([live, hub], [])
     app = create_app(DashboardServices(catalog=catalog, live=live, hub=hub))
+    # The websocket needs a credential, as in the gateway: a display token (read-only).
+    auth = AuthService.open(state_dir)
+    _, token = auth.create_display_token("fanout benchmark", actor="benchmark")
+    install_auth(app, auth)
+    path = f"/ws?token={quote(token)}"
     server = DashboardServer(app, host="127.0.0.1", port=0)
     await server.start()
     pauses = GcPauses()
@@ -680,7 +736,7 @@ async def run(args: argparse.Namespace) -> FanoutReport:
     heap = len(gc.get_objects())
     if args.gc_freeze:
         gc.freeze()  # as in alarm_latency.py: a proposed runtime change, off by default
-    url = f"ws://127.0.0.1:{server.port}/ws"
+    url = f"ws://127.0.0.1:{server.port}{path}"
     lag = LoopLag()
     stats = FeedStats()
     background = [
@@ -703,6 +759,7 @@ async def run(args: argparse.Namespace) -> FanoutReport:
             target=_worker_entry, args=(child_end, url, first, count, worker), daemon=True
         )
         process.start()
+        child_end.close()  # only the worker holds it now: its exit shows as EOF here
         pipes.append(parent_end)
         processes.append(process)
         first += count
@@ -711,9 +768,8 @@ async def run(args: argparse.Namespace) -> FanoutReport:
     kick: KickReport | None = None
     results: list[WorkerResult] = []
     try:
-        for pipe in pipes:
-            ready = await asyncio.wait_for(asyncio.to_thread(pipe.recv), 120)
-            log.info("worker ready: %s", ready)
+        for number, pipe in enumerate(pipes):
+            expect_ready(await receive_from(pipe, 120, "client worker"), f"client worker {number}")
         print(f"{args.clients} clients connected; warming up {args.warmup:g} s", flush=True)
         ready_at = time.time()
         await asyncio.sleep(args.warmup)
@@ -722,7 +778,7 @@ async def run(args: argparse.Namespace) -> FanoutReport:
             stalled: socket.socket | None = None
             if phase == "stalled":
                 connected_at = time.monotonic()
-                stalled = await open_stalled_client("127.0.0.1", server.port)
+                stalled = await open_stalled_client("127.0.0.1", server.port, path)
                 if not await poll_until(lagging(hub, stalled), args.stall_timeout):
                     raise RuntimeError(
                         f"the stalled client was not coalesced within {args.stall_timeout:g} s"
@@ -753,7 +809,7 @@ async def run(args: argparse.Namespace) -> FanoutReport:
         for pipe in pipes:
             pipe.send("stop")
         for pipe in pipes:
-            results.append(await asyncio.wait_for(asyncio.to_thread(pipe.recv), 300))
+            results.append(await receive_from(pipe, 300, "client worker results"))
     finally:
         for task in background:
             task.cancel()
@@ -763,6 +819,7 @@ async def run(args: argparse.Namespace) -> FanoutReport:
             if process.is_alive():
                 process.terminate()
         await server.stop()
+        auth.close()
         pauses.remove()
     if kick is not None:
         kick = _count_kick_events(kick, results)
@@ -961,7 +1018,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="write the figures here")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    report = asyncio.run(run(args))
+    with tempfile.TemporaryDirectory(prefix="hazgw-fanout-") as state_dir:
+        report = asyncio.run(run(args, Path(state_dir)))
     print_report(report)
     if args.json is not None:
         args.json.write_text(json.dumps(asdict(report), indent=1, ensure_ascii=False))

@@ -38,6 +38,7 @@ from dashboard.routes.admin import admin_router
 from dashboard.routes.alarms import alarm_component, alarms_router
 from dashboard.routes.commissioning import ReloadResult, commissioning_router, reload_errors
 from dashboard.routes.console import console_router
+from dashboard.routes.pages import pages_router
 from dashboard.server import DashboardServer
 from dashboard.services import ComponentStatus, DashboardServices
 from gateway.catalog import Catalog
@@ -242,6 +243,7 @@ class Gateway:
             auth_router(auth),
             admin_router(auth),
             commissioning_router(catalog, collectors, reload=self.reload, clock=self.clock),
+            pages_router(),  # /login, /wall, /console, /commissioning (each asks /api/me)
         ]
         if self.extra_routers is not None:
             routers.extend(self.extra_routers(parts))

@@ -15,10 +15,16 @@ def create_demo_users(auth: AuthService) -> list[tuple[str, Role, str]]:
     created: list[tuple[str, Role, str]] = []
     for role in Role:
         name = role.value
-        if auth.get_user(name) is None:
+        record = auth.store.get_user(name)
+        if record is None:
             auth.add_user(name, DEMO_PASSWORD, role, actor="hazgw demo", check_strength=False)
-        else:
+            created.append((name, role, DEMO_PASSWORD))
+            continue
+        # Reset only what differs: a reset ends the user's sessions, and a restarted demo
+        # should not sign its screens out.
+        if not auth.hasher.verify(record.password_hash, DEMO_PASSWORD):
             auth.set_password(name, DEMO_PASSWORD, actor="hazgw demo", check_strength=False)
+        if record.role is not role:
             auth.set_role(name, role, actor="hazgw demo")
         created.append((name, role, DEMO_PASSWORD))
     return created

@@ -24,6 +24,11 @@ function el(tag, attrs = {}, ...children) {
 
 async function loadConfig() {
   const response = await fetch("/api/points", { cache: "no-store" });
+  if (response.status === 401) {
+    // Signed out (or never signed in): the login page brings the browser back here.
+    location.assign("/login?next=%2F");
+    throw new Error("not signed in");
+  }
   if (!response.ok) throw new Error(`/api/points: HTTP ${response.status}`);
   const body = await response.json();
   configEpoch = body.epoch;

@@ -4,7 +4,7 @@
 // shown when the new configuration is rejected.
 
 import { allows, api, whoAmI } from "./api.js";
-import { initI18n, onLanguageChange, t } from "./i18n.js";
+import { initI18n, onLanguageChange, t, tOr } from "./i18n.js";
 import { $, el, formatDateTime, formatNumber, formatWhen, renderTopbar, toast } from "./ui.js";
 
 const REFRESH_EVERY = 2000;
@@ -70,7 +70,7 @@ function renderDevices() {
     el("td", {}, field(device, "site") ?? ""),
     el("td", {}, field(device, "transport") ?? ""),
     el("td", { class: "small" }, field(device, "endpoint") ?? ""),
-    el("td", {}, el("span", { class: `dot ${ok ? "ok" : "bad"}` }), state),
+    el("td", {}, el("span", { class: `dot ${ok ? "ok" : "bad"}` }), tOr(`link.${state}`, state)),
     el("td", { class: "num", title: formatDateTime(lastGood) }, lastGood ? formatWhen(lastGood) : t("common.never")),
     el("td", { class: "num" }, String(field(device, "request_count", "requests") ?? "")),
     el("td", { class: "num" }, String(field(device, "error_count", "errors") ?? "")),
@@ -184,7 +184,9 @@ function renderDetail(device) {
         el("td", { class: "num" }, String(value)),
         el("td", { class: "num" }, `0x${value.toString(16).toUpperCase().padStart(4, "0")}`),
         el("td", { class: "small" }, value.toString(2).padStart(16, "0").replace(/(.{4})/g, "$1 ").trim()))))),
-    el("table", { class: "orders", id: "byte-orders", style: "margin-top: 12px" },
+    Object.keys(regs.decoded ?? {}).length === 0
+      ? el("p", { class: "muted" }, t("comm.noOrders"))
+      : el("table", { class: "orders", id: "byte-orders", style: "margin-top: 12px" },
       el("thead", {}, el("tr", {}, el("th", {}, t("comm.order")), el("th", { class: "num" }, t("comm.value")),
         el("th", { class: "num" }, t("comm.scaled", { s: regs.scale ?? 1, o: regs.offset ?? 0 })), el("th", {}, ""))),
       el("tbody", {}, ...BYTE_ORDERS.map((order) => {
@@ -201,7 +203,11 @@ function renderDetail(device) {
 
 function formatDecoded(value) {
   if (value === null || value === undefined) return "—";
-  if (typeof value === "number" && Number.isFinite(value) && Math.abs(value) >= 1e7) return value.toExponential(4);
+  if (typeof value === "number" && Number.isFinite(value)) {
+    const size = Math.abs(value);
+    // Wrong byte orders give absurd floats: show them as such, not as a plausible 0.000.
+    if (size >= 1e7 || (size > 0 && size < 1e-3)) return value.toExponential(4);
+  }
   return typeof value === "number" ? formatNumber(value) : String(value);
 }
 

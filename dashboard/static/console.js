@@ -307,7 +307,11 @@ function historyParams(withPaging) {
 }
 
 function updateExportLink() {
-  $("h-export").href = `/api/alarms/history.csv?${historyParams(false)}`;
+  const params = historyParams(false);
+  // Times in the CSV in the zone of the person exporting (the gateway's by default).
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (zone) params.set("tz", zone);
+  $("h-export").href = `/api/alarms/history.csv?${params}`;
 }
 
 async function loadHistory(older = false) {

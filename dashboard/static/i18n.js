@@ -62,6 +62,9 @@ const TEXT = {
   "wall.updated": ["更新于 {t}", "Updated {t}"],
   "wall.legend": ["红 紧急 · 橙 高 · 黄 中 · 蓝 低 · 绿 正常 · 灰 无数据",
     "red critical · orange high · yellow medium · blue low · green normal · grey no data"],
+  "wall.state.active_unacknowledged": ["未确认", "UNACK"],
+  "wall.state.returned_unacknowledged": ["已恢复未确认", "RTN UNACK"],
+  "wall.state.active_acknowledged": ["已确认", "ACKED"],
   "wall.unreachable": ["不可达", "unreachable"],
   "wall.loadError": ["加载失败：{e}", "Loading failed: {e}"],
 
@@ -71,6 +74,11 @@ const TEXT = {
   "status.orange": ["橙色报警", "Orange alarm"],
   "status.yellow": ["黄色报警", "Yellow alarm"],
   "status.blue": ["蓝色报警", "Blue alarm"],
+
+  "link.connected": ["已连接", "connected"],
+  "link.connecting": ["连接中", "connecting"],
+  "link.disconnected": ["已断开", "disconnected"],
+  "link.unknown": ["未知", "unknown"],
 
   "health.ok": ["正常", "OK"],
   "health.degraded": ["降级", "Degraded"],
@@ -255,6 +263,7 @@ const TEXT = {
   "comm.type": ["类型", "Type"],
   "comm.order": ["字节序", "Byte order"],
   "comm.value": ["解码值", "Decoded value"],
+  "comm.noOrders": ["位 / 线圈点位：没有字节序之分", "Bit or coil point: byte order does not apply"],
   "comm.scaled": ["工程值（×{s} + {o}）", "Engineering value (×{s} + {o})"],
   "comm.raw": ["寄存器", "Registers"],
   "comm.refresh": ["自动刷新中", "auto-refreshing"],

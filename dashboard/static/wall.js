@@ -220,7 +220,9 @@ function sourceName(alarm) {
 }
 
 function alarmDetail(alarm) {
-  const value = alarm.value === null ? "" : ` ${formatNumber(alarm.value)}${alarm.unit ? ` ${alarm.unit}` : ""}`;
+  // A discrete alarm's value (on/off) says nothing the alarm type does not.
+  const numeric = typeof alarm.value === "number";
+  const value = numeric ? ` ${formatNumber(alarm.value)}${alarm.unit ? ` ${alarm.unit}` : ""}` : "";
   const limit = alarm.limit === null ? "" : ` (${formatNumber(alarm.limit)})`;
   return `${alarmTypeLabel(alarm.type)}${value}${limit}`;
 }
@@ -241,7 +243,7 @@ function renderAlarms() {
   el("span", { class: "a-what" }, alarmTitle(alarm)),
   el("span", { class: "a-time" }, formatWhen(alarm.raised_at)),
   el("span", { class: "a-detail" }, `${alarmDetail(alarm)} · ${sourceName(alarm)}`),
-  el("span", { class: "a-state" }, stateLabel(alarm.state))));
+  el("span", { class: "a-state" }, tOr(`wall.state.${alarm.state}`, stateLabel(alarm.state)))));
   if (shown.length === 0) items.push(el("li", { class: "none" }, t("wall.noAlarms")));
   if (shown.length > MAX_ALARMS_SHOWN) {
     items.push(el("li", { class: "overflow" }, t("wall.moreAlarms", { n: shown.length - MAX_ALARMS_SHOWN })));
@@ -321,7 +323,7 @@ function renderHealth() {
     class: device.ok ? "ok" : "bad", "data-device": device.device_id,
   }, el("span", { class: `dot ${device.ok ? "ok" : "bad"}` }),
   el("span", { class: "name" }, device.device_id),
-  el("span", { class: "st" }, device.ok ? t("conn.connected") : (device.last_error ?? device.state))));
+  el("span", { class: "st" }, device.ok ? t("conn.connected") : tOr(`link.${device.state}`, device.state))));
   if (devices.length > MAX_DEVICES_SHOWN) {
     items.push(el("li", {}, t("wall.more", { n: devices.length - MAX_DEVICES_SHOWN })));
   }
@@ -377,7 +379,7 @@ function relabel() {
   renderHealth();
   renderFlood();
   showConnection(connection);
-  if (page.me) $("who").textContent = `${page.me.name ?? ""} ${roleLabel(page.me)}`;
+  if (page.me) $("who").textContent = `${page.me.name ?? ""} · ${roleLabel(page.me)}`;
   tick();
 }
 
@@ -397,7 +399,7 @@ async function main() {
     if (error.status !== 401) showLoadError(error);
     return;
   }
-  $("who").textContent = `${page.me.name ?? ""} ${roleLabel(page.me)}`;
+  $("who").textContent = `${page.me.name ?? ""} · ${roleLabel(page.me)}`;
   beeper.context();  // reports "suspended" when the browser blocks sound until a click
   live = new LiveModel({
     reload,

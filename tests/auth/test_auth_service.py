@@ -365,3 +365,10 @@ async def test_demo_users(auth: AuthService) -> None:
     for name, role, password in created:
         result = await auth.login(name, password, ADDRESS)
         assert result.principal.role is role
+
+
+async def test_restarting_the_demo_keeps_sessions_of_unchanged_users(auth: AuthService) -> None:
+    create_demo_users(auth)
+    session = await auth.login("operator", "demo", ADDRESS)
+    create_demo_users(auth)  # the demo starts again on the same state folder
+    assert auth.authenticate(session.token) is not None

@@ -6,27 +6,31 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, asynccontextmanager, contextmanager
+from contextlib import AbstractContextManager, AsyncExitStack, asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import httpx
-from playwright.async_api import Browser, BrowserContext, Page, expect
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, expect
 
 from alerting.engine import AlarmEngine
 from alerting.events import AlarmEvent
 from gateway.config.models import ByteOrder, DataType
+from gateway.demo import DemoHandles, demo_running
 from gateway.sim.modbus_devices import SimModbusServer, encode
 from gateway.sim.plant import GAS_CONTROLLER_UNIT, TANK_GAUGE_UNIT, Plant
 
 PASSWORD = "demo"  # `hazgw demo` users: viewer, operator, engineer, admin
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-WALL_SIZE = {"width": 1920, "height": 1080}
-CONSOLE_SIZE = {"width": 1600, "height": 900}
+WALL_SIZE: ViewportSize = {"width": 1920, "height": 1080}
+CONSOLE_SIZE: ViewportSize = {"width": 1600, "height": 900}
 # Messages a healthy page may log: the 401 of /api/me before signing in, the browser's
 # autoplay notice for the alarm tone.
 EXPECTED_CONSOLE = ("status of 401", "AudioContext")
+STOP_TIMEOUT = 20.0  # a demo that does not stop within this is a bug: fail, do not hang
 
 
 @dataclass
@@ -37,7 +41,7 @@ class Screen:
 
 
 async def open_screen(
-    browser: Browser, viewport: dict[str, int] | None = None, locale: str = "zh-CN"
+    browser: Browser, viewport: ViewportSize | None = None, locale: str = "zh-CN"
 ) -> Screen:
     """A fresh browser context (own cookies and storage) with one page whose script errors
     are collected."""
@@ -57,20 +61,29 @@ async def open_screen(
     return Screen(context, page, errors)
 
 
-async def sign_in(page: Page, base: str, user: str, path: str = "/console") -> None:
-    """Open ``path``, get sent to /login, sign in as ``user``, land back on ``path``."""
+async def sign_in(
+    page: Page, base: str, user: str, path: str = "/console", *, live: bool = True
+) -> None:
+    """Open ``path``, get sent to /login, sign in as ``user``, land back on ``path`` (and,
+    for ``live`` screens, wait for its websocket)."""
     await page.goto(base + path)
     await page.wait_for_url("**/login?**", timeout=5000)
     await page.fill("#username", user)
     await page.fill("#password", PASSWORD)
     await page.click("#login-submit")
     await page.wait_for_url(lambda url: urlsplit(url).path == path, timeout=5000)
-    await expect(page.locator("#conn-state")).to_have_text("已连接", timeout=5000)
+    if live:
+        await expect(page.locator("#conn-state")).to_have_text("已连接", timeout=5000)
 
 
 @contextmanager
 def hold_registers(
-    plant: Plant, server: SimModbusServer, unit: int, table: str, address: int, words: Sequence[int]
+    plant: Plant,
+    server: SimModbusServer,
+    unit: int,
+    table: Literal["holding", "input"],
+    address: int,
+    words: Sequence[int],
 ) -> Iterator[None]:
     """Write ``words`` to the simulated device now and after every update of the plant
     model, which would otherwise overwrite them within half a second."""
@@ -118,9 +131,10 @@ class EventWatch:
             if not self._future.done() and self._wanted(event):
                 self._future.set_result((time.monotonic(), event))
 
-    async def wait(self, timeout: float) -> tuple[float, AlarmEvent]:
+    async def wait(self, within: float) -> tuple[float, AlarmEvent]:
         try:
-            return await asyncio.wait_for(asyncio.shield(self._future), timeout)
+            async with asyncio.timeout(within):
+                return await asyncio.shield(self._future)
         finally:
             if self._future.done():
                 self._engine.remove_listener(self._listen)
@@ -142,16 +156,31 @@ async def api_client(base: str, user: str) -> AsyncIterator[httpx.AsyncClient]:
 
 
 async def wait_for_alarm(
-    client: httpx.AsyncClient, alarm_id: str, states: set[str], timeout: float = 10.0
+    client: httpx.AsyncClient, alarm_id: str, states: set[str], within: float = 10.0
 ) -> dict[str, object]:
-    """Poll GET /api/alarms until ``alarm_id`` is in one of ``states``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        answer = await client.get("/api/alarms")
-        answer.raise_for_status()
-        for alarm in answer.json()["alarms"]:
-            if alarm["id"] == alarm_id and alarm["state"] in states:
-                return dict(alarm)
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{alarm_id} not in {states} within {timeout} s")
-        await asyncio.sleep(0.2)
+    """Poll GET /api/alarms until ``alarm_id`` is in one of ``states`` (the test waits on
+    the gateway, which offers no event for it over HTTP)."""
+    async with asyncio.timeout(within):
+        while True:
+            answer = await client.get("/api/alarms")
+            answer.raise_for_status()
+            for alarm in answer.json()["alarms"]:
+                if alarm["id"] == alarm_id and alarm["state"] in states:
+                    return dict(alarm)
+            await asyncio.sleep(0.2)
+
+
+@asynccontextmanager
+async def running_demo(state_dir: Path, **options: Any) -> AsyncIterator[DemoHandles]:
+    """``demo_running`` with test defaults (no random drills) and a bounded stop."""
+    settings: dict[str, Any] = {"port": 0, "auto_events": None}
+    settings.update(options)
+    stack = AsyncExitStack()
+    demo = await stack.enter_async_context(demo_running(state_dir=state_dir, **settings))
+    try:
+        yield demo
+    finally:
+        try:
+            await asyncio.wait_for(stack.aclose(), STOP_TIMEOUT)
+        except TimeoutError:
+            pytest.fail(f"the demo did not stop within {STOP_TIMEOUT} s")

@@ -7,17 +7,15 @@ its alarm engine, auth and web server, on loopback ports.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
+from browser_kit import running_demo
 from playwright.async_api import Browser, async_playwright
 
-from gateway.demo import DemoHandles, demo_running
+from gateway.demo import DemoHandles
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -29,7 +27,6 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-STOP_TIMEOUT = 20.0  # a demo that does not stop within this is a bug: fail, do not hang
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -38,37 +35,35 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(autouse=True)
 def _quiet_libraries() -> None:
-    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "websockets", "aiomqtt",
-                 "amqtt", "hazgw.demo", "mail.log", "httpx"):
+    for name in (
+        "uvicorn",
+        "uvicorn.error",
+        "uvicorn.access",
+        "websockets",
+        "aiomqtt",
+        "amqtt",
+        "hazgw.demo",
+        "mail.log",
+        "httpx",
+    ):
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
 @pytest.fixture
-async def browser() -> AsyncIterator[Browser]:
+def chromium() -> str:
     if not CHROMIUM.exists():
         pytest.fail("Debian chromium is not installed (apt-get install chromium)")
+    return str(CHROMIUM)
+
+
+@pytest.fixture
+async def browser(chromium: str) -> AsyncIterator[Browser]:
     async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        launched = await playwright.chromium.launch(executable_path=chromium, args=ARGS)
         try:
             yield launched
         finally:
             await launched.close()
-
-
-@contextlib.asynccontextmanager
-async def running_demo(state_dir: Path, **options: Any) -> AsyncIterator[DemoHandles]:
-    """``demo_running`` with test defaults (no random drills) and a bounded stop."""
-    settings: dict[str, Any] = {"port": 0, "auto_events": None}
-    settings.update(options)
-    stack = contextlib.AsyncExitStack()
-    demo = await stack.enter_async_context(demo_running(state_dir=state_dir, **settings))
-    try:
-        yield demo
-    finally:
-        try:
-            await asyncio.wait_for(stack.aclose(), STOP_TIMEOUT)
-        except TimeoutError:
-            pytest.fail(f"the demo did not stop within {STOP_TIMEOUT} s")
 
 
 @pytest.fixture

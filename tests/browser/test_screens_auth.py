@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from browser_kit import hold_gas, open_screen, sign_in, wait_for_alarm, api_client
+from browser_kit import api_client, hold_gas, open_screen, sign_in, wait_for_alarm
 from playwright.async_api import Browser, expect
 
 from gateway.demo import DemoHandles

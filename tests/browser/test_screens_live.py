@@ -30,6 +30,7 @@ TANK = "DEMO-CHEM/HS-TF1"
 LEVEL = "DEMO-CHEM/LT-101"
 HH = "DEMO-CHEM/GT-201/HH"
 H = "DEMO-CHEM/GT-201/H"
+FAULT = "DEMO-CHEM/GT-202/SENSOR_FAULT"
 
 
 async def test_device_value_reaches_the_wall_within_2_s(
@@ -74,11 +75,14 @@ async def test_gas_leak_turns_the_tile_red_and_reaches_the_console_within_2_s(
 
     raised = EventWatch(
         demo.parts.engine,
-        lambda e: e.alarm_id == HH and e.kind is EventKind.RAISED
-        and e.priority is Priority.CRITICAL,
+        lambda e: (
+            e.alarm_id == HH and e.kind is EventKind.RAISED and e.priority is Priority.CRITICAL
+        ),
     )
+    # The ammonia detector fails as well: a second hazard on the same tile, lower priority.
+    demo.plant.start_scenario("detector_fault")
     demo.plant.start_scenario("gas_leak")
-    at, _ = await raised.wait(timeout=15)
+    at, _ = await raised.wait(within=15)
     await expect(tile).to_have_attribute("data-colour", "red", timeout=remaining_ms(at, 2.0))
     row = console.page.locator(f'tr[data-alarm="{HH}"]')
     await expect(row).to_be_visible(timeout=remaining_ms(at, 2.0))
@@ -91,6 +95,7 @@ async def test_gas_leak_turns_the_tile_red_and_reaches_the_console_within_2_s(
     await expect(wall.page.locator("body")).to_have_attribute("data-sound", "on")
     await expect(wall.page.locator("#count-unacked")).not_to_have_text("0")
     await expect(console.page.locator(f'tr[data-alarm="{H}"]')).to_be_visible()
+    await expect(console.page.locator(f'tr[data-alarm="{FAULT}"]')).to_be_visible(timeout=5000)
     # The console lists the most urgent first.
     assert await console.page.locator("#alarm-rows tr").first.get_attribute("data-alarm") == HH
 

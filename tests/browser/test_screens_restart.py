@@ -7,16 +7,13 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from browser_kit import WALL_SIZE, api_client, hold_tank_level, open_screen
-from conftest import running_demo
+from browser_kit import WALL_SIZE, api_client, hold_tank_level, open_screen, running_demo
 from playwright.async_api import Browser, expect
 
 LEVEL = "DEMO-CHEM/LT-101"
 
 
-async def test_wall_reconnects_after_the_gateway_restarts(
-    browser: Browser, tmp_path: Path
-) -> None:
+async def test_wall_reconnects_after_the_gateway_restarts(browser: Browser, tmp_path: Path) -> None:
     state = tmp_path / "state"
     state.mkdir()
     screen = await open_screen(browser, WALL_SIZE)
@@ -54,4 +51,5 @@ async def test_wall_reconnects_after_the_gateway_restarts(
         await expect(page.locator("body")).not_to_have_class(re.compile(r"\bstale\b"))
         await expect(page.locator("#gateway-state")).not_to_have_text("不可达", timeout=7000)
         assert urlsplit(page.url).path == "/wall"  # still paired, not sent to /login
-    assert screen.errors == []
+    # While the gateway was down the browser logged refused connections; nothing else.
+    assert [error for error in screen.errors if "net::ERR_" not in error] == []
