@@ -19,11 +19,12 @@ bytes); each client keeps only its own receive time per message. A reading's del
 latency for a client is that client's receive time minus the emit time in the reading.
 Catch-up deltas (a lagging client's merged frames) are unique per client and kept as such.
 
-Phases alternate *alone* (200 clients) and *stalled* (the same 200 plus one client that
-never reads, a raw socket with a 4 kB receive buffer). A stalled window starts once the hub
-has switched that client to coalescing, and ends by pushing more than 1,000 synthetic alarm
-events through the hub, which must disconnect the stalled client (close code 4008) while
-every other client receives all of them.
+Windows come in blocks *alone*, *stalled*, *stalled*, *alone*: alone is the 200 clients,
+stalled the same 200 plus one client that never reads (a raw socket with a 4 kB receive
+buffer). The stalled windows start once the hub has switched that client to coalescing;
+after the last one, more than 1,000 synthetic alarm events go through the hub, which must
+disconnect the stalled client (close code 4008) while every other client receives all of
+them.
 
 Reading the figures: a frame is flushed every 150 ms (docs/websocket.md), so a reading waits
 0–150 ms for its frame; "fan-out" is the part after that (receive time minus the newest
@@ -773,10 +774,13 @@ async def run(args: argparse.Namespace, state_dir: Path) -> FanoutReport:
         print(f"{args.clients} clients connected; warming up {args.warmup:g} s", flush=True)
         ready_at = time.time()
         await asyncio.sleep(args.warmup)
-        phases = ["alone", "stalled"] * args.rounds
+        # A-B-B-A blocks: a slow drift of the machine's load (other work on it) then
+        # weighs on both phases alike. One stalled client serves both B windows.
+        phases = ["alone", "stalled", "stalled", "alone"] * args.rounds
+        stalled: socket.socket | None = None
+        last_stalled = max(n for n, phase in enumerate(phases) if phase == "stalled")
         for number, phase in enumerate(phases):
-            stalled: socket.socket | None = None
-            if phase == "stalled":
+            if phase == "stalled" and stalled is None:
                 connected_at = time.monotonic()
                 stalled = await open_stalled_client("127.0.0.1", server.port, path)
                 if not await poll_until(lagging(hub, stalled), args.stall_timeout):
@@ -802,9 +806,12 @@ async def run(args: argparse.Namespace, state_dir: Path) -> FanoutReport:
                         queued=channel.queued,
                     )
                 )
-                if number == len(phases) - 1 and not args.no_kick:
+                if number + 1 < len(phases) and phases[number + 1] == "stalled":
+                    continue
+                if number == last_stalled and not args.no_kick:
                     kick = await kick_stalled(hub, stalled, args.clients)
                 stalled.close()
+                stalled = None
                 await asyncio.sleep(args.settle)
         for pipe in pipes:
             pipe.send("stop")
@@ -1005,7 +1012,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=10_000, help="readings per second")
     parser.add_argument("--batch-interval", type=float, default=0.02, help="seconds")
     parser.add_argument("--phase", type=float, default=5.0, help="seconds per window")
-    parser.add_argument("--rounds", type=int, default=2, help="alone+stalled window pairs")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="blocks of 4 windows: alone, stalled ×2, alone"
+    )
     parser.add_argument("--warmup", type=float, default=10.0)
     parser.add_argument("--settle", type=float, default=1.0, help="seconds after a stall")
     parser.add_argument("--stall-timeout", type=float, default=30.0)

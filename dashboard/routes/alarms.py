@@ -27,6 +27,7 @@ All routes are ``async def`` so that they run on the event loop with the engine.
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query
@@ -45,6 +46,7 @@ from alerting.identity import User, current_user
 from alerting.journal import MAX_HISTORY_ROWS, AlarmJournal, HistoryQuery
 from alerting.load import LoadReport
 from alerting.statemachine import AlarmRecord, InvalidTransition
+from dashboard.routes.history_filters import HistoryFilters
 from dashboard.services import ComponentStatus
 from gateway.catalog import Catalog
 
@@ -277,31 +279,10 @@ def alarms_router(
 
     @api.get("/alarms/history", response_model=EventsOut)
     async def history(
-        since: float | None = None,
-        until: float | None = None,
-        site: str | None = None,
-        hazard_source: str | None = None,
-        tag: str | None = None,
-        alarm_id: str | None = None,
-        priority: Annotated[list[Priority] | None, Query()] = None,
-        alarm_type: Annotated[list[AlarmType] | None, Query(alias="type")] = None,
-        kind: Annotated[list[EventKind] | None, Query()] = None,
-        before_seq: int | None = None,
+        filters: HistoryFilters,
         limit: Annotated[int, Query(ge=1, le=MAX_HISTORY_ROWS)] = 500,
     ) -> EventsOut:
-        query = HistoryQuery(
-            since=since,
-            until=until,
-            site=site,
-            hazard_source=hazard_source,
-            tag=tag,
-            alarm_id=alarm_id,
-            priorities=tuple(priority or ()),
-            types=tuple(alarm_type or ()),
-            kinds=tuple(kind or ()),
-            before_seq=before_seq,
-            limit=limit,
-        )
+        query = replace(filters, limit=limit)
         return EventsOut(events=[event_out(event) for event in journal.history(query)])
 
     @api.get("/alarms/load", response_model=LoadsOut)

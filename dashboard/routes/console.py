@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -27,6 +28,7 @@ from alerting.engine import AlarmEngine
 from alerting.events import AlarmType, EventKind, Priority
 from alerting.journal import MAX_HISTORY_ROWS, AlarmJournal, HistoryQuery
 from dashboard.routes.console_views import ShiftSummaryOut, history_csv, shift_summary
+from dashboard.routes.history_filters import HistoryFilters
 from gateway.catalog import Catalog
 from gateway.readings import PointKey
 from gateway.storage.query import TrendError, TrendSource, trend_window
@@ -83,35 +85,12 @@ def console_router(
 
     @api.get("/alarms/history.csv", response_class=Response)
     async def history_export(
-        since: float | None = None,
-        until: float | None = None,
-        site: str | None = None,
-        hazard_source: str | None = None,
-        tag: str | None = None,
-        alarm_id: str | None = None,
-        priority: Annotated[list[Priority] | None, Query()] = None,
-        alarm_type: Annotated[list[AlarmType] | None, Query(alias="type")] = None,
-        kind: Annotated[list[EventKind] | None, Query()] = None,
-        before_seq: int | None = None,
+        filters: HistoryFilters,
         limit: Annotated[int, Query(ge=1, le=MAX_HISTORY_ROWS)] = MAX_HISTORY_ROWS,
         tz: str | None = None,
     ) -> Response:
         zone = _zone(tz)
-        events = journal.history(
-            HistoryQuery(
-                since=since,
-                until=until,
-                site=site,
-                hazard_source=hazard_source,
-                tag=tag,
-                alarm_id=alarm_id,
-                priorities=tuple(priority or ()),
-                types=tuple(alarm_type or ()),
-                kinds=tuple(kind or ()),
-                before_seq=before_seq,
-                limit=limit,
-            )
-        )
+        events = journal.history(replace(filters, limit=limit))
         stamp = datetime.fromtimestamp(clock(), zone).strftime("%Y%m%d-%H%M")
         return Response(
             history_csv(events, catalog, zone),
