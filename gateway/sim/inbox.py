@@ -33,7 +33,7 @@ class _SmtpHandler:
     def __init__(self, inbox: DemoInbox) -> None:
         self._inbox = inbox
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         part = message.get_body(("plain", "html"))
         body = part.get_content() if part is not None else ""
