@@ -970,8 +970,8 @@ def print_report(report: FanoutReport) -> None:
     for number, stall in enumerate(report.stalls, 1):
         print(
             f"stalled window {number}: the stalled client was coalesced {stall.seconds_to_lag:.1f}"
-            f" s after connecting; at the end of the window lagging={stall.lagging_at_end}, {stall.frames_behind} frames behind, "
-            f"{stall.queued} messages queued (bounded outbox)"
+            f" s after connecting; at the end of the window lagging={stall.lagging_at_end}, "
+            f"{stall.frames_behind} frames behind, {stall.queued} messages queued (bounded outbox)"
         )
     if report.kick is not None:
         k = report.kick

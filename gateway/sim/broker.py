@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import pwd
 import shutil
 import tempfile
 from collections.abc import AsyncIterator
@@ -20,6 +19,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from gateway.sim.children import die_with_parent
 from gateway.sim.ports import free_port
 
 log = logging.getLogger(__name__)
@@ -77,6 +77,11 @@ def mosquitto_config(
         lines += ["allow_anonymous false", f"password_file {folder / 'passwd'}"]
     else:
         lines.append("allow_anonymous true")
+    if os.geteuid() == 0:
+        # Run as root, mosquitto would drop to user `mosquitto`, and a process that changes
+        # its user loses the parent-death signal that stops it when the demo or a test is
+        # killed. This broker listens on loopback only, for the demo and the tests.
+        lines.append("user root")
     if tls is not None:
         lines += [
             f"cafile {folder / 'ca.pem'}",
@@ -97,13 +102,6 @@ def _prepare_folder(
         shutil.copyfile(tls.key_file, folder / "key.pem")
     config = folder / "mosquitto.conf"
     config.write_text(mosquitto_config(port, folder, password_file=password_file, tls=tls))
-    if os.geteuid() == 0:
-        # Started as root, mosquitto drops to user `mosquitto` before it reads the
-        # password and key files: hand it the folder (which stays private to it).
-        with contextlib.suppress(KeyError):
-            user = pwd.getpwnam("mosquitto")
-            for path in (folder, *folder.iterdir()):
-                os.chown(path, user.pw_uid, user.pw_gid)
     for secret in ("passwd", "key.pem"):
         if (folder / secret).exists():
             (folder / secret).chmod(0o600)
@@ -144,6 +142,7 @@ async def _start_mosquitto(
         process = await asyncio.create_subprocess_exec(
             binary, "-c", str(config),
             stdin=asyncio.subprocess.DEVNULL, stdout=log_file, stderr=log_file,
+            preexec_fn=die_with_parent,
         )
     try:
         loop = asyncio.get_running_loop()
@@ -181,8 +180,6 @@ async def mosquitto(
     if binary is None:
         raise BrokerStartError("mosquitto is not installed (apt-get install mosquitto)")
     with tempfile.TemporaryDirectory(prefix="hazgw-mosquitto-") as temp:
-        # Traversable (not listable) by the `mosquitto` user the broker may drop to.
-        os.chmod(temp, 0o711)
         attempts = 1 if port is not None else _START_ATTEMPTS
         process: asyncio.subprocess.Process | None = None
         for attempt in range(attempts):

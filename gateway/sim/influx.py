@@ -22,6 +22,7 @@ from typing import Any
 
 import aiohttp
 
+from gateway.sim.children import die_with_parent
 from gateway.sim.ports import free_port
 
 INFLUXD = "/usr/bin/influxd"
@@ -82,6 +83,7 @@ class _ServerProcess:
                 *self.command(),
                 stdin=asyncio.subprocess.DEVNULL, stdout=log_file, stderr=log_file,
                 start_new_session=True,  # a Ctrl-C in the terminal is ours to pass on, not its
+                preexec_fn=die_with_parent,
             )
         loop = asyncio.get_running_loop()
         deadline = loop.time() + ready_within

@@ -41,6 +41,7 @@ from pymodbus.simulator import SimData, SimDevice
 from pymodbus.simulator.simcore import SimCore
 
 from collectors.modbus.decode import encode
+from gateway.sim.children import die_with_parent
 
 __all__ = [
     "SimModbusSerialServer",
@@ -369,6 +370,7 @@ class VirtualSerialPair:
             f"pty,raw,echo=0,link={self.b}",
             stdout=asyncio.subprocess.DEVNULL,
             stderr=asyncio.subprocess.DEVNULL,
+            preexec_fn=die_with_parent,
         )
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait

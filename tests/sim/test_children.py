@@ -1,0 +1,69 @@
+"""Servers started for the demo, tests and benchmarks die with their parent, even when the
+parent is killed with SIGKILL and cannot stop them itself."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[2]
+SCRIPT = """
+import asyncio, os, sys
+from gateway.sim.{module} import {launcher}
+async def main():
+    async with {launcher}() as server:
+        print("ready", flush=True)
+        await asyncio.sleep(60)
+asyncio.run(main())
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has died already
+
+
+def _children_of(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # the process ended while we looked
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize(
+    ("module", "launcher"),
+    [("influx", "influxd"), ("influx", "victoria_metrics"), ("broker", "mosquitto")],
+)
+def test_server_dies_with_a_killed_parent(module: str, launcher: str) -> None:
+    parent = subprocess.Popen(
+        [sys.executable, "-c", SCRIPT.format(module=module, launcher=launcher)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert parent.stdout is not None
+    assert parent.stdout.readline().strip() == "ready"
+    children = _children_of(parent.pid)
+    assert len(children) == 1, children
+    child = children[0]
+    parent.kill()
+    parent.wait(10)
+    deadline = time.monotonic() + 15
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not _alive(child), f"server {child} outlived its killed parent"
