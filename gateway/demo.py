@@ -17,10 +17,10 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel
 
-from dashboard.auth import Role, create_demo_users
+from dashboard.auth import Role, create_demo_users, require
 from gateway.config.gateway_file import GatewayConfig
 from gateway.config.models import HttpSettings, InfluxV1, StorageSettings
 from gateway.config.notifications import NotificationSettings
@@ -58,7 +58,9 @@ def demo_router(plant: Plant, inbox: DemoInbox) -> APIRouter:
             for s in SCENARIOS.values()
         ]
 
-    @api.post("/scenarios/{name}", status_code=202)
+    @api.post(
+        "/scenarios/{name}", status_code=202, dependencies=[Depends(require(Role.OPERATOR))]
+    )
     def start(name: str) -> ScenarioOut:
         if name not in SCENARIOS:
             raise HTTPException(404, f"no scenario {name!r}; known: {', '.join(SCENARIOS)}")
