@@ -21,7 +21,9 @@ matched to probes by alarm id, kind and order.
 The latency splits into ``emit`` (``Pipeline.emit`` of the batch returning: live state,
 alarm engine with its journal commit, hub) and ``after`` (the hub's 20 ms event batching,
 the frame build, the send, the client). Timing wrappers on the engine, journal and ticker
-add a ``perf_counter`` pair per call.
+add a ``perf_counter`` pair per call. ``--gc-freeze`` calls ``gc.freeze()`` once the gateway
+is built (a proposed runtime change: full collections are the worst latencies here).
+Results and their reading: docs/benchmarks/fanout_and_latency.md.
 """
 
 from __future__ import annotations

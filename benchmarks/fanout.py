@@ -5,10 +5,11 @@ stalled screen does not delay the others (issue 4 §8).
     .venv/bin/python benchmarks/fanout.py --clients 50 --phase 3 --json /tmp/fanout.json
 
 The gateway side is the real web stack in this process: ``LiveState`` and ``Hub`` behind a
-``Pipeline``, ``create_app`` served by ``DashboardServer`` (uvicorn on the event loop, port
-0). A feeder task emits readings through ``Pipeline.emit`` in batches, as collectors do; each
-reading carries its emit time (``time.time()``) as its value, so a client can tell how old
-it is when it arrives. The clients (``websockets`` package) run in separate processes so that
+``Pipeline``, ``create_app`` with the auth gate (``install_auth``; the clients use a display
+token) served by ``DashboardServer`` (uvicorn on the event loop, port 0). A feeder task
+emits readings through ``Pipeline.emit`` in batches, as collectors do; each reading carries
+its emit time (``time.time()``) as its value, so a client can tell how old it is when it
+arrives. The clients (``websockets`` package) run in separate processes so that
 they do not compete with the server for its GIL.
 
 Measuring without drowning the clients: a frame of 1,500 readings is ~90 kB of JSON and
@@ -27,8 +28,11 @@ disconnect the stalled client (close code 4008) while every other client receive
 them.
 
 Reading the figures: a frame is flushed every 150 ms (docs/websocket.md), so a reading waits
-0–150 ms for its frame; "fan-out" is the part after that (receive time minus the newest
-reading in the message), i.e. building, sending and receiving the frame.
+0–150 ms for its frame; "fan-out" is the part after that (receive time minus the time the
+hub built the frame), i.e. sending and receiving it. ``--gc-freeze`` calls ``gc.freeze()``
+once the server is up (a proposed runtime change: full collections are the p99 here);
+``--null`` is a control run without the stalled client. Results and their reading:
+docs/benchmarks/fanout_and_latency.md.
 """
 
 from __future__ import annotations
@@ -780,7 +784,7 @@ async def run(args: argparse.Namespace, state_dir: Path) -> FanoutReport:
         stalled: socket.socket | None = None
         last_stalled = max(n for n, phase in enumerate(phases) if phase == "stalled")
         for number, phase in enumerate(phases):
-            if phase == "stalled" and stalled is None:
+            if phase == "stalled" and stalled is None and not args.null:
                 connected_at = time.monotonic()
                 stalled = await open_stalled_client("127.0.0.1", server.port, path)
                 if not await poll_until(lagging(hub, stalled), args.stall_timeout):
@@ -1019,6 +1023,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--settle", type=float, default=1.0, help="seconds after a stall")
     parser.add_argument("--stall-timeout", type=float, default=30.0)
     parser.add_argument("--no-kick", action="store_true", help="skip the alarm-event burst")
+    parser.add_argument(
+        "--null", action="store_true",
+        help="control run: no stalled client in the 'stalled' windows (shows what the window "
+        "order alone does to the comparison)",
+    )
     parser.add_argument(
         "--gc-freeze", action="store_true",
         help="gc.freeze() once the server is up (a proposed runtime change)",
