@@ -29,7 +29,10 @@ venv: $(STAMP)
 demo: system venv
 	$(VENV)/bin/hazgw demo
 
+# Lint first, so that pytest's summary is the last thing a run prints.
 test: system venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(PY) -m pytest -q -p no:cacheprovider tests
 
 lint: venv
