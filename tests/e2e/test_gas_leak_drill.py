@@ -91,6 +91,19 @@ async def test_gas_leak_alarms_notify_and_escalate_until_acknowledged(tmp_path: 
             kinds = {e["kind"] for e in history.json()["events"]}
             assert kinds == {"notified", "escalated"}
 
+            # The alarm events are also in InfluxDB, for history beside the readings.
+            assert demo.influx_url is not None
+            query = "SELECT alarm_id, state FROM alarm_event WHERE \"tag\" = 'GT-201'"
+
+            async def stored_events() -> list[list[object]]:
+                async with httpx.AsyncClient(base_url=demo.influx_url) as influx:
+                    answer = await influx.get("/query", params={"db": "hazgw", "q": query})
+                series = answer.json()["results"][0].get("series", [])
+                return [row for s in series for row in s["values"]]
+
+            rows = await eventually(stored_events, 10, "alarm events in influxd")
+            assert {row[1] for row in rows} >= {H_ID, HH_ID}
+
             # Someone acknowledges: escalation stops.
             ack = await http.post(
                 "/api/alarms/ack", json={"ids": [H_ID, HH_ID], "comment": "已到现场，关闭根部阀"}
