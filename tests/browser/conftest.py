@@ -1,6 +1,6 @@
-"""The screens in Debian's Chromium (Playwright, never `playwright install`), against the
-real demo stack: simulated plant on real Modbus servers and an MQTT broker, the gateway,
-its alarm engine, auth and web server, on loopback ports.
+"""The screens in Debian's Chromium (Playwright drives /usr/bin/chromium and never downloads
+a browser of its own), against the real demo stack: simulated plant on real Modbus servers
+and an MQTT broker, the gateway, its alarm engine, auth and web server, on loopback ports.
 
 ``@pytest.mark.demo(plant_speed=10)`` passes options to ``gateway.demo.demo_running``.
 """
