@@ -128,8 +128,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if not args.verbose:
         # Libraries that log every frame or SMTP conversation at INFO: keep their warnings.
-        for name in ("pymodbus", "mail.log", "amqtt", "transitions", "uvicorn.error"):
+        for name in ("mail.log", "amqtt", "transitions", "uvicorn.error"):
             logging.getLogger(name).setLevel(logging.WARNING)
+        # The Modbus hub reports connection and request errors itself, once per cause;
+        # pymodbus would repeat each of them every retry.
+        logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
     handler = args.handler
     result: int = handler(args)
     return result
