@@ -20,7 +20,8 @@ happen (one transaction per batch); history queries are indexed and limited.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
@@ -167,11 +168,9 @@ class AlarmJournal:
 
         Returns the events with their ``seq``. Raises ``sqlite3.Error`` if the commit fails
         (then nothing of the batch was written)."""
-        db = self._db
         written: list[AlarmEvent] = []
         last_seq: dict[str, int] = {}
-        db.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction() as db:
             for event in events:
                 cursor = db.execute(
                     f"INSERT INTO events ({_EVENT_COLUMNS}) "
@@ -193,11 +192,6 @@ class AlarmJournal:
                     f"VALUES ({placeholders})",
                     rows,
                 )
-            db.execute("COMMIT")
-        except BaseException:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            raise
         self.writes += 1
         return written
 
@@ -264,21 +258,27 @@ class AlarmJournal:
         cutoff = now - self.retention_days * 86400.0
         deleted = 0
         while True:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                cursor = self._db.execute(
+            with self._transaction() as db:
+                cursor = db.execute(
                     "DELETE FROM events WHERE seq IN "
                     "(SELECT seq FROM events WHERE ts < ? ORDER BY ts LIMIT ?)",
                     (cutoff, PRUNE_CHUNK),
                 )
-                self._db.execute("COMMIT")
-            except BaseException:
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
-                raise
             deleted += cursor.rowcount
             if cursor.rowcount < PRUNE_CHUNK:
                 return deleted
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """An explicit write transaction: committed whole, or rolled back and re-raised."""
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._db
+            self._db.execute("COMMIT")
+        except BaseException:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            raise
 
     # ------------------------------------------------------------------- lifecycle
 

@@ -162,8 +162,8 @@ class ShiftEventOut(BaseModel):
     comment: str | None
 
 
-class ShiftAlarmOut(BaseModel):
-    """One alarm and what happened to it during the shift."""
+class AlarmIdentityOut(BaseModel):
+    """Which alarm, on which point of which hazard source, and how urgent."""
 
     id: str
     site: str
@@ -175,6 +175,11 @@ class ShiftAlarmOut(BaseModel):
     type: AlarmType
     priority: Priority
     colour: str
+
+
+class ShiftAlarmOut(AlarmIdentityOut):
+    """One alarm and what happened to it during the shift."""
+
     raised: int  # times raised (or re-alarmed) during the shift
     acknowledged: int
     first_ts: float
@@ -183,20 +188,10 @@ class ShiftAlarmOut(BaseModel):
     events: list[ShiftEventOut]
 
 
-class OpenAlarmOut(BaseModel):
+class OpenAlarmOut(AlarmIdentityOut):
     """An alarm still needing attention at handover: active, unacknowledged, shelved or out
     of service."""
 
-    id: str
-    site: str
-    tag: str
-    point_name: str | None
-    unit: str | None
-    hazard_source: str
-    hazard_source_name: str | None
-    type: AlarmType
-    priority: Priority
-    colour: str
     state: AlarmState
     active: bool
     unacknowledged: bool
