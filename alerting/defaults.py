@@ -30,8 +30,7 @@ from __future__ import annotations
 import math
 from itertools import pairwise
 
-from alerting.events import AlarmType, Priority
-from alerting.oel import UnitError, lookup, normalise_unit
+from alerting.oel import UnitError, lookup
 from alerting.rules import (
     Annunciation,
     CommSpec,
@@ -42,9 +41,11 @@ from alerting.rules import (
     RateSpec,
     RuleSet,
 )
-from gateway.config.alarms import LIMIT_ORDER, Limit, PointAlarms, is_lel_unit
-from gateway.config.models import DISCRETE_KINDS, ModbusPoint, PointBase, PointKind, StatusRole
-from gateway.readings import PointKey
+from config.alarms import LIMIT_ORDER, Limit, PointAlarms, is_lel_unit
+from config.catalog import PointKey
+from config.modbus import ModbusPoint, StatusRole
+from config.points import DISCRETE_KINDS, PointBase, PointKind
+from config.vocabulary import AlarmType, Priority, normalise_unit
 
 COMBUSTIBLE_FIRST_LEVEL = 25.0  # %LEL, GB/T 50493-2019: first-level set point ≤ 25 %LEL
 COMBUSTIBLE_SECOND_LEVEL = 50.0  # %LEL, second level ≤ 50 %LEL

@@ -40,11 +40,8 @@ from alerting.events import (
     UNACKNOWLEDGED_STATES,
     AlarmEvent,
     AlarmState,
-    AlarmType,
     EventKind,
-    Priority,
     alarm_id,
-    status_colour,
 )
 from alerting.journal import MAX_HISTORY_ROWS, AlarmJournal, HistoryQuery
 from alerting.load import AlarmLoad, LoadReport, LoadSettings
@@ -59,9 +56,10 @@ from alerting.statemachine import (
     stimulus_for_return,
     stimulus_for_unshelve,
 )
-from gateway.catalog import Catalog
-from gateway.config.models import HazardSource
-from gateway.readings import PointKey, Reading
+from collectors.readings import Reading
+from config.catalog import Catalog, PointKey
+from config.points import HazardSource
+from config.vocabulary import AlarmType, Priority, status_colour
 
 log = logging.getLogger(__name__)
 

@@ -27,9 +27,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from alerting.events import AlarmEvent, AlarmState, AlarmType, EventKind, Priority
+from alerting.events import AlarmEvent, AlarmState, EventKind
 from alerting.statemachine import AlarmRecord
-from gateway.readings import PointKey
+from config.catalog import PointKey
+from config.vocabulary import AlarmType, Priority
 
 MIN_RETENTION_DAYS = 30.0  # SAWS Order No. 40: records kept at least 30 days
 DEFAULT_RETENTION_DAYS = 90.0

@@ -38,6 +38,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from config.vocabulary import normalise_unit
+
 GAS_CONSTANT = 8.314462618  # J/(mol·K)
 REFERENCE_TEMPERATURE_K = 293.15  # 20 °C
 REFERENCE_PRESSURE_KPA = 101.325
@@ -103,10 +105,6 @@ class Oel:
 
 def mg_m3_to_ppm(mg_m3: float, molar_mass: float) -> float:
     return mg_m3 * MOLAR_VOLUME_L / molar_mass
-
-
-def normalise_unit(unit: str) -> str:
-    return unit.strip().lower().replace(" ", "").replace("³", "3").replace("μ", "u")
 
 
 # GBZ 2.1-2019 Table 1 (mg/m³). 非高原 values where the standard distinguishes altitude (CO).

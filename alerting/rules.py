@@ -14,7 +14,7 @@ Filters, per condition:
   off-delay likewise before it returns. A reading that flips the raw condition back cancels
   the pending change; ``tick`` completes it when the delay runs out between readings.
 
-Which readings count (the reading's quality decides, see ``gateway.readings``):
+Which readings count (the reading's quality decides, see ``collectors.readings``):
 
 - a reading with a number (good, or uncertain out-of-range: a gas reading above the
   detector's range must still alarm) is evaluated against limits, rate and discrete rules;
@@ -42,8 +42,9 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from alerting.events import AlarmType, Priority
-from gateway.readings import PointKey, Quality, Reading, Reason
+from collectors.readings import Quality, Reading, Reason
+from config.catalog import PointKey
+from config.vocabulary import AlarmType, Priority
 
 HIGH_TYPES = frozenset({AlarmType.HIGH, AlarmType.HIGH_HIGH})
 LIMIT_TYPES = (AlarmType.LOW_LOW, AlarmType.LOW, AlarmType.HIGH, AlarmType.HIGH_HIGH)

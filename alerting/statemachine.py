@@ -33,8 +33,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from alerting.events import AlarmEvent, AlarmState, AlarmType, EventKind, Priority
-from gateway.readings import PointKey
+from alerting.events import AlarmEvent, AlarmState, EventKind
+from config.catalog import PointKey
+from config.vocabulary import AlarmType, Priority
 
 N = AlarmState.NORMAL
 U = AlarmState.UNACK

@@ -65,10 +65,10 @@ from benchmarks.fanout import (
     nearest_rank,
     receive_from,
 )
-from gateway.config.gateway_file import GatewayConfig
-from gateway.config.models import HttpSettings
+from collectors.readings import Reading
+from config.catalog import PointKey
+from config.gateway_file import GatewayConfig, HttpSettings
 from gateway.pipeline import Pipeline
-from gateway.readings import PointKey, Reading
 from gateway.runtime import Gateway, Parts
 
 log = logging.getLogger("benchmarks.alarm_latency")

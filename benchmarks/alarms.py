@@ -29,9 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from alerting.engine import AlarmEngine
 from alerting.journal import AlarmJournal
-from gateway.catalog import Catalog
-from gateway.config.models import Site
-from gateway.readings import PointKey, Reading
+from collectors.readings import Reading
+from config.catalog import Catalog, PointKey
+from config.site import Site
 
 SITE = "BENCH"
 

@@ -63,17 +63,19 @@ from urllib.parse import quote
 if __package__ in (None, ""):  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from alerting.events import AlarmEvent, AlarmState, AlarmType, EventKind, Priority
+from alerting.events import AlarmEvent, AlarmState, EventKind
+from collectors.base import Emit
+from collectors.readings import Reading
+from config.catalog import Catalog, PointKey
+from config.site import Site
+from config.vocabulary import AlarmType, Priority
 from dashboard.app import create_app
 from dashboard.auth import AuthService, install_auth
 from dashboard.hub import ClientChannel, Hub
+from dashboard.live import LiveState
 from dashboard.server import DashboardServer
 from dashboard.services import DashboardServices
-from gateway.catalog import Catalog
-from gateway.config.models import Site
-from gateway.live import LiveState
-from gateway.pipeline import Emit, Pipeline
-from gateway.readings import PointKey, Reading
+from gateway.pipeline import Pipeline
 
 log = logging.getLogger("benchmarks.fanout")
 

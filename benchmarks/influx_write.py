@@ -25,10 +25,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gateway.catalog import Catalog
-from gateway.config.models import InfluxV1, Site, StorageSettings
+from collectors.readings import Quality, Reading, Reason
+from config.catalog import Catalog, PointKey
+from config.gateway_file import InfluxV1, StorageSettings
+from config.site import Site
 from gateway.pipeline import MemoryBuffer, Pipeline
-from gateway.readings import PointKey, Quality, Reading, Reason
 from gateway.sim.influx import influxd
 from gateway.storage import ReadingEncoder, build_writer
 

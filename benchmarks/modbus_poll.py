@@ -25,8 +25,9 @@ from collections.abc import Sequence
 from multiprocessing.connection import Connection
 
 from collectors.modbus import ModbusCollector, build_modbus_collectors
-from gateway.config.models import ByteOrder, DataType, Site
-from gateway.readings import Reading
+from collectors.readings import Reading
+from config.modbus import ByteOrder, DataType
+from config.site import Site
 from gateway.sim.modbus_devices import SimModbusServer, encode
 
 ORDERS = list(ByteOrder)

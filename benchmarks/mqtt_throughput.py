@@ -33,14 +33,15 @@ if __package__ in (None, ""):  # run as a script: make the project importable
 
 import aiomqtt
 
+from collectors.base import Emit
+from collectors.health import LinkState
 from collectors.mqtt import MqttCollector
 from collectors.mqtt.collector import DROPPED
-from gateway.config.loader import load_site
-from gateway.config.models import DISCRETE_KINDS, MqttDevice, PayloadFormat
-from gateway.health import LinkState
-from gateway.pipeline import Emit
-from gateway.readings import Reading
+from collectors.readings import Reading
+from config.mqtt import MqttDevice, PayloadFormat
+from config.points import DISCRETE_KINDS
 from gateway.sim.broker import BrokerAddress, any_broker, embedded_broker, mosquitto
+from gateway.validation import load_site
 
 SITE = "BENCH"
 PAYLOAD_VARIANTS = 8  # payloads are encoded before the clock starts, then cycled

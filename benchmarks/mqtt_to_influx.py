@@ -26,10 +26,11 @@ if __package__ in (None, ""):  # run as a script: make the project importable
 from alerting.engine import AlarmEngine
 from alerting.journal import AlarmJournal
 from benchmarks.mqtt_throughput import SITE, run_mqtt_load, synthetic_devices
+from config.catalog import Catalog
+from config.gateway_file import InfluxV1, StorageSettings
+from config.site import Site
 from dashboard.hub import Hub
-from gateway.catalog import Catalog
-from gateway.config.models import InfluxV1, Site, StorageSettings
-from gateway.live import LiveState
+from dashboard.live import LiveState
 from gateway.pipeline import MemoryBuffer, Pipeline
 from gateway.sim.broker import mosquitto
 from gateway.sim.influx import influxd

@@ -8,13 +8,15 @@ error. Its ``health`` is read by the web API.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from gateway.health import CollectorHealth
-from gateway.pipeline import Emit
+from collectors.health import CollectorHealth
+from collectors.readings import Reading
 
 Clock = Callable[[], float]
+# How a collector hands over a batch of readings: synchronous, never waits.
+Emit = Callable[[Sequence[Reading]], None]
 
 
 class Collector(Protocol):

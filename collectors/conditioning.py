@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import math
 
-from gateway.config.models import DISCRETE_KINDS, PointBase
-from gateway.readings import PointKey, Quality, Reading, Reason
+from collectors.readings import Quality, Reading, Reason
+from config.catalog import PointKey
+from config.points import DISCRETE_KINDS, PointBase
 
 
 def condition(key: PointKey, point: PointBase, value: float | bool, ts: float) -> Reading:

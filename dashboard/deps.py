@@ -11,10 +11,10 @@ from typing import Annotated
 from fastapi import Depends
 from starlette.requests import HTTPConnection
 
+from config.catalog import Catalog
 from dashboard.hub import Hub
+from dashboard.live import LiveState
 from dashboard.services import DashboardServices
-from gateway.catalog import Catalog
-from gateway.live import LiveState
 
 
 def get_services(connection: HTTPConnection) -> DashboardServices:

@@ -29,6 +29,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from alerting.events import AlarmEvent
+from collectors.readings import Reading
+from config.catalog import PointKey
+from dashboard.live import LiveState
 from dashboard.protocol import (
     CLOSE_GOING_AWAY,
     CLOSE_TOO_SLOW,
@@ -37,8 +40,6 @@ from dashboard.protocol import (
     heartbeat_message,
     snapshot_message,
 )
-from gateway.live import LiveState
-from gateway.readings import PointKey, Reading
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from alerting.events import AlarmEvent
-from gateway.readings import PointKey, Quality, Reading, Reason, Value
+from collectors.readings import Quality, Reading, Reason, Value
+from config.catalog import PointKey
 
 PROTOCOL_VERSION = 1
 

@@ -10,10 +10,10 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from collectors.health import CollectorHealth
+from config.catalog import Catalog
 from dashboard.hub import Hub
-from gateway.catalog import Catalog
-from gateway.health import CollectorHealth
-from gateway.live import LiveState
+from dashboard.live import LiveState
 
 
 @dataclass(frozen=True, slots=True)

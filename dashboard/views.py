@@ -7,7 +7,11 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 
+from collectors.health import CollectorHealth, DeviceHealth, LinkState
+from collectors.readings import Quality, Reading, Reason
+from config.catalog import Catalog, PointInfo
 from dashboard.hub import HubStats
+from dashboard.live import LiveState
 from dashboard.protocol import point_id
 from dashboard.schemas import (
     CollectorHealthOut,
@@ -22,10 +26,6 @@ from dashboard.schemas import (
     WebsocketOut,
 )
 from dashboard.services import ComponentStatus
-from gateway.catalog import Catalog, PointInfo
-from gateway.health import CollectorHealth, DeviceHealth, LinkState
-from gateway.live import LiveState
-from gateway.readings import Quality, Reading, Reason
 
 
 def iso(ts: float | None) -> str | None:

@@ -11,8 +11,10 @@ from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
-from gateway.config.loader import ConfigError, is_gateway_file, load_gateway, load_site
+from config.issues import ConfigError
+from config.loader import is_gateway_file
 from gateway.usercli import add_user_commands
+from gateway.validation import load_gateway, load_site
 
 
 def check_config(paths: Sequence[Path], out: Any = sys.stdout) -> int:
@@ -84,7 +86,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
-    from gateway.config.schema import export
+    from config.schema import export
 
     for path in export(args.directory):
         print(f"wrote {path}")

@@ -20,10 +20,9 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel
 
+from config.gateway_file import GatewayConfig, HttpSettings, InfluxV1, StorageSettings
+from config.notifications import NotificationSettings
 from dashboard.auth import Role, create_demo_users, require
-from gateway.config.gateway_file import GatewayConfig
-from gateway.config.models import HttpSettings, InfluxV1, StorageSettings
-from gateway.config.notifications import NotificationSettings
 from gateway.runtime import Gateway, Parts
 from gateway.sim.broker import any_broker
 from gateway.sim.inbox import DemoInbox

@@ -11,8 +11,8 @@ import asyncio
 from collections.abc import Callable, Sequence
 
 from collectors.modbus.collector import ModbusCollector
-from gateway.config.models import StatusRole
-from gateway.readings import PointKey
+from config.catalog import PointKey
+from config.modbus import StatusRole
 
 Beats = Sequence[tuple[PointKey, bool]]
 

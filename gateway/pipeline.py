@@ -12,15 +12,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from gateway.readings import Reading
+from collectors.readings import Reading
 
 log = logging.getLogger(__name__)
 
-Emit = Callable[[Sequence[Reading]], None]
 
 
 class ReadingObserver(Protocol):

@@ -30,11 +30,17 @@ from alerting.events import AlarmEvent, AlarmState, EventKind
 from alerting.journal import AlarmJournal
 from alerting.notify.notifier import Notifier
 from collectors.base import Collector
+from collectors.health import CollectorHealth
 from collectors.modbus.collector import ModbusCollector, build_modbus_collectors
 from collectors.mqtt.collector import build_mqtt_collectors
+from config.catalog import Catalog
+from config.gateway_file import GatewayConfig
+from config.issues import ConfigError
+from config.site import Site
 from dashboard.app import create_app
 from dashboard.auth import AuthService, auth_component, auth_router, install_auth, operator_user
 from dashboard.hub import Hub
+from dashboard.live import LiveState
 from dashboard.routes.admin import admin_router
 from dashboard.routes.alarms import alarm_component, alarms_router
 from dashboard.routes.commissioning import ReloadResult, commissioning_router, reload_errors
@@ -42,18 +48,13 @@ from dashboard.routes.console import console_router
 from dashboard.routes.pages import pages_router
 from dashboard.server import DashboardServer
 from dashboard.services import ComponentStatus, DashboardServices
-from gateway.catalog import Catalog
-from gateway.config.gateway_file import GatewayConfig
-from gateway.config.loader import ConfigError, load_gateway
-from gateway.config.models import Site
-from gateway.health import CollectorHealth
 from gateway.heartbeats import HeartbeatRelay
-from gateway.live import LiveState
 from gateway.pipeline import MemoryBuffer, Pipeline, ReadingObserver
 from gateway.storage.factory import build_writer
 from gateway.storage.lineprotocol import encode_alarm_events
 from gateway.storage.query import build_trend_source
 from gateway.storage.writer import InfluxWriter
+from gateway.validation import load_gateway
 
 log = logging.getLogger("hazgw")
 

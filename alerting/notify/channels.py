@@ -23,8 +23,8 @@ import aiohttp
 import aiosmtplib
 
 from alerting.notify.messages import Notice, notice_json, truncate_utf8
-from gateway.catalog import Catalog
-from gateway.config.notifications import (
+from config.catalog import Catalog
+from config.notifications import (
     ChannelSettings,
     DingTalkChannel,
     EmailChannel,

@@ -16,9 +16,10 @@ from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from alerting.events import AlarmEvent, AlarmType, EventKind, Priority
+from alerting.events import AlarmEvent, EventKind
 from alerting.notify.escalation import Dispatch
-from gateway.catalog import Catalog, PointInfo
+from config.catalog import Catalog, PointInfo
+from config.vocabulary import AlarmType, Priority
 
 SUMMARY_LINES = 20  # alarms listed in a summary; the rest are counted
 

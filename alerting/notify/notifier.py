@@ -32,8 +32,8 @@ from alerting.notify.escalation import Dispatch, EscalationTracker, Ladder
 from alerting.notify.messages import Notice, format_notice, latest_per_alarm
 from alerting.notify.routing import match_routes
 from collectors.backoff import backoff_delays
-from gateway.catalog import Catalog
-from gateway.config.notifications import NotificationSettings, Route
+from config.catalog import Catalog
+from config.notifications import NotificationSettings, Route
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from alerting.events import AlarmEvent
-from gateway.catalog import PointInfo
-from gateway.config.notifications import Route, RouteFilter
+from config.catalog import PointInfo
+from config.notifications import Route, RouteFilter
 
 
 def matches(rule: RouteFilter, event: AlarmEvent, info: PointInfo | None) -> bool:

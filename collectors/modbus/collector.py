@@ -26,7 +26,8 @@ from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 
 from collectors.backoff import backoff_delays
-from collectors.base import Clock
+from collectors.base import Clock, Emit
+from collectors.health import CollectorHealth
 from collectors.modbus.connection import (
     ClientFactory,
     Endpoint,
@@ -38,17 +39,15 @@ from collectors.modbus.connection import (
 from collectors.modbus.convert import StatusBits
 from collectors.modbus.device import DevicePoller, RawRegisters, SilencePolicy
 from collectors.modbus.hub import Backoff, ModbusHub, quiet_pymodbus
-from gateway.config.models import (
-    ModbusDevice,
+from collectors.readings import Reason
+from config.catalog import PointKey
+from config.modbus import (
     ModbusDeviceBase,
     ModbusRtuOverTcpDevice,
     ModbusRtuSerialDevice,
     ModbusTcpDevice,
-    Site,
 )
-from gateway.health import CollectorHealth
-from gateway.pipeline import Emit
-from gateway.readings import PointKey, Reason
+from config.site import ModbusDevice, Site
 
 log = logging.getLogger(__name__)
 

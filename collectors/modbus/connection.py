@@ -16,12 +16,8 @@ from pymodbus.client import AsyncModbusSerialClient, AsyncModbusTcpClient
 from pymodbus.framer import FramerType
 from pymodbus.pdu import ModbusPDU
 
-from gateway.config.models import (
-    ModbusDevice,
-    ModbusRtuOverTcpDevice,
-    ModbusRtuSerialDevice,
-    ModbusTcpDevice,
-)
+from config.modbus import ModbusRtuOverTcpDevice, ModbusRtuSerialDevice, ModbusTcpDevice
+from config.site import ModbusDevice
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,8 +28,9 @@ from collectors.modbus.decode import (
     loop_current,
     number_decoder,
 )
-from gateway.config.models import DataType, ModbusPoint, ModbusSource, StatusRole
-from gateway.readings import PointKey, Reading, Reason, bad
+from collectors.readings import Reading, Reason, bad
+from config.catalog import PointKey
+from config.modbus import DataType, ModbusPoint, ModbusSource, StatusRole
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,7 @@ import math
 import struct
 from collections.abc import Callable, Sequence
 
-from gateway.config.models import ByteOrder, CurrentLoop, DataType
+from config.modbus import ByteOrder, CurrentLoop, DataType
 
 Number = int | float
 

@@ -32,6 +32,7 @@ from types import MappingProxyType
 
 from collectors.backoff import backoff_delays
 from collectors.base import Clock
+from collectors.health import DeviceHealth
 from collectors.modbus.convert import PointCodec, StatusBits, status_bits
 from collectors.modbus.hub import (
     ConnectionDown,
@@ -41,9 +42,10 @@ from collectors.modbus.hub import (
     ReadFailure,
 )
 from collectors.modbus.planner import ReadPlan, Span, plan_reads
-from gateway.config.models import ModbusDevice, RegisterTable
-from gateway.health import DeviceHealth
-from gateway.readings import PointKey, Reading, Reason, bad
+from collectors.readings import Reading, Reason, bad
+from config.catalog import PointKey
+from config.modbus import RegisterTable
+from config.site import ModbusDevice
 
 log = logging.getLogger(__name__)
 

@@ -24,6 +24,7 @@ from pymodbus.exceptions import ConnectionException, ModbusException, ModbusIOEx
 from pymodbus.pdu import ModbusPDU
 
 from collectors.backoff import backoff_delays
+from collectors.health import CollectorHealth, LinkState
 from collectors.modbus.connection import (
     ClientFactory,
     Endpoint,
@@ -32,9 +33,8 @@ from collectors.modbus.connection import (
     pymodbus_client,
 )
 from collectors.modbus.planner import ReadRequest
-from gateway.config.models import RegisterTable
-from gateway.health import CollectorHealth, LinkState
-from gateway.readings import Reason
+from collectors.readings import Reason
+from config.modbus import RegisterTable
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from gateway.config.models import ModbusSource, RegisterTable
+from config.modbus import ModbusSource, RegisterTable
 
 MAX_REGISTERS = 125  # Modbus application protocol, functions 3 and 4
 MAX_BITS = 2000  # functions 1 and 2

@@ -20,15 +20,16 @@ import aiomqtt
 from paho.mqtt.reasoncodes import ReasonCode
 
 from collectors.backoff import backoff_delays
-from collectors.base import Clock
+from collectors.base import Clock, Emit
+from collectors.health import CollectorHealth, LinkState
 from collectors.mqtt.connection import Message, MessageQueueProbe, make_client
 from collectors.mqtt.payload import PayloadError, PayloadParser, Problem
 from collectors.mqtt.ratelimit import LogLimiter
 from collectors.mqtt.topics import Router, is_valid_filter
-from gateway.config.models import MqttDevice, PayloadFormat, Site, Subscription
-from gateway.health import CollectorHealth, LinkState
-from gateway.pipeline import Emit
-from gateway.readings import PointKey, Reason, bad
+from collectors.readings import Reason, bad
+from config.catalog import PointKey
+from config.mqtt import MqttDevice, PayloadFormat, Subscription
+from config.site import Site
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import aiomqtt
 
-from gateway.config.models import Broker, Tls
+from config.mqtt import Broker, Tls
 
 Message = aiomqtt.Message
 

@@ -32,8 +32,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from collectors.conditioning import condition
-from gateway.config.models import DISCRETE_KINDS, MqttDevice, MqttPoint, PayloadFormat, Subscription
-from gateway.readings import PointKey, Quality, Reading, Reason, bad
+from collectors.readings import Quality, Reading, Reason, bad
+from config.catalog import PointKey
+from config.mqtt import MqttDevice, MqttPoint, PayloadFormat, Subscription
+from config.points import DISCRETE_KINDS
 
 # A device clock that was never set reports 1970 or its uptime; nothing real predates 2000.
 OLDEST_PLAUSIBLE_TS = 946_684_800.0  # 2000-01-01T00:00:00Z

@@ -34,21 +34,15 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from alerting.engine import ActionError, AlarmEngine, SourceStatus, UnknownAlarm
-from alerting.events import (
-    SYSTEM_ALARM_TYPES,
-    AlarmEvent,
-    AlarmState,
-    AlarmType,
-    EventKind,
-    Priority,
-)
+from alerting.events import SYSTEM_ALARM_TYPES, AlarmEvent, AlarmState, EventKind
 from alerting.identity import User, current_user
 from alerting.journal import MAX_HISTORY_ROWS, AlarmJournal, HistoryQuery
 from alerting.load import LoadReport
 from alerting.statemachine import AlarmRecord, InvalidTransition
+from config.catalog import Catalog
+from config.vocabulary import AlarmType, Priority
 from dashboard.routes.history_filters import HistoryFilters
 from dashboard.services import ComponentStatus
-from gateway.catalog import Catalog
 
 # ------------------------------------------------------------------------- bodies
 

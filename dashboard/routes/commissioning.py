@@ -28,18 +28,18 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from collectors.health import DeviceHealth
 from collectors.modbus.collector import ModbusCollector
 from collectors.modbus.decode import all_byte_orders
 from collectors.mqtt.collector import MqttCollector
+from config.catalog import Catalog, PointKey
+from config.modbus import DataType, ModbusPoint, RegisterTable
+from config.mqtt import MqttDevice
 from dashboard.auth import audit
 from dashboard.auth.deps import auth_of, client_address, require
 from dashboard.auth.principal import Principal
 from dashboard.auth.roles import Role
 from dashboard.auth.service import audit_name
-from gateway.catalog import Catalog
-from gateway.config.models import DataType, ModbusPoint, MqttDevice, RegisterTable
-from gateway.health import DeviceHealth
-from gateway.readings import PointKey
 
 log = logging.getLogger(__name__)
 

@@ -25,13 +25,13 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from alerting.engine import AlarmEngine
-from alerting.events import AlarmType, EventKind, Priority
+from alerting.events import EventKind
 from alerting.journal import MAX_HISTORY_ROWS, AlarmJournal, HistoryQuery
+from config.catalog import Catalog, PointKey
+from config.vocabulary import AlarmType, Priority
 from dashboard.routes.console_views import ShiftSummaryOut, history_csv, shift_summary
 from dashboard.routes.history_filters import HistoryFilters
-from gateway.catalog import Catalog
-from gateway.readings import PointKey
-from gateway.storage.query import TrendError, TrendSource, trend_window
+from dashboard.trends import TrendError, TrendSource, trend_window
 
 Clock = Callable[[], float]
 RangeName = Literal["1h", "8h", "24h", "7d"]

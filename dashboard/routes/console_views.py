@@ -12,16 +12,10 @@ from datetime import datetime, tzinfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from alerting.events import (
-    UNACKNOWLEDGED_STATES,
-    AlarmEvent,
-    AlarmState,
-    AlarmType,
-    EventKind,
-    Priority,
-)
+from alerting.events import UNACKNOWLEDGED_STATES, AlarmEvent, AlarmState, EventKind
 from alerting.statemachine import AlarmRecord
-from gateway.catalog import Catalog
+from config.catalog import Catalog
+from config.vocabulary import AlarmType, Priority
 
 # ------------------------------------------------------------------ Chinese labels
 

@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
-from alerting.events import AlarmType, EventKind, Priority
+from alerting.events import EventKind
 from alerting.journal import HistoryQuery
+from config.vocabulary import AlarmType, Priority
 
 
 def history_filters(

@@ -22,16 +22,11 @@ from pathlib import Path
 
 import aiomqtt
 
-from gateway.config.loader import load_site
-from gateway.config.models import (
-    ByteOrder,
-    DataType,
-    ModbusRtuOverTcpDevice,
-    ModbusTcpDevice,
-    MqttDevice,
-    Site,
-)
+from config.modbus import ByteOrder, DataType, ModbusRtuOverTcpDevice, ModbusTcpDevice
+from config.mqtt import MqttDevice
+from config.site import Site
 from gateway.sim.modbus_devices import SimModbusServer, encode
+from gateway.validation import load_site
 
 log = logging.getLogger(__name__)
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from gateway.catalog import Catalog
-from gateway.config.models import InfluxV1, StorageSettings
+from config.catalog import Catalog
+from config.gateway_file import InfluxV1, StorageSettings
 from gateway.pipeline import ReadingBuffer
 from gateway.storage.lineprotocol import ReadingEncoder
 from gateway.storage.transport import Transport

@@ -21,8 +21,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from alerting.events import AlarmEvent
-from gateway.catalog import Catalog
-from gateway.readings import PointKey, Quality, Reading, Reason
+from collectors.readings import Quality, Reading, Reason
+from config.catalog import Catalog, PointKey
 
 READING_MEASUREMENT = "reading"
 ALARM_MEASUREMENT = "alarm_event"

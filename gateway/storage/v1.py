@@ -14,7 +14,7 @@ import logging
 
 import aiohttp
 
-from gateway.config.models import InfluxV1
+from config.gateway_file import InfluxV1
 from gateway.storage.errors import RetryableError, classify_response, error_message
 
 log = logging.getLogger(__name__)

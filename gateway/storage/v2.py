@@ -11,7 +11,7 @@ from influxdb_client.client.influxdb_client_async import InfluxDBClientAsync
 from influxdb_client.client.write_api_async import WriteApiAsync
 from influxdb_client.rest import ApiException
 
-from gateway.config.models import InfluxV2
+from config.gateway_file import InfluxV2
 from gateway.storage.errors import RetryableError, classify_response
 
 _NETWORK_ERRORS = (aiohttp.ClientError, TimeoutError, OSError)

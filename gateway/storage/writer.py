@@ -25,8 +25,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from collectors.backoff import backoff_delays
+from collectors.readings import Reading
 from gateway.pipeline import Batch, ReadingBuffer
-from gateway.readings import Reading
 from gateway.storage.errors import RejectedError, RetryableError, TooLargeError
 from gateway.storage.lineprotocol import ReadingEncoder, encode_body, split_body
 from gateway.storage.ratelog import RateLimitedLog

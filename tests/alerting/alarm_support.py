@@ -13,10 +13,10 @@ from alerting.defaults import resolve
 from alerting.engine import AlarmEngine, EngineSettings
 from alerting.journal import AlarmJournal
 from alerting.rules import ConditionChange, PointEvaluator
-from gateway.catalog import Catalog
-from gateway.config.loader import load_site
-from gateway.config.models import MqttPoint
-from gateway.readings import PointKey, Quality, Reading, Reason, bad
+from collectors.readings import Quality, Reading, Reason, bad
+from config.catalog import Catalog, PointKey
+from config.mqtt import MqttPoint
+from gateway.validation import load_site
 
 SITE = "T1"
 

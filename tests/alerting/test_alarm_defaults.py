@@ -11,10 +11,11 @@ from alarm_support import SITE, point, pt, site_yaml
 
 from alerting import oel
 from alerting.defaults import RuleError, resolve
-from alerting.events import AlarmType, Priority
 from alerting.rules import Annunciation
-from gateway.config.loader import ConfigError, load_site
-from gateway.readings import PointKey
+from config.catalog import PointKey
+from config.issues import ConfigError
+from config.vocabulary import AlarmType, Priority
+from gateway.validation import load_site
 
 
 def _rules(**fields: Any):  # type: ignore[no-untyped-def]

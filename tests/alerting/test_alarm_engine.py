@@ -12,10 +12,11 @@ import pytest
 from alarm_support import Clock, key, open_engine, reading
 
 from alerting.engine import ActionError, AlarmEngine, EngineSettings, UnknownAlarm
-from alerting.events import AlarmEvent, AlarmState, EventKind, Priority
+from alerting.events import AlarmEvent, AlarmState, EventKind
 from alerting.journal import AlarmJournal, HistoryQuery
 from alerting.statemachine import InvalidTransition
-from gateway.readings import Reading
+from collectors.readings import Reading
+from config.vocabulary import Priority
 
 U, A, R, S, OOS = (
     AlarmState.UNACK, AlarmState.ACKED, AlarmState.RTN_UNACK, AlarmState.SHELVED,
@@ -260,8 +261,8 @@ def test_comm_loss_for_silent_points_and_return(
 def test_on_delay_completed_by_engine_tick(tmp_path: Path, clock: Clock) -> None:
     from alarm_support import pt, write_site
 
-    from gateway.catalog import Catalog
-    from gateway.config.loader import load_site
+    from config.catalog import Catalog
+    from gateway.validation import load_site
 
     catalog = Catalog([load_site(write_site(tmp_path, [
         pt("PT-1", "pressure", alarms={"H": {"value": 50, "on_delay": 3}}),
@@ -442,8 +443,8 @@ devices:
 
 
 def test_status_word_heartbeat_through_the_engine(tmp_path: Path, clock: Clock) -> None:
-    from gateway.catalog import Catalog
-    from gateway.config.loader import load_site
+    from config.catalog import Catalog
+    from gateway.validation import load_site
 
     path = tmp_path / "modbus.yaml"
     path.write_text(MODBUS_SITE, encoding="utf-8")

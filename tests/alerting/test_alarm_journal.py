@@ -14,11 +14,11 @@ import pytest
 from alarm_support import Clock, key, open_engine, pt, reading, standard_catalog, write_site
 
 from alerting.engine import AlarmEngine
-from alerting.events import AlarmEvent, AlarmState, AlarmType, EventKind, Priority
+from alerting.events import AlarmEvent, AlarmState, EventKind
 from alerting.journal import AlarmJournal, HistoryQuery, JournalError
-from gateway.catalog import Catalog
-from gateway.config.loader import load_site
-from gateway.readings import PointKey
+from config.catalog import Catalog, PointKey
+from config.vocabulary import AlarmType, Priority
+from gateway.validation import load_site
 
 REPO = Path(__file__).parents[2]
 
@@ -104,7 +104,8 @@ CHILD = textwrap.dedent(
     from alarm_support import standard_catalog
     from alerting.engine import AlarmEngine
     from alerting.journal import AlarmJournal
-    from gateway.readings import PointKey, Reading
+    from collectors.readings import Reading
+    from config.catalog import PointKey
 
     directory = Path({directory!r})
     journal = AlarmJournal(directory / "alarms.db")

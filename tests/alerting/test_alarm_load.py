@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from alerting.events import AlarmEvent, AlarmState, AlarmType, EventKind, Priority
+from alerting.events import AlarmEvent, AlarmState, EventKind
 from alerting.load import AlarmLoad, LoadSettings
 from alerting.statemachine import AlarmRecord
-from gateway.readings import PointKey
+from config.catalog import PointKey
+from config.vocabulary import AlarmType, Priority
 
 T0 = 1_000_000.0
 

@@ -12,13 +12,14 @@ import pytest
 from alarm_support import Clock, key, open_engine, reading
 
 from alerting.engine import AlarmEngine
-from alerting.events import AlarmEvent, AlarmState, AlarmType, EventKind, Priority
+from alerting.events import AlarmEvent, AlarmState, EventKind
 from alerting.identity import header_provider, install_user_provider
+from config.vocabulary import AlarmType, Priority
 from dashboard.app import create_app
 from dashboard.hub import Hub
+from dashboard.live import LiveState
 from dashboard.routes.alarms import alarm_component, alarms_router
 from dashboard.services import DashboardServices
-from gateway.live import LiveState
 
 USER = {"X-Hazgw-User": quote("张三")}
 

@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 from alarm_support import SITE, evaluator, point, reading, tokens
 
-from alerting.events import AlarmType
-from gateway.readings import PointKey, Reading
+from collectors.readings import Reading
+from config.catalog import PointKey
+from config.vocabulary import AlarmType
 
 Step = tuple[float, object, str]
 
@@ -265,7 +266,7 @@ def test_status_word_heartbeat_needs_a_modbus_status_word() -> None:
 def test_status_word_heartbeat_stall_and_recovery() -> None:
     from alerting.defaults import resolve
     from alerting.rules import PointEvaluator
-    from gateway.config.models import ModbusPoint
+    from config.modbus import ModbusPoint
 
     model = ModbusPoint.model_validate({
         "tag": "GT-9", "name": "探测器", "kind": "combustible_gas", "unit": "%LEL",

@@ -7,7 +7,7 @@ import itertools
 
 import pytest
 
-from alerting.events import AlarmState, AlarmType, EventKind, Priority
+from alerting.events import AlarmState, EventKind
 from alerting.statemachine import (
     AlarmRecord,
     Context,
@@ -19,7 +19,8 @@ from alerting.statemachine import (
     stimulus_for_return,
     stimulus_for_unshelve,
 )
-from gateway.readings import PointKey
+from config.catalog import PointKey
+from config.vocabulary import AlarmType, Priority
 
 N, U, A, R, S, OOS = (
     AlarmState.NORMAL,

@@ -20,6 +20,10 @@ from websockets.exceptions import ConnectionClosed
 
 from alerting.engine import AlarmEngine
 from alerting.journal import AlarmJournal
+from collectors.health import CollectorHealth
+from collectors.readings import Reading
+from config.catalog import Catalog, PointKey
+from config.site import Site
 from dashboard.app import create_app
 from dashboard.auth import (
     TEST_COST,
@@ -31,18 +35,14 @@ from dashboard.auth import (
     operator_user,
 )
 from dashboard.hub import Hub
+from dashboard.live import LiveState
 from dashboard.routes.admin import admin_router
 from dashboard.routes.alarms import alarms_router
 from dashboard.routes.commissioning import Reload, commissioning_router
 from dashboard.routes.console import console_router
 from dashboard.server import DashboardServer
 from dashboard.services import DashboardServices
-from gateway.catalog import Catalog
-from gateway.config.models import Site
-from gateway.health import CollectorHealth
-from gateway.live import LiveState
-from gateway.readings import PointKey, Reading
-from gateway.storage.query import TrendSource
+from dashboard.trends import TrendSource
 
 SITE = "T-AUTH"
 START = 1_700_000_000.0

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 from authkit import FakeClock, add_role_users
 
-from alerting.events import AlarmEvent, AlarmState, AlarmType, EventKind, Priority
+from alerting.events import AlarmEvent, AlarmState, EventKind
+from config.catalog import PointKey
+from config.vocabulary import AlarmType, Priority
 from dashboard.auth import (
     TEST_COST,
     AuthError,
@@ -25,7 +27,6 @@ from dashboard.auth import (
 )
 from dashboard.auth.principal import CredentialKind
 from dashboard.auth.service import check_name
-from gateway.readings import PointKey
 
 ADDRESS = "192.0.2.7"
 

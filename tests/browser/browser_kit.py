@@ -18,7 +18,7 @@ from playwright.async_api import Browser, BrowserContext, Page, ViewportSize, ex
 
 from alerting.engine import AlarmEngine
 from alerting.events import AlarmEvent
-from gateway.config.models import ByteOrder, DataType
+from config.modbus import ByteOrder, DataType
 from gateway.demo import DemoHandles, demo_running
 from gateway.sim.modbus_devices import SimModbusServer, encode
 from gateway.sim.plant import GAS_CONTROLLER_UNIT, TANK_GAUGE_UNIT, Plant

@@ -6,7 +6,7 @@ from __future__ import annotations
 from browser_kit import hold_tank_level, open_screen, sign_in
 from playwright.async_api import Browser, expect
 
-from gateway.config.models import ByteOrder, DataType
+from config.modbus import ByteOrder, DataType
 from gateway.demo import DemoHandles
 from gateway.sim.modbus_devices import encode
 

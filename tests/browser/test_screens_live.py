@@ -23,7 +23,8 @@ from browser_kit import (
 )
 from playwright.async_api import Browser, expect
 
-from alerting.events import EventKind, Priority
+from alerting.events import EventKind
+from config.vocabulary import Priority
 from gateway.demo import DemoHandles
 
 TANK = "DEMO-CHEM/HS-TF1"

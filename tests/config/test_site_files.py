@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from config.issues import ConfigError
+from config.modbus import ByteOrder, DataType, RegisterTable
 from gateway.cli import check_config
-from gateway.config.loader import ConfigError, load_gateway, load_site
-from gateway.config.models import ByteOrder, DataType, RegisterTable
+from gateway.validation import load_gateway, load_site
 
 CASES = Path(__file__).parent / "cases"
 EXAMPLES = Path(__file__).parents[2] / "config" / "examples"
@@ -89,7 +90,7 @@ def test_gateway_file_collects_errors_of_its_sites(tmp_path: Path) -> None:
 
 
 def test_schema_files_are_current() -> None:
-    from gateway.config.schema import SCHEMAS, render
+    from config.schema import SCHEMAS, render
 
     config_dir = Path(__file__).parents[2] / "config"
     for name in SCHEMAS:

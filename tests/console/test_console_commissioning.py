@@ -15,8 +15,9 @@ from authkit import SITE, WAIT, AppKit, FakeClock, make_site, running_app
 
 from collectors.modbus.collector import ModbusCollector, build_modbus_collectors
 from collectors.mqtt.collector import MqttCollector, build_mqtt_collectors
-from gateway.config.models import ByteOrder, DataType
-from gateway.readings import PointKey, Reading
+from collectors.readings import Reading
+from config.catalog import PointKey
+from config.modbus import ByteOrder, DataType
 from gateway.sim.broker import any_broker
 from gateway.sim.modbus_devices import SimModbusServer, encode
 
@@ -168,6 +169,6 @@ async def test_mqtt_payloads(tmp_path: Path, clock: FakeClock) -> None:
 
 
 async def _connected(collector: MqttCollector) -> None:
-    from gateway.health import LinkState
+    from collectors.health import LinkState
 
     await collector.wait_state(LinkState.CONNECTED)

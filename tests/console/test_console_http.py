@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from authkit import SITE, AppKit, FakeClock, make_site, running_app
 
+from config.gateway_file import InfluxV1, StorageSettings
 from dashboard.routes.commissioning import ReloadResult
-from gateway.config.models import InfluxV1, StorageSettings
 from gateway.sim.ports import free_port
 from gateway.storage.query import build_trend_source
 

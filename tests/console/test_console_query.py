@@ -8,17 +8,9 @@ from datetime import UTC, datetime
 import pytest
 from influxdb_client.client.flux_table import FluxRecord, FluxTable
 
-from gateway.readings import PointKey
-from gateway.storage.query import (
-    RANGES,
-    TrendError,
-    TrendWindow,
-    flux,
-    influxql,
-    parse_flux,
-    parse_influxql,
-    trend_window,
-)
+from config.catalog import PointKey
+from dashboard.trends import RANGES, TrendError, TrendWindow, trend_window
+from gateway.storage.query import flux, influxql, parse_flux, parse_influxql
 
 NOW = 1_700_000_123.4
 

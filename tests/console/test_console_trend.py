@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from authkit import SITE, FakeClock, make_site, running_app
 
-from gateway.catalog import Catalog
-from gateway.config.models import InfluxV1, StorageSettings
-from gateway.readings import PointKey, Quality, Reading, Reason
+from collectors.readings import Quality, Reading, Reason
+from config.catalog import Catalog, PointKey
+from config.gateway_file import InfluxV1, StorageSettings
 from gateway.sim.influx import InfluxdServer, influxd, influxd_available
 from gateway.storage.lineprotocol import ReadingEncoder
 from gateway.storage.query import build_trend_source

@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from authkit import SITE, make_site
 
-from alerting.events import AlarmEvent, AlarmState, AlarmType, EventKind, Priority
+from alerting.events import AlarmEvent, AlarmState, EventKind
 from alerting.statemachine import AlarmRecord
+from config.catalog import Catalog, PointKey
+from config.vocabulary import AlarmType, Priority
 from dashboard.routes.console_views import CSV_HEADERS, history_csv, safe_text, shift_summary
-from gateway.catalog import Catalog
-from gateway.readings import PointKey
 
 CATALOG = Catalog([make_site()])
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -178,8 +178,8 @@ def test_payload_text(payload: bytes, text: str, truncated: bool) -> None:
 )
 def test_decode_registers(registers: list[int], data_type: str, decoded: dict[str, object]
                           ) -> None:
+    from config.modbus import DataType
     from dashboard.routes.commissioning import decode_registers
-    from gateway.config.models import DataType
 
     values, scaled = decode_registers(registers, DataType(data_type), 2.0, 1.0)
     for order, value in decoded.items():

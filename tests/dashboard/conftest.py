@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from dashboard_testkit import Gateway
 
+from config.catalog import Catalog
 from dashboard.app import create_app
 from dashboard.hub import Hub
+from dashboard.live import LiveState
 from dashboard.server import DashboardServer
-from gateway.catalog import Catalog
-from gateway.config.loader import load_site
-from gateway.live import LiveState
+from gateway.validation import load_site
 
 # Own site files (not config/examples) so that the exact assertions here stay put.
 SITES = Path(__file__).parent / "sites"

@@ -11,13 +11,13 @@ from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 
+from collectors.health import CollectorHealth
+from collectors.readings import Reading
+from config.catalog import Catalog
 from dashboard.hub import Hub
+from dashboard.live import LiveState
 from dashboard.server import DashboardServer
 from dashboard.services import ComponentStatus, DashboardServices
-from gateway.catalog import Catalog
-from gateway.health import CollectorHealth
-from gateway.live import LiveState
-from gateway.readings import Reading
 
 Message = dict[str, Any]
 

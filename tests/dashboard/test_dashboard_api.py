@@ -7,12 +7,13 @@ import pytest
 from dashboard_testkit import Gateway
 from fastapi import APIRouter
 
+from collectors.health import CollectorHealth, LinkState
+from collectors.readings import Quality, Reading, Reason, bad
+from config.catalog import PointKey
 from dashboard.app import VENDOR_DIR, create_app
 from dashboard.deps import HubDep
 from dashboard.server import DashboardServer
 from dashboard.services import ComponentStatus
-from gateway.health import CollectorHealth, LinkState
-from gateway.readings import PointKey, Quality, Reading, Reason, bad
 
 pytestmark = pytest.mark.integration
 

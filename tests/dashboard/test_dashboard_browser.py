@@ -11,9 +11,10 @@ import pytest
 from dashboard_testkit import Gateway
 from playwright.async_api import Browser, Page, async_playwright, expect
 
+from collectors.readings import Quality, Reading, Reason, bad
+from config.catalog import PointKey
 from dashboard.app import create_app
 from dashboard.server import DashboardServer
-from gateway.readings import PointKey, Quality, Reading, Reason, bad
 
 pytestmark = pytest.mark.browser
 

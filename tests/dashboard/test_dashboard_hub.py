@@ -11,11 +11,13 @@ from typing import Any
 
 import pytest
 
-from alerting.events import AlarmEvent, AlarmState, AlarmType, EventKind, Priority
+from alerting.events import AlarmEvent, AlarmState, EventKind
+from collectors.readings import Quality, Reading, Reason, bad
+from config.catalog import PointKey
+from config.vocabulary import AlarmType, Priority
 from dashboard.hub import ChannelClosed, ClientChannel, Hub
+from dashboard.live import LiveState
 from dashboard.protocol import CLOSE_GOING_AWAY, CLOSE_TOO_SLOW, Resume
-from gateway.live import LiveState
-from gateway.readings import PointKey, Quality, Reading, Reason, bad
 
 A = PointKey("S1", "A")
 B = PointKey("S1", "B")

@@ -8,7 +8,10 @@ from typing import Any
 
 import pytest
 
-from alerting.events import AlarmEvent, AlarmState, AlarmType, EventKind, Priority
+from alerting.events import AlarmEvent, AlarmState, EventKind
+from collectors.readings import Quality, Reading, Reason
+from config.catalog import PointKey
+from config.vocabulary import AlarmType, Priority
 from dashboard.protocol import (
     ProtocolError,
     Resume,
@@ -18,7 +21,6 @@ from dashboard.protocol import (
     parse_hello,
     snapshot_message,
 )
-from gateway.readings import PointKey, Quality, Reading, Reason
 
 P = PointKey("DEMO-CHEM", "LT-101")
 

@@ -6,13 +6,13 @@ import math
 
 import pytest
 
+from collectors.health import CollectorHealth, LinkState
+from collectors.readings import Reading, Reason, bad
+from config.catalog import Catalog, PointKey
 from dashboard.hub import Hub
+from dashboard.live import LiveState
 from dashboard.services import ComponentStatus
 from dashboard.views import health_view, overall_status, points_view
-from gateway.catalog import Catalog
-from gateway.health import CollectorHealth, LinkState
-from gateway.live import LiveState
-from gateway.readings import PointKey, Reading, Reason, bad
 
 C, D = LinkState.CONNECTED, LinkState.DISCONNECTED
 

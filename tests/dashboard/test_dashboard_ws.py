@@ -11,11 +11,13 @@ from dashboard_testkit import Gateway, Message, Recorder, chain_ok, open_ws, rec
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from alerting.events import AlarmEvent, AlarmState, AlarmType, EventKind, Priority
+from alerting.events import AlarmEvent, AlarmState, EventKind
+from collectors.readings import Reading, Reason, bad
+from config.catalog import PointKey
+from config.vocabulary import AlarmType, Priority
 from dashboard.hub import ClientChannel
 from dashboard.protocol import CLOSE_TOO_SLOW
 from dashboard.server import DashboardServer
-from gateway.readings import PointKey, Reading, Reason, bad
 
 pytestmark = pytest.mark.integration
 

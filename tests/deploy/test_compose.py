@@ -4,8 +4,8 @@ from pathlib import Path
 
 import yaml
 
-from gateway.config.gateway_file import GatewayConfig
-from gateway.config.loader import read_yaml, validate
+from config.gateway_file import GatewayConfig
+from config.loader import read_yaml, validate
 
 ROOT = Path(__file__).parents[2]
 

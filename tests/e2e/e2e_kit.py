@@ -15,11 +15,10 @@ from typing import Any
 import httpx
 import websockets
 
+from config.gateway_file import GatewayConfig, HttpSettings, StorageSettings
 from dashboard.auth import Role
-from gateway.config.gateway_file import GatewayConfig
-from gateway.config.loader import load_site
-from gateway.config.models import HttpSettings, StorageSettings
 from gateway.runtime import Gateway
+from gateway.validation import load_site
 
 
 @contextlib.asynccontextmanager

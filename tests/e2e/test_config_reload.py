@@ -12,8 +12,8 @@ import pytest
 from e2e_kit import eventually, sign_in
 
 from dashboard.auth import Role
-from gateway.config.loader import load_gateway
 from gateway.runtime import Gateway
+from gateway.validation import load_gateway
 
 pytestmark = pytest.mark.timeout(60)
 

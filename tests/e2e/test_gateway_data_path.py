@@ -13,7 +13,8 @@ import pytest
 from e2e_kit import eventually, running_gateway, watching
 
 from collectors.modbus.decode import encode
-from gateway.config.models import ByteOrder, DataType, InfluxV1, InfluxV2, StorageSettings
+from config.gateway_file import InfluxV1, InfluxV2, StorageSettings
+from config.modbus import ByteOrder, DataType
 from gateway.sim.broker import BrokerAddress, mosquitto
 from gateway.sim.influx import InfluxdServer, VictoriaMetricsServer, influxd, victoria_metrics
 from gateway.sim.modbus_devices import SimModbusServer

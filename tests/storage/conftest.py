@@ -10,7 +10,7 @@ import pytest
 from scripted_influx import ScriptedInflux
 from storage_helpers import make_site
 
-from gateway.catalog import Catalog
+from config.catalog import Catalog
 from gateway.sim.influx import (
     InfluxdServer,
     VictoriaMetricsServer,

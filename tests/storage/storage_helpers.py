@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from gateway.config.models import Site
+from config.site import Site
 
 SITE_CODE = "DEMO-CHEM"
 

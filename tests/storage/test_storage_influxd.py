@@ -11,11 +11,12 @@ from typing import Any
 import pytest
 from storage_helpers import SITE_CODE, eventually
 
-from alerting.events import AlarmEvent, AlarmState, AlarmType, EventKind, Priority, alarm_id
-from gateway.catalog import Catalog
-from gateway.config.models import InfluxV1, StorageSettings
+from alerting.events import AlarmEvent, AlarmState, EventKind, alarm_id
+from collectors.readings import Quality, Reading, Reason, bad
+from config.catalog import Catalog, PointKey
+from config.gateway_file import InfluxV1, StorageSettings
+from config.vocabulary import AlarmType, Priority
 from gateway.pipeline import MemoryBuffer, Pipeline
-from gateway.readings import PointKey, Quality, Reading, Reason, bad
 from gateway.sim.influx import InfluxdServer
 from gateway.storage import build_writer, encode_alarm_events
 from gateway.storage.writer import InfluxWriter

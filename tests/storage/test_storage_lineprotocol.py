@@ -7,9 +7,10 @@ import math
 import pytest
 from storage_helpers import make_site
 
-from alerting.events import AlarmEvent, AlarmState, AlarmType, EventKind, Priority, alarm_id
-from gateway.catalog import Catalog
-from gateway.readings import PointKey, Quality, Reading, Reason, Value, bad
+from alerting.events import AlarmEvent, AlarmState, EventKind, alarm_id
+from collectors.readings import Quality, Reading, Reason, Value, bad
+from config.catalog import Catalog, PointKey
+from config.vocabulary import AlarmType, Priority
 from gateway.storage.lineprotocol import (
     LineProtocolError,
     ReadingEncoder,

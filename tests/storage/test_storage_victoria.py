@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 from storage_helpers import SITE_CODE, eventually
 
-from gateway.catalog import Catalog
-from gateway.config.models import InfluxV2, StorageSettings
+from collectors.readings import Quality, Reading, Reason, bad
+from config.catalog import Catalog, PointKey
+from config.gateway_file import InfluxV2, StorageSettings
 from gateway.pipeline import MemoryBuffer, Pipeline
-from gateway.readings import PointKey, Quality, Reading, Reason, bad
 from gateway.sim.influx import VictoriaMetricsServer
 from gateway.storage import build_writer
 from gateway.storage.writer import InfluxWriter

@@ -13,11 +13,12 @@ import pytest
 from scripted_influx import ScriptedInflux
 from storage_helpers import SITE_CODE, eventually
 
-from alerting.events import AlarmEvent, AlarmState, AlarmType, EventKind, Priority, alarm_id
-from gateway.catalog import Catalog
-from gateway.config.models import InfluxV1, InfluxV2
+from alerting.events import AlarmEvent, AlarmState, EventKind, alarm_id
+from collectors.readings import Reading
+from config.catalog import Catalog, PointKey
+from config.gateway_file import InfluxV1, InfluxV2
+from config.vocabulary import AlarmType, Priority
 from gateway.pipeline import MemoryBuffer
-from gateway.readings import PointKey, Reading
 from gateway.sim.ports import free_port
 from gateway.storage.lineprotocol import ReadingEncoder, encode_alarm_events
 from gateway.storage.transport import Transport

@@ -26,8 +26,8 @@ from notify_support import (  # noqa: E402
     serve_mailbox,
 )
 
-from gateway.catalog import Catalog  # noqa: E402
-from gateway.config.models import Site  # noqa: E402
+from config.catalog import Catalog  # noqa: E402
+from config.site import Site  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -18,9 +18,10 @@ from typing import Any
 from aiohttp import web
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from alerting.events import AlarmEvent, AlarmState, AlarmType, EventKind, Priority, alarm_id
-from gateway.config.models import Site
-from gateway.readings import PointKey
+from alerting.events import AlarmEvent, AlarmState, EventKind, alarm_id
+from config.catalog import PointKey
+from config.site import Site
+from config.vocabulary import AlarmType, Priority
 
 CHEM = "DEMO-CHEM"
 DUST = "DUST-01"

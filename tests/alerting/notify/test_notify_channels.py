@@ -13,7 +13,6 @@ import aiohttp
 import pytest
 from notify_support import Endpoint, Mailbox, event
 
-from alerting.events import AlarmType
 from alerting.notify.channels import (
     DeliveryError,
     DingTalkRobot,
@@ -24,13 +23,9 @@ from alerting.notify.channels import (
 )
 from alerting.notify.escalation import Dispatch
 from alerting.notify.messages import Notice, format_notice
-from gateway.catalog import Catalog
-from gateway.config.notifications import (
-    DingTalkChannel,
-    EmailChannel,
-    WebhookChannel,
-    WeComChannel,
-)
+from config.catalog import Catalog
+from config.notifications import DingTalkChannel, EmailChannel, WebhookChannel, WeComChannel
+from config.vocabulary import AlarmType
 
 SECRET = "SECabcdef0123456789"
 

@@ -10,10 +10,8 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from alerting.events import AlarmType, Priority
-from gateway.config.durations import parse_duration
-from gateway.config.models import PointKind, Site
-from gateway.config.notifications import (
+from config.durations import parse_duration
+from config.notifications import (
     DingTalkChannel,
     EmailChannel,
     NotificationSettings,
@@ -22,6 +20,9 @@ from gateway.config.notifications import (
     WeComChannel,
     check_notifications,
 )
+from config.points import PointKind
+from config.site import Site
+from config.vocabulary import AlarmType, Priority
 
 DOC = Path(__file__).parents[3] / "docs" / "notifications.md"
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from notify_support import T0, event
 
-from alerting.events import AlarmEvent, AlarmType
+from alerting.events import AlarmEvent
 from alerting.notify.escalation import EscalationTracker, Ladder
+from config.vocabulary import AlarmType
 
 # Ladder: level 1 now, level 2 after 300 s without ack, level 3 600 s after that.
 LADDERS = {

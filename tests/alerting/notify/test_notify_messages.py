@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from notify_support import DUST, FLOOD_TAGS, T0, event
 
-from alerting.events import AlarmEvent, AlarmType, Priority
+from alerting.events import AlarmEvent
 from alerting.notify.escalation import Dispatch
 from alerting.notify.messages import (
     SUMMARY_LINES,
@@ -16,7 +16,8 @@ from alerting.notify.messages import (
     notice_json,
     truncate_utf8,
 )
-from gateway.catalog import Catalog
+from config.catalog import Catalog
+from config.vocabulary import AlarmType, Priority
 
 
 def single(catalog: Catalog, dispatch: Dispatch, level_name: str = "当班人员") -> str:

@@ -15,10 +15,11 @@ from typing import Any
 import pytest
 from notify_support import DUST, FLOOD_TAGS, T0, Clock, Endpoint, Mailbox, Recorder, event
 
-from alerting.events import AlarmEvent, AlarmState, AlarmType, EventKind
+from alerting.events import AlarmEvent, AlarmState, EventKind
 from alerting.notify.notifier import Notifier
-from gateway.catalog import Catalog
-from gateway.config.notifications import NotificationSettings
+from config.catalog import Catalog
+from config.notifications import NotificationSettings
+from config.vocabulary import AlarmType
 
 FAST_RETRY = {"attempts": 3, "initial_delay": 0.05, "max_delay": 0.2, "factor": 2}
 

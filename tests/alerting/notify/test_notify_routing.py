@@ -7,10 +7,11 @@ from typing import Any
 import pytest
 from notify_support import CHEM, DUST, event
 
-from alerting.events import AlarmEvent, AlarmType, Priority
+from alerting.events import AlarmEvent
 from alerting.notify.routing import match_routes, matches
-from gateway.catalog import Catalog
-from gateway.config.notifications import NotificationSettings, RouteFilter
+from config.catalog import Catalog
+from config.notifications import NotificationSettings, RouteFilter
+from config.vocabulary import AlarmType, Priority
 
 HH = AlarmType.HIGH_HIGH
 

@@ -9,8 +9,9 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from collectors.modbus import ModbusCollector
-from gateway.config.models import ModbusDevice, ModbusRtuOverTcpDevice, ModbusTcpDevice, Site
-from gateway.readings import Quality, Reading, Reason
+from collectors.readings import Quality, Reading, Reason
+from config.modbus import ModbusRtuOverTcpDevice, ModbusTcpDevice
+from config.site import ModbusDevice, Site
 
 SITE = "T-MB"
 WAIT = 10.0  # seconds: every wait is bounded, generously for a loaded 2-core machine

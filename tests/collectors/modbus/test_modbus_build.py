@@ -13,8 +13,10 @@ from collectors.base import Collector
 from collectors.modbus import ModbusCollector, build_modbus_collectors
 from collectors.modbus.connection import SerialEndpoint, TcpEndpoint, endpoint_of
 from collectors.modbus.device import SilencePolicy
-from gateway.config.loader import load_site
-from gateway.config.models import ModbusRtuSerialDevice, MqttDevice, Site
+from config.modbus import ModbusRtuSerialDevice
+from config.mqtt import MqttDevice
+from config.site import Site
+from gateway.validation import load_site
 
 P = [point("P-1", {"table": "holding", "address": 0})]
 _tags = itertools.count()

@@ -12,12 +12,13 @@ import pytest
 from modbus_helpers import SITE, Sink, device, is_bad, is_good, point, running
 
 from collectors.backoff import backoff_delays
+from collectors.health import LinkState
 from collectors.modbus import ModbusCollector, SilencePolicy
 from collectors.modbus.connection import Endpoint, pymodbus_client
 from collectors.modbus.decode import all_byte_orders
-from gateway.config.models import ByteOrder, DataType, RegisterTable, StatusRole
-from gateway.health import LinkState
-from gateway.readings import PointKey, Quality, Reason
+from collectors.readings import Quality, Reason
+from config.catalog import PointKey
+from config.modbus import ByteOrder, DataType, RegisterTable, StatusRole
 from gateway.sim.modbus_devices import SimModbusServer, encode
 from gateway.sim.ports import free_port
 

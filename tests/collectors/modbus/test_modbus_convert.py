@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 
 from collectors.modbus.convert import PointCodec, status_bits
-from gateway.config.models import ModbusPoint, StatusRole
-from gateway.readings import PointKey, Quality, Reason
+from collectors.readings import Quality, Reason
+from config.catalog import PointKey
+from config.modbus import ModbusPoint, StatusRole
 
 TS = 1_700_000_000.0
 KEY = PointKey("S", "P-1")

@@ -17,7 +17,7 @@ from collectors.modbus.decode import (
     linearise,
     loop_current,
 )
-from gateway.config.models import ByteOrder, CurrentLoop, DataType
+from config.modbus import ByteOrder, CurrentLoop, DataType
 
 A, B, C, D = ByteOrder.ABCD, ByteOrder.BADC, ByteOrder.CDAB, ByteOrder.DCBA
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from collectors.modbus.planner import MAX_BITS, MAX_REGISTERS, Span, plan_reads
-from gateway.config.models import ModbusSource, RegisterTable
+from config.modbus import ModbusSource, RegisterTable
 
 H, IN, CO, DI = (RegisterTable.HOLDING, RegisterTable.INPUT, RegisterTable.COILS,
                  RegisterTable.DISCRETE_INPUTS)

@@ -12,7 +12,8 @@ import pytest
 from modbus_helpers import SITE, Sink, is_bad, is_good, point, running
 
 from collectors.modbus import ModbusCollector, SilencePolicy, build_modbus_collectors
-from gateway.config.models import ByteOrder, DataType, ModbusRtuSerialDevice, Site
+from config.modbus import ByteOrder, DataType, ModbusRtuSerialDevice
+from config.site import Site
 from gateway.sim.modbus_devices import SimModbusSerialServer, VirtualSerialPair, encode
 
 pytestmark = [

@@ -10,7 +10,7 @@ import pytest
 from pymodbus.client import AsyncModbusTcpClient
 from pymodbus.framer import FramerType
 
-from gateway.config.models import ByteOrder, DataType
+from config.modbus import ByteOrder, DataType
 from gateway.sim.modbus_devices import SimModbusServer, UnitStore, encode
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(30)]

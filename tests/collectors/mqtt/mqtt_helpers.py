@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from collectors.mqtt import MqttCollector
-from gateway.config.models import MqttDevice
-from gateway.readings import Reading
+from collectors.readings import Reading
+from config.mqtt import MqttDevice
 
 SITE = "T-SITE"
 NOW = 1_700_000_000.0

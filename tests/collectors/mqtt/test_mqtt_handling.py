@@ -15,8 +15,9 @@ from collectors.mqtt import MqttCollector, build_mqtt_collectors
 from collectors.mqtt.collector import MESSAGES, READINGS, payload_counter
 from collectors.mqtt.connection import MessageQueueProbe
 from collectors.mqtt.payload import Problem
-from gateway.config.loader import load_site
-from gateway.readings import PointKey, Quality, Reason
+from collectors.readings import Quality, Reason
+from config.catalog import PointKey
+from gateway.validation import load_site
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "config" / "examples"
 LOGGER = "collectors.mqtt.collector"

@@ -18,11 +18,12 @@ import aiomqtt
 import pytest
 from mqtt_helpers import SITE, WAIT, Sink, fast_retries, make_device, running
 
+from collectors.health import LinkState
 from collectors.mqtt import MqttCollector
 from collectors.mqtt.collector import COMM_LOSS, CONNECTS, payload_counter
 from collectors.mqtt.payload import Problem
-from gateway.health import LinkState
-from gateway.readings import PointKey, Quality, Reading, Reason
+from collectors.readings import Quality, Reading, Reason
+from config.catalog import PointKey
 from gateway.sim.broker import BrokerAddress, BrokerTls, embedded_broker, mosquitto
 from gateway.sim.ports import free_port
 

@@ -9,8 +9,9 @@ import pytest
 from mqtt_helpers import NOW, POINTS, SITE, make_device
 
 from collectors.mqtt.payload import OLDEST_PLAUSIBLE_TS, PayloadParser, Problem
-from gateway.config.models import Subscription
-from gateway.readings import PointKey, Quality, Reading, Reason
+from collectors.readings import Quality, Reading, Reason
+from config.catalog import PointKey
+from config.mqtt import Subscription
 
 G, U, B = Quality.GOOD, Quality.UNCERTAIN, Quality.BAD
 NONE, OOR, DEC, STALE = Reason.NONE, Reason.OUT_OF_RANGE, Reason.DECODE_ERROR, Reason.STALE

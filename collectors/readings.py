@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from config.catalog import PointKey
+
 
 class Quality(StrEnum):
     GOOD = "good"
@@ -29,17 +31,6 @@ class Reason(StrEnum):
 
 
 Value = float | bool | None
-
-
-@dataclass(frozen=True, slots=True)
-class PointKey:
-    """A point is identified by its site (enterprise code) and its tag (位号)."""
-
-    site: str
-    tag: str
-
-    def __str__(self) -> str:
-        return f"{self.site}/{self.tag}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,9 +26,10 @@ from pydantic import (
     model_validator,
 )
 
-from alerting.events import AlarmType, Priority
-from gateway.config.durations import Seconds
-from gateway.config.models import PointKind, Site
+from config.durations import Seconds
+from config.points import PointKind
+from config.site import Site
+from config.vocabulary import AlarmType, Priority
 
 
 class _Model(BaseModel):

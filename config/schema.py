@@ -10,8 +10,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from gateway.config.gateway_file import GatewayConfig
-from gateway.config.models import Site
+from config.gateway_file import GatewayConfig
+from config.site import Site
 
 SCHEMAS: dict[str, type[BaseModel]] = {
     "site.schema.json": Site,

@@ -8,7 +8,7 @@ would silently resolve to the last one) are errors.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -16,53 +16,15 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from gateway.config.checks import check_site
-from gateway.config.gateway_file import GatewayConfig
-from gateway.config.models import Site
-from gateway.config.notifications import check_notifications
+from config.checks import check_site
+from config.gateway_file import GatewayConfig
+from config.issues import ConfigError, ConfigIssue, DataPath, SourceMap
+from config.notifications import check_notifications
+from config.site import Site
 
-DataPath = tuple[str | int, ...]
 M = TypeVar("M", bound=BaseModel)
-
-
-@dataclass(frozen=True, slots=True)
-class ConfigIssue:
-    file: str
-    line: int | None
-    message: str
-    point: str | None = None
-    device: str | None = None
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else self.file
-        who = []
-        if self.device:
-            who.append(f"device {self.device}")
-        if self.point:
-            who.append(f"point {self.point}")
-        prefix = f"{where}: " + (" ".join(who) + ": " if who else "")
-        return prefix + self.message
-
-
-class ConfigError(Exception):
-    def __init__(self, issues: Sequence[ConfigIssue]) -> None:
-        self.issues = list(issues)
-        super().__init__("\n".join(str(issue) for issue in self.issues))
-
-
-@dataclass(frozen=True, slots=True)
-class SourceMap:
-    """Where each value of a loaded document came from."""
-
-    file: str
-    lines: dict[DataPath, int]
-
-    def line_of(self, path: DataPath) -> int | None:
-        for end in range(len(path), -1, -1):
-            line = self.lines.get(path[:end])
-            if line is not None:
-                return line
-        return None
+# A check over one validated site; the floors above add theirs (alarm set points).
+SiteCheck = Callable[[Site, SourceMap], list[ConfigIssue]]
 
 
 class _Composer:
@@ -187,10 +149,13 @@ def validate(model: type[M], data: Any, source: SourceMap) -> M:
         raise ConfigError(_issues_from_validation(error, data, source)) from error
 
 
-def load_site(path: Path) -> Site:
+def load_site(path: Path, checks: Sequence[SiteCheck] = ()) -> Site:
+    """Read and validate one site file: the model, the checks of this floor, then ``checks``."""
     data, source = read_yaml(path)
     site = validate(Site, data, source)
     issues = check_site(site, source)
+    for check in checks:
+        issues.extend(check(site, source))
     if issues:
         raise ConfigError(issues)
     return site
@@ -202,7 +167,7 @@ class LoadedGateway:
     sites: list[Site]
 
 
-def load_gateway(path: Path) -> LoadedGateway:
+def load_gateway(path: Path, checks: Sequence[SiteCheck] = ()) -> LoadedGateway:
     data, source = read_yaml(path)
     config = validate(GatewayConfig, data, source)
     sites: list[Site] = []
@@ -211,7 +176,7 @@ def load_gateway(path: Path) -> LoadedGateway:
     for index, site_path in enumerate(config.sites):
         resolved = site_path if site_path.is_absolute() else path.parent / site_path
         try:
-            site = load_site(resolved)
+            site = load_site(resolved, checks)
         except ConfigError as error:
             issues.extend(error.issues)
             continue

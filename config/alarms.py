@@ -12,7 +12,7 @@ Example (a combustible-gas detector; omit the limits to get the GB/T 50493 defau
 Kept in its own module so that the alerting package owns its configuration. Rules that need
 the point (its kind, range, gas: combustible set points above 25/50 %LEL, toxic set points
 above 100/200 %OEL, limits outside the range, defaults that cannot be built) are checked in
-``gateway.config.checks``; what applies when a key is left out is decided in
+``config.checks``; what applies when a key is left out is decided in
 ``alerting.defaults``. A gas or oxygen point gets the default of each level its file does not
 write (``defaults: false`` turns that off).
 
@@ -26,9 +26,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from alerting.events import Priority
-from alerting.oel import normalise_unit
-from gateway.config.durations import Seconds
+from config.durations import Seconds
+from config.vocabulary import Priority, normalise_unit
 
 COMM_LOSS_TIMEOUT_DEFAULT = 30.0  # seconds; a line fault must show well inside 100 s
 HEARTBEAT_TIMEOUT_DEFAULT = 10.0  # seconds without a toggle; heartbeats toggle every ~2 s

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gateway.readings import PointKey, Reading
+from collectors.readings import Reading
+from config.catalog import PointKey
 
 
 class LiveState:

@@ -9,8 +9,19 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from gateway.config.models import HazardSource, Point, PointKind, Site
-from gateway.readings import PointKey
+from config.points import HazardSource, PointKind
+from config.site import Point, Site
+
+
+@dataclass(frozen=True, slots=True)
+class PointKey:
+    """A point is identified by its site (enterprise code) and its tag (位号)."""
+
+    site: str
+    tag: str
+
+    def __str__(self) -> str:
+        return f"{self.site}/{self.tag}"
 
 
 @dataclass(frozen=True, slots=True)

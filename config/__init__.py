@@ -1,0 +1,1 @@
+"""The ground floor: the site and gateway files, their loader and checks, the catalog."""
