@@ -118,10 +118,12 @@ PREFIXES: Mapping[str, Mapping[Any, Term]] = MappingProxyType({
 
 
 def keyed_terms() -> dict[str, Term]:
-    """Every term under its screen key, ``<prefix>.<enum value>``."""
+    """Every term under its screen key, ``<prefix>.<enum value>``. ``Reason.NONE`` (the
+    empty reason of a good reading) has none: a screen labels only what is not good."""
     return {
         f"{prefix}.{member.value}": term
         for prefix, table in PREFIXES.items()
         for member, term in table.items()
+        if member.value
     }
 
