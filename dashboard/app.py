@@ -16,7 +16,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
-from dashboard.routes import health, points, ws
+from dashboard.routes import health, points, terms, ws
 from dashboard.services import DashboardServices
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,7 @@ def create_app(services: DashboardServices, *, extra_routers: Sequence[APIRouter
     app.include_router(points.router())
     app.include_router(health.router())
     app.include_router(ws.router())
+    app.include_router(terms.router())  # /static/terms.js: before the /static mount
     for router in extra_routers:
         app.include_router(router)
 

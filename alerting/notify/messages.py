@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from alerting.events import AlarmEvent, EventKind
 from alerting.notify.escalation import Dispatch
+from alerting.terms import ALARM_TYPE_TERMS, PRIORITY_COLOUR_TERMS, PRIORITY_TERMS
 from config.catalog import Catalog, PointInfo
 from config.vocabulary import AlarmType, Priority
 
@@ -32,30 +33,33 @@ def beijing() -> tzinfo:
         return timezone(timedelta(hours=8), "CST")
 
 
-TYPE_LABELS: dict[AlarmType, tuple[str, str]] = {
-    # heading, type name
-    AlarmType.HIGH_HIGH: ("二级报警", "高高报"),
-    AlarmType.HIGH: ("一级报警", "高报"),
-    AlarmType.LOW_LOW: ("二级报警", "低低报"),
-    AlarmType.LOW: ("一级报警", "低报"),
-    AlarmType.RATE_OF_CHANGE: ("变化率报警", "变化率"),
-    AlarmType.DISCRETE: ("状态报警", "开关量"),
-    AlarmType.COMM_LOSS: ("通讯故障", "通讯中断"),
-    AlarmType.SENSOR_FAULT: ("传感器故障", "传感器/控制器故障"),
+# A limit alarm's notice is headed by its level (GB/T 50493: 一级报警 at the first set point,
+# 二级报警 at the second); any other alarm by its type's own word.
+LEVEL_HEADINGS: dict[AlarmType, str] = {
+    AlarmType.HIGH_HIGH: "二级报警",
+    AlarmType.LOW_LOW: "二级报警",
+    AlarmType.HIGH: "一级报警",
+    AlarmType.LOW: "一级报警",
 }
 
-PRIORITY_LABELS: dict[Priority, str] = {
-    Priority.CRITICAL: "红色（紧急）",
-    Priority.HIGH: "橙色（高）",
-    Priority.MEDIUM: "黄色（中）",
-    Priority.LOW: "蓝色（低）",
-}
-PRIORITY_COLOURS: dict[Priority, str] = {
-    Priority.CRITICAL: "红色",
-    Priority.HIGH: "橙色",
-    Priority.MEDIUM: "黄色",
-    Priority.LOW: "蓝色",
-}
+
+def heading(alarm_type: AlarmType) -> str:
+    return LEVEL_HEADINGS.get(alarm_type, ALARM_TYPE_TERMS[alarm_type].zh)
+
+
+def type_label(alarm_type: AlarmType) -> str:
+    """The type with its heading, 高高报（二级报警）; alone where the heading is the type."""
+    name, title = ALARM_TYPE_TERMS[alarm_type].zh, heading(alarm_type)
+    return name if name == title else f"{name}（{title}）"
+
+
+def colour_name(priority: Priority) -> str:
+    return PRIORITY_COLOUR_TERMS[priority].zh
+
+
+def priority_label(priority: Priority) -> str:
+    """红色（紧急）: the warning colour first, as the duty officer's instructions name it."""
+    return f"{colour_name(priority)}（{PRIORITY_TERMS[priority].zh}）"
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,14 +136,13 @@ def _single(
     dispatch: Dispatch, info: PointInfo | None, level_name: str, zone: tzinfo
 ) -> tuple[str, list[tuple[str, str]], str]:
     event = dispatch.event
-    heading, type_name = TYPE_LABELS[event.alarm_type]
     site, source, point, unit = _describe(event, info)
     site_name = info.site_name if info is not None else event.point.site
     point_name = info.config.name if info is not None else ""
     prefix = f"【升级通知·第{dispatch.level}级】" if dispatch.level > 1 else ""
     title = (
         (
-            f"{prefix}【{heading}】{site_name} {event.point.tag} {point_name} "
+            f"{prefix}【{heading(event.alarm_type)}】{site_name} {event.point.tag} {point_name} "
             f"{format_value(event.value, unit)}"
         )
         .replace("  ", " ")
@@ -149,13 +152,13 @@ def _single(
         ("企业", site),
         ("重大危险源", source),
         ("位号", point),
-        ("报警类型", f"{type_name}（{heading}）"),
+        ("报警类型", type_label(event.alarm_type)),
         ("当前值", format_value(event.value, unit)),
     ]
     if event.limit is not None:
         fields.append(("报警限", format_value(event.limit, unit)))
     fields += [
-        ("优先级", PRIORITY_LABELS[event.priority]),
+        ("优先级", priority_label(event.priority)),
         ("报警时间", f"{format_time(event.ts, zone)}（北京时间）"),
         ("通知级别", level_label(dispatch.level, level_name)),
     ]
@@ -169,14 +172,13 @@ def _single(
 
 def _summary_line(dispatch: Dispatch, info: PointInfo | None, zone: tzinfo) -> str:
     event = dispatch.event
-    heading, _ = TYPE_LABELS[event.alarm_type]
     unit = info.config.unit if info is not None else ""
     name = f" {info.config.name}" if info is not None else ""
     limit = f"（限 {format_value(event.limit, unit)}）" if event.limit is not None else ""
     return (
-        f"【{heading}】{event.point.site} {event.point.tag}{name} "
+        f"【{heading(event.alarm_type)}】{event.point.site} {event.point.tag}{name} "
         f"{format_value(event.value, unit)}{limit} "
-        f"{PRIORITY_COLOURS[event.priority]} {format_time(event.ts, zone)[11:]}"
+        f"{colour_name(event.priority)} {format_time(event.ts, zone)[11:]}"
     )
 
 
@@ -202,7 +204,7 @@ def _summary(
     total = sum(times for _, times in grouped)
     ordered = sorted(grouped, key=lambda g: (g[0].event.priority.rank, g[0].event.ts))
     colours = Counter(d.event.priority for d, _ in grouped)
-    by_colour = "，".join(f"{PRIORITY_COLOURS[p]} {colours[p]} 条" for p in Priority if colours[p])
+    by_colour = "，".join(f"{colour_name(p)} {colours[p]} 条" for p in Priority if colours[p])
     if total > count:
         by_colour += f"；本时段共触发 {total} 次"
     sites = sorted({d.event.point.site for d, _ in grouped})

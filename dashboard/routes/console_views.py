@@ -14,50 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from alerting.events import UNACKNOWLEDGED_STATES, AlarmEvent, AlarmState, EventKind
 from alerting.statemachine import AlarmRecord
+from alerting.terms import ALARM_TYPE_TERMS, EVENT_TERMS, PRIORITY_COLOUR_TERMS, STATE_TERMS
 from config.catalog import Catalog
 from config.vocabulary import AlarmType, Priority
-
-# ------------------------------------------------------------------ Chinese labels
-
-TYPE_LABELS: dict[AlarmType, str] = {
-    AlarmType.HIGH_HIGH: "高高",
-    AlarmType.HIGH: "高",
-    AlarmType.LOW: "低",
-    AlarmType.LOW_LOW: "低低",
-    AlarmType.RATE_OF_CHANGE: "变化率",
-    AlarmType.DISCRETE: "开关量",
-    AlarmType.COMM_LOSS: "通信中断",
-    AlarmType.SENSOR_FAULT: "传感器故障",
-}
-KIND_LABELS: dict[EventKind, str] = {
-    EventKind.RAISED: "报警",
-    EventKind.RETURNED: "恢复",
-    EventKind.ACKNOWLEDGED: "确认",
-    EventKind.CLEARED: "消除",
-    EventKind.SHELVED: "搁置",
-    EventKind.UNSHELVED: "取消搁置",
-    EventKind.REMOVED_FROM_SERVICE: "停用",
-    EventKind.RETURNED_TO_SERVICE: "恢复投用",
-    EventKind.NOTE: "处置记录",
-    EventKind.NOTIFIED: "已通知",
-    EventKind.NOTIFY_FAILED: "通知失败",
-    EventKind.ESCALATED: "升级",
-    EventKind.REALARMED: "再次报警",
-}
-STATE_LABELS: dict[AlarmState, str] = {
-    AlarmState.NORMAL: "正常",
-    AlarmState.UNACK: "报警未确认",
-    AlarmState.ACKED: "报警已确认",
-    AlarmState.RTN_UNACK: "已恢复未确认",
-    AlarmState.SHELVED: "已搁置",
-    AlarmState.OUT_OF_SERVICE: "已停用",
-}
-PRIORITY_LABELS: dict[Priority, str] = {
-    Priority.CRITICAL: "红色",
-    Priority.HIGH: "橙色",
-    Priority.MEDIUM: "黄色",
-    Priority.LOW: "蓝色",
-}
 
 # ------------------------------------------------------------------------------ CSV
 
@@ -129,10 +88,12 @@ def history_csv(events: Sequence[AlarmEvent], catalog: Catalog, zone: tzinfo) ->
             safe_text(source_names.get((point.site, event.hazard_source), event.hazard_source)),
             point.tag,
             safe_text(info.config.name if info is not None else None),
-            TYPE_LABELS.get(event.alarm_type, event.alarm_type.value),
-            KIND_LABELS.get(event.kind, event.kind.value),
-            STATE_LABELS.get(event.state, event.state.value),
-            PRIORITY_LABELS.get(event.priority, event.priority.value),
+            # The words of the screens and the notices (alerting/terms.py); the level is
+            # the warning colour, 红色 for critical.
+            ALARM_TYPE_TERMS[event.alarm_type].zh,
+            EVENT_TERMS[event.kind].zh,
+            STATE_TERMS[event.state].zh,
+            PRIORITY_COLOUR_TERMS[event.priority].zh,
             _number(event.value),
             _number(event.limit),
             safe_text(info.config.unit if info is not None else None),

@@ -1,12 +1,15 @@
 // How a reading is shown. Rule: a bad reading never shows a number.
+//
+// The live page is Chinese only: its labels are the zh-CN words of the gateway's
+// vocabulary (/static/terms.js, made from alerting/terms.py), the same as on the wall,
+// the console, the CSV export and the notifications.
 
-export const REASON_LABELS = {
-  comm_loss: "通讯中断",
-  sensor_fault: "传感器故障",
-  out_of_range: "超量程",
-  decode_error: "数据解析错误",
-  stale: "数据超时",
-};
+import { TERMS } from "./terms.js";
+
+/** The Chinese word for a vocabulary key ("reason.comm_loss"), undefined if there is none. */
+function zh(key) {
+  return Object.hasOwn(TERMS, key) ? TERMS[key][0] : undefined;
+}
 
 export const GRADE_LABELS = { 1: "一级", 2: "二级", 3: "三级", 4: "四级" };
 
@@ -24,11 +27,11 @@ export function display(reading) {
   }
   const [value, quality, reason] = reading;
   if (quality === "bad" || value === null || value === undefined) {
-    return { cls: "q-bad", text: "—", label: REASON_LABELS[reason] ?? "数据无效" };
+    return { cls: "q-bad", text: "—", label: zh(`reason.${reason}`) ?? zh("quality.bad") };
   }
   const text = formatValue(value);
   if (quality === "uncertain") {
-    return { cls: "q-uncertain", text, label: REASON_LABELS[reason] ?? "数据可疑" };
+    return { cls: "q-uncertain", text, label: zh(`reason.${reason}`) ?? zh("quality.uncertain") };
   }
   return { cls: "q-good", text, label: "" };
 }

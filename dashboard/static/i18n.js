@@ -4,11 +4,17 @@
 // data-i18n-placeholder, data-i18n-aria-label). Dynamic text: t("key", {n: 3}).
 // Pages re-render their dynamic parts from onLanguageChange().
 
+import { TERMS } from "./terms.js";
+
 const STORAGE_KEY = "hazgw.lang";
 export const LANGUAGES = ["zh-CN", "en"];
 
 // key: [zh-CN, en]. {name} placeholders are filled from t()'s second argument.
-const TEXT = {
+// The words for qualities, reasons (reason.*), alarm types (type.*), priorities
+// (priority.*), warning colours (colour.*), alarm states (state.*) and event kinds (event.*)
+// are not here: they come from the gateway (/static/terms.js, made from alerting/terms.py),
+// the same words as in the CSV export and the notifications.
+const SCREEN_TEXT = {
   "app.name": ["重大危险源监测网关", "Major hazard monitoring gateway"],
   "lang.toggle": ["English", "中文"],
   "nav.wall": ["大屏", "Wall"],
@@ -93,51 +99,13 @@ const TEXT = {
   "kind.process_unit": ["生产装置", "process unit"],
   "kind.dust_line": ["粉尘涉爆", "dust line"],
 
-  "reason.comm_loss": ["通讯中断", "comm loss"],
-  "reason.sensor_fault": ["传感器故障", "sensor fault"],
-  "reason.out_of_range": ["超量程", "out of range"],
-  "reason.decode_error": ["数据解析错误", "decode error"],
-  "reason.stale": ["数据超时", "stale"],
+  // Reading qualities and reasons, alarm types, priorities, states and events are the
+  // gateway's vocabulary (TERMS, below); these are the screens' own words about readings.
   "reading.none": ["等待数据", "no data yet"],
-  "reading.bad": ["数据无效", "invalid"],
-  "reading.uncertain": ["数据可疑", "uncertain"],
+  "reading.bad": TERMS["quality.bad"],
+  "reading.uncertain": TERMS["quality.uncertain"],
   "reading.on": ["触发", "ON"],
   "reading.off": ["正常", "off"],
-
-  "priority.critical": ["紧急", "Critical"],
-  "priority.high": ["高", "High"],
-  "priority.medium": ["中", "Medium"],
-  "priority.low": ["低", "Low"],
-
-  "type.HH": ["高高报", "High-high"],
-  "type.H": ["高报", "High"],
-  "type.L": ["低报", "Low"],
-  "type.LL": ["低低报", "Low-low"],
-  "type.ROC": ["变化率", "Rate of change"],
-  "type.DISCRETE": ["开关量报警", "Discrete"],
-  "type.COMM_LOSS": ["通讯中断", "Comm loss"],
-  "type.SENSOR_FAULT": ["传感器故障", "Sensor fault"],
-
-  "state.normal": ["正常", "normal"],
-  "state.active_unacknowledged": ["报警未确认", "active, unacknowledged"],
-  "state.active_acknowledged": ["报警已确认", "active, acknowledged"],
-  "state.returned_unacknowledged": ["已恢复未确认", "returned, unacknowledged"],
-  "state.shelved": ["已搁置", "shelved"],
-  "state.out_of_service": ["已停用", "out of service"],
-
-  "event.raised": ["报警", "raised"],
-  "event.returned": ["恢复", "returned"],
-  "event.acknowledged": ["确认", "acknowledged"],
-  "event.cleared": ["清除", "cleared"],
-  "event.shelved": ["搁置", "shelved"],
-  "event.unshelved": ["取消搁置", "unshelved"],
-  "event.out_of_service": ["停用", "out of service"],
-  "event.in_service": ["投用", "in service"],
-  "event.note": ["处置记录", "note"],
-  "event.notified": ["已通知", "notified"],
-  "event.notify_failed": ["通知失败", "notify failed"],
-  "event.escalated": ["升级", "escalated"],
-  "event.realarmed": ["再报警", "re-alarmed"],
 
   "console.title": ["值班台", "Duty console"],
   "console.tab.active": ["实时报警", "Active alarms"],
@@ -275,6 +243,9 @@ const TEXT = {
   "common.no": ["否", "no"],
 };
 
+// The gateway's words win over a screen's, so that a key added to both cannot drift.
+const TEXT = { ...SCREEN_TEXT, ...TERMS };
+
 let language = readStored();
 const listeners = new Set();
 
@@ -297,8 +268,13 @@ export function locale() {
 
 /** Translated text for key; unknown keys come back as the key itself (visible, not blank). */
 export function t(key, vars = {}) {
-  const entry = TEXT[key];
-  let text = entry ? entry[language === "en" ? 1 : 0] : key;
+  return translate(key, language, vars);
+}
+
+/** t() in a given language, whatever the page's: pure, for the tests and the page alike. */
+export function translate(key, lang, vars = {}) {
+  const entry = Object.hasOwn(TEXT, key) ? TEXT[key] : null;
+  let text = entry ? entry[lang === "en" ? 1 : 0] : key;
   for (const [name, value] of Object.entries(vars)) {
     text = text.replaceAll(`{${name}}`, String(value));
   }
@@ -307,7 +283,7 @@ export function t(key, vars = {}) {
 
 /** t() for a key that may not exist (an enum value the server added later): the raw value. */
 export function tOr(key, fallback) {
-  return TEXT[key] ? t(key) : fallback;
+  return Object.hasOwn(TEXT, key) ? t(key) : fallback;
 }
 
 export function setLanguage(next) {

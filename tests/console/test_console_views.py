@@ -62,12 +62,43 @@ def test_csv_has_chinese_headers_and_local_times() -> None:
     names = (first["企业名称"], first["危险源"], first["点名称"])
     assert names == ("测试化工", "1号罐区", "1号罐液位")
     assert (first["报警类型"], first["事件"], first["状态"], first["级别"]) == (
-        "高高", "报警", "报警未确认", "红色"
+        "高高报", "报警", "报警未确认", "红色"
     )
     assert (first["数值"], first["限值"], first["单位"]) == ("19.0", "18.0", "m")
     second = dict(zip(rows[0], rows[2], strict=True))
     action = (second["事件"], second["操作人"], second["说明"])
     assert action == ("确认", "张三", "现场确认，已关阀")
+
+
+@pytest.mark.parametrize(
+    ("alarm_type", "kind", "state", "priority", "words"),
+    [
+        # The screens' and the notices' words (alerting/terms.py), not a table of the CSV's own.
+        (AlarmType.COMM_LOSS, EventKind.RAISED, AlarmState.UNACK, Priority.HIGH,
+         ("通讯中断", "报警", "报警未确认", "橙色")),
+        (AlarmType.HIGH, EventKind.CLEARED, AlarmState.NORMAL, Priority.MEDIUM,
+         ("高报", "消除", "正常", "黄色")),
+        (AlarmType.SENSOR_FAULT, EventKind.RETURNED_TO_SERVICE, AlarmState.NORMAL, Priority.LOW,
+         ("传感器故障", "恢复投用", "正常", "蓝色")),
+        (AlarmType.RATE_OF_CHANGE, EventKind.REALARMED, AlarmState.ACKED, Priority.CRITICAL,
+         ("变化率报警", "再次报警", "报警已确认", "红色")),
+    ],
+)
+def test_csv_words_are_the_shared_terms(
+    alarm_type: AlarmType,
+    kind: EventKind,
+    state: AlarmState,
+    priority: Priority,
+    words: tuple[str, str, str, str],
+) -> None:
+    data = history_csv(
+        [event(kind, T0, alarm_type=alarm_type, state=state, priority=priority)],
+        CATALOG,
+        SHANGHAI,
+    )
+    header, row = rows_of(data)
+    cells = dict(zip(header, row, strict=True))
+    assert (cells["报警类型"], cells["事件"], cells["状态"], cells["级别"]) == words
 
 
 def test_csv_in_utc() -> None:

@@ -16,6 +16,7 @@ from alerting.notify.messages import (
     notice_json,
     truncate_utf8,
 )
+from alerting.terms import ALARM_TYPE_TERMS, PRIORITY_COLOUR_TERMS, PRIORITY_TERMS
 from config.catalog import Catalog
 from config.vocabulary import AlarmType, Priority
 
@@ -40,8 +41,8 @@ def single(catalog: Catalog, dispatch: Dispatch, level_name: str = "当班人员
                 "GT-201 罐区可燃气体探测器1",
                 "52.3 %LEL",
                 "报警限：50 %LEL",
-                "高高报",
-                "红色（紧急）",
+                "报警类型：高高报（二级报警）",
+                "优先级：红色（紧急）",
                 "2024-05-01 14:03:05（北京时间）",
                 "第1级 当班人员",
                 "DEMO-CHEM/GT-201/HH",
@@ -50,11 +51,11 @@ def single(catalog: Catalog, dispatch: Dispatch, level_name: str = "当班人员
         ),
         (
             event("GT-201", AlarmType.HIGH, value=26.0, limit=25.0),
-            ["【一级报警】", "26 %LEL", "报警限：25 %LEL", "高报", "橙色（高）"],
+            ["【一级报警】", "26 %LEL", "报警限：25 %LEL", "高报（一级报警）", "橙色（高）"],
         ),
         (
             event("LT-101", AlarmType.LOW_LOW, value=0.35, limit=0.5, priority=Priority.MEDIUM),
-            ["【二级报警】", "LT-101 1号甲醇罐液位", "0.35 m", "低低报", "黄色（中）"],
+            ["【二级报警】", "LT-101 1号甲醇罐液位", "0.35 m", "低低报（二级报警）", "黄色（中）"],
         ),
         (
             event(
@@ -64,15 +65,15 @@ def single(catalog: Catalog, dispatch: Dispatch, level_name: str = "当班人员
         ),
         (
             event("GT-202", AlarmType.COMM_LOSS, value=None, limit=None),
-            ["【通讯故障】", "GT-202 液氨罐区氨气探测器", "无有效读数", "通讯中断"],
+            ["【通讯中断】", "GT-202 液氨罐区氨气探测器", "无有效读数", "报警类型：通讯中断\n"],
         ),
         (
             event("GT-201", AlarmType.SENSOR_FAULT, value=None, limit=None),
-            ["【传感器故障】", "传感器/控制器故障"],
+            ["【传感器故障】", "报警类型：传感器故障\n"],
         ),
         (
             event("LT-101", AlarmType.DISCRETE, value=True, limit=None),
-            ["【状态报警】", "动作（1）"],
+            ["【开关量报警】", "报警类型：开关量报警\n", "动作（1）"],
         ),
         (
             event("XX-999", AlarmType.HIGH, value=3.0, limit=2.0),
@@ -84,6 +85,49 @@ def test_single_alarm_text(catalog: Catalog, alarm: AlarmEvent, fragments: list[
     text = single(catalog, Dispatch("general", 1, alarm))
     for fragment in fragments:
         assert fragment in text, f"{fragment!r} missing from:\n{text}"
+
+
+# The words come from alerting/terms.py, the table the screens and the CSV use too: the
+# variants the old notice table had of its own must not come back.
+@pytest.mark.parametrize(
+    ("alarm_type", "heading", "label"),
+    [
+        (AlarmType.HIGH_HIGH, "二级报警", "高高报（二级报警）"),
+        (AlarmType.HIGH, "一级报警", "高报（一级报警）"),
+        (AlarmType.LOW, "一级报警", "低报（一级报警）"),
+        (AlarmType.LOW_LOW, "二级报警", "低低报（二级报警）"),
+        (AlarmType.RATE_OF_CHANGE, "变化率报警", "变化率报警"),
+        (AlarmType.DISCRETE, "开关量报警", "开关量报警"),
+        (AlarmType.COMM_LOSS, "通讯中断", "通讯中断"),
+        (AlarmType.SENSOR_FAULT, "传感器故障", "传感器故障"),
+    ],
+)
+def test_type_words_are_the_shared_terms(
+    catalog: Catalog, alarm_type: AlarmType, heading: str, label: str
+) -> None:
+    assert ALARM_TYPE_TERMS[alarm_type].zh in label
+    text = single(catalog, Dispatch("general", 1, event("GT-201", alarm_type)))
+    assert text.startswith(f"【{heading}】")
+    assert f"报警类型：{label}\n" in text
+    for stale in ("通讯故障", "通信中断", "传感器/控制器故障", "状态报警"):
+        assert stale not in text
+
+
+@pytest.mark.parametrize(
+    ("priority", "label"),
+    [
+        (Priority.CRITICAL, "红色（紧急）"),
+        (Priority.HIGH, "橙色（高）"),
+        (Priority.MEDIUM, "黄色（中）"),
+        (Priority.LOW, "蓝色（低）"),
+    ],
+)
+def test_priority_words_are_the_shared_terms(
+    catalog: Catalog, priority: Priority, label: str
+) -> None:
+    assert label == f"{PRIORITY_COLOUR_TERMS[priority].zh}（{PRIORITY_TERMS[priority].zh}）"
+    text = single(catalog, Dispatch("general", 1, event("GT-201", priority=priority)))
+    assert f"优先级：{label}\n" in text
 
 
 def test_no_limit_line_without_limit(catalog: Catalog) -> None:

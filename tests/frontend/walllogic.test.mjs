@@ -1,0 +1,210 @@
+// dashboard/static/walllogic.js: the wall's pure rules. Tables of inputs and outputs.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+
+import { importStatic } from "./static.mjs";
+
+const {
+  Annunciator, alarmsByPoint, counts, keyPoints, layout, shownAlarms, sourceKey, tileColour,
+} = await importStatic("walllogic.js");
+
+const UNACK = "active_unacknowledged";
+const ACKED = "active_acknowledged";
+const RTN_UNACK = "returned_unacknowledged";
+
+let nextId = 0;
+function alarm(tag, priority, state, raised_at = 100, site = "S") {
+  nextId += 1;
+  return { id: `${site}/${tag}/${nextId}`, site, tag, priority, state, raised_at };
+}
+
+test("sourceKey", () => {
+  assert.equal(sourceKey("DEMO-CHEM", "HS-TF1"), "DEMO-CHEM/HS-TF1");
+});
+
+test("keyPoints: gas and level first, unknown kinds last, tags in order within a kind", () => {
+  const table = [
+    [["temperature:TT-1", "combustible_gas:GT-2", "level:LT-1", "combustible_gas:GT-1"],
+      ["GT-1", "GT-2", "LT-1", "TT-1"]],
+    [["discrete_state:XS-1", "toxic_gas:AT-1", "pressure:PT-1", "flow:FT-1"],
+      ["AT-1", "PT-1", "FT-1", "XS-1"]],
+    // an unknown kind sorts with the last known kind, by tag
+    [["vibration:VT-1", "discrete_state:XS-9", "discrete_state:XS-1", "pressure_difference:PD-1"],
+      ["PD-1", "VT-1", "XS-1", "XS-9"]],
+    [[], []],
+  ];
+  for (const [specs, tags] of table) {
+    const points = specs.map((spec) => {
+      const [kind, tag] = spec.split(":");
+      return { kind, tag };
+    });
+    const before = points.map((point) => point.tag);
+    assert.deepEqual(keyPoints(points).map((point) => point.tag), tags, specs.join(" "));
+    assert.deepEqual(points.map((point) => point.tag), before, "the input is not reordered");
+  }
+});
+
+test("tileColour: the server's colour when alarmed, green with data, grey without", () => {
+  const points = [{ id: "S/A" }, { id: "S/B" }];
+  const table = [
+    // [status, readings of S/A and S/B, colour]
+    [{ worst_priority: "critical", colour: "red" }, {}, "red"],
+    [{ worst_priority: "low", colour: "blue" }, { "S/A": [1, "good", "", 0] }, "blue"],
+    [null, { "S/A": [1, "good", "", 0] }, "green"],
+    [{ worst_priority: null, colour: "green" }, { "S/B": [2, "uncertain", "stale", 0] }, "green"],
+    [null, {}, "grey"],  // no data is not "normal"
+    [null, { "S/A": [null, "bad", "comm_loss", 0], "S/B": [null, "bad", "sensor_fault", 0] },
+      "grey"],
+    [null, { "S/A": [null, "good", "", 0] }, "grey"],
+    [null, { "S/A": [null, "bad", "comm_loss", 0], "S/B": [false, "good", "", 0] }, "green"],
+    [undefined, { "S/OTHER": [1, "good", "", 0] }, "grey"],
+  ];
+  for (const [status, readings, colour] of table) {
+    const map = new Map(Object.entries(readings));
+    assert.equal(tileColour(status, points, map), colour, JSON.stringify([status, readings]));
+  }
+});
+
+test("layout: rows and columns for n tiles", () => {
+  const table = [
+    [0, { cols: 1, rows: 1, density: 1, cells: 12 }],
+    [1, { cols: 1, rows: 1, density: 1, cells: 12 }],
+    [2, { cols: 2, rows: 1, density: 1, cells: 10 }],
+    [3, { cols: 2, rows: 2, density: 2, cells: 6 }],
+    [4, { cols: 2, rows: 2, density: 2, cells: 6 }],
+    [5, { cols: 3, rows: 2, density: 2, cells: 4 }],
+    [6, { cols: 3, rows: 2, density: 2, cells: 4 }],
+    [7, { cols: 3, rows: 3, density: 3, cells: 3 }],
+    [9, { cols: 3, rows: 3, density: 3, cells: 3 }],
+    [10, { cols: 4, rows: 3, density: 3, cells: 2 }],
+    [12, { cols: 4, rows: 3, density: 3, cells: 2 }],
+    [13, { cols: 5, rows: 3, density: 4, cells: 1 }],
+    [20, { cols: 6, rows: 4, density: 4, cells: 1 }],
+    [40, { cols: 9, rows: 5, density: 4, cells: 1 }],
+  ];
+  for (const [n, shape] of table) {
+    const got = layout(n);
+    assert.deepEqual(got, shape, `n=${n}`);
+    assert.ok(got.cols * got.rows >= n, `every one of ${n} tiles has a cell`);
+  }
+});
+
+test("alarmsByPoint: the worst annunciated alarm per point, unack if any is", () => {
+  const table = [
+    [[], {}],
+    [[alarm("A", "high", UNACK)], { "S/A": { priority: "high", unack: true } }],
+    [[alarm("A", "high", ACKED)], { "S/A": { priority: "high", unack: false } }],
+    [[alarm("A", "low", RTN_UNACK)], { "S/A": { priority: "low", unack: true } }],
+    // shelved, out of service and normal alarms do not mark a point
+    [[alarm("A", "critical", "shelved"), alarm("B", "critical", "out_of_service"),
+      alarm("C", "critical", "normal")], {}],
+    // the worse priority wins; an unacknowledged lesser alarm still makes it unack
+    [[alarm("A", "critical", ACKED), alarm("A", "low", UNACK)],
+      { "S/A": { priority: "critical", unack: true } }],
+    [[alarm("A", "low", UNACK), alarm("A", "critical", ACKED)],
+      { "S/A": { priority: "critical", unack: true } }],
+    [[alarm("A", "medium", ACKED), alarm("A", "high", ACKED)],
+      { "S/A": { priority: "high", unack: false } }],
+    [[alarm("A", "high", UNACK), alarm("A", "high", ACKED)],
+      { "S/A": { priority: "high", unack: true } }],
+    [[alarm("A", "high", UNACK, 1, "S1"), alarm("A", "low", ACKED, 1, "S2")],
+      { "S1/A": { priority: "high", unack: true }, "S2/A": { priority: "low", unack: false } }],
+  ];
+  for (const [alarms, expected] of table) {
+    assert.deepEqual(Object.fromEntries(alarmsByPoint(alarms)), expected,
+      alarms.map((a) => `${a.tag} ${a.priority} ${a.state}`).join(", "));
+  }
+});
+
+test("counts: active, unacknowledged, shelved", () => {
+  const table = [
+    [[], { active: 0, unacked: 0, shelved: 0 }],
+    [[alarm("A", "high", UNACK)], { active: 1, unacked: 1, shelved: 0 }],
+    [[alarm("A", "high", ACKED)], { active: 1, unacked: 0, shelved: 0 }],
+    // returned but unacknowledged: still shown, still awaiting a person
+    [[alarm("A", "high", RTN_UNACK)], { active: 1, unacked: 1, shelved: 0 }],
+    [[alarm("A", "high", "shelved"), alarm("B", "low", "out_of_service"),
+      alarm("C", "low", "normal")], { active: 0, unacked: 0, shelved: 1 }],
+    [[alarm("A", "high", UNACK), alarm("B", "low", ACKED), alarm("C", "low", "shelved"),
+      alarm("D", "critical", RTN_UNACK)], { active: 3, unacked: 2, shelved: 1 }],
+  ];
+  for (const [alarms, expected] of table) {
+    assert.deepEqual(counts(alarms), expected);
+  }
+});
+
+test("shownAlarms: annunciated only, most urgent first, then newest", () => {
+  const alarms = [
+    alarm("LOW-OLD", "low", UNACK, 10),
+    alarm("CRIT-OLD", "critical", ACKED, 10),
+    alarm("SHELVED", "critical", "shelved", 50),
+    alarm("HIGH", "high", RTN_UNACK, 30),
+    alarm("CRIT-NEW", "critical", UNACK, 40),
+    alarm("OOS", "high", "out_of_service", 60),
+    alarm("LOW-NEW", "low", ACKED, 20),
+  ];
+  const before = alarms.map((a) => a.tag);
+  assert.deepEqual(shownAlarms(alarms).map((a) => a.tag),
+    ["CRIT-NEW", "CRIT-OLD", "HIGH", "LOW-NEW", "LOW-OLD"]);
+  assert.deepEqual(alarms.map((a) => a.tag), before, "the input is not reordered");
+});
+
+test("Annunciator: flashing until acknowledged, sound until acknowledged or silenced", () => {
+  const gas = alarm("GT-1", "critical", UNACK, 10);
+  const level = alarm("LT-1", "critical", UNACK, 20);
+  const high = alarm("PT-1", "high", UNACK, 30);
+  const bell = new Annunciator();
+  const steps = [
+    // [what happens, flashing, sounding, critical ids in display order]
+    [() => {}, false, false, []],
+    [() => bell.update([high]), false, false, []],  // only critical alarms call
+    [() => bell.update([gas, high]), true, true, [gas.id]],
+    [() => bell.silence(), true, false, [gas.id]],  // silenced, still flashing: not acked
+    [() => bell.update([gas, level]), true, true, [level.id, gas.id]],  // a new one sounds
+    [() => bell.silence(), true, false, [level.id, gas.id]],
+    // acknowledged: it stops flashing; the other one is still silenced
+    [() => bell.update([{ ...gas, state: ACKED }, level]), true, false, [level.id]],
+    [() => bell.update([{ ...level, state: RTN_UNACK }]), true, false, [level.id]],
+    [() => bell.update([]), false, false, []],
+  ];
+  for (const [index, [act, flashing, sounding, ids]] of steps.entries()) {
+    act();
+    assert.equal(bell.flashing, flashing, `step ${index}: flashing`);
+    assert.equal(bell.sounding, sounding, `step ${index}: sounding`);
+    assert.deepEqual(bell.critical.map((a) => a.id), ids, `step ${index}: critical`);
+  }
+});
+
+test("Annunciator: a critical alarm raised again after a silence sounds again", () => {
+  const gas = alarm("GT-1", "critical", UNACK);
+  const table = [
+    // [events of a delta, fresh?, sounding after the list is reloaded]
+    [[], false, false],
+    [[{ alarm_id: gas.id, priority: "critical", kind: "acknowledged" }], false, false],
+    [[{ alarm_id: gas.id, priority: "high", kind: "raised" }], false, false],
+    [[{ alarm_id: "other", priority: "critical", kind: "raised" }], true, false],
+    [[{ alarm_id: gas.id, priority: "critical", kind: "raised" }], true, true],
+    [[{ alarm_id: gas.id, priority: "critical", kind: "realarmed" }], true, true],
+  ];
+  for (const [events, fresh, sounding] of table) {
+    const bell = new Annunciator();
+    bell.update([gas]);
+    bell.silence();
+    assert.equal(bell.events(events), fresh, JSON.stringify(events));
+    bell.update([gas]);
+    assert.equal(bell.sounding, sounding, JSON.stringify(events));
+  }
+});
+
+test("Annunciator: a silence is forgotten once the alarm is gone", () => {
+  const gas = alarm("GT-1", "critical", UNACK);
+  const bell = new Annunciator();
+  bell.update([gas]);
+  bell.silence();
+  assert.deepEqual([...bell.silenced], [gas.id]);
+  bell.update([]);
+  assert.deepEqual([...bell.silenced], []);
+  bell.update([gas]);  // the same alarm back later: it sounds
+  assert.equal(bell.sounding, true);
+});
