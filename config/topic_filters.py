@@ -40,9 +40,9 @@ def topic_filter_problem(topic_filter: str) -> str | None:
     last = len(levels) - 1
     for index, level in enumerate(levels):
         if "#" in level and (level != "#" or index != last):
-            return f"level {index + 1} is {level!r}: '#' must be a level of its own, the last"
+            return f"level {index + 1} is {level!r}: '#' must be alone in the last level"
         if "+" in level and level != "+":
-            return f"level {index + 1} is {level!r}: '+' must be a level of its own"
+            return f"level {index + 1} is {level!r}: '+' must be alone in its level"
     return None
 
 
