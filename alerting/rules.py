@@ -377,9 +377,7 @@ class PointEvaluator:
                 changes = [ConditionChange(AlarmType.COMM_LOSS, False, value)]
         if reason is _SENSOR_FAULT:
             self._fault_reading = True
-        elif value is not None and value == value:  # NaN (never equal to itself) is no value
-            # (collectors turn NaN into decode errors; should one slip through, it must not
-            # return an active alarm, which every comparison with NaN being False would do)
+        elif value is not None:  # never NaN: a Reading refuses it (collectors.readings)
             self._last_value = value
             if reason is Reason.NONE or reason is _OUT_OF_RANGE:
                 self._fault_reading = False

@@ -215,7 +215,3 @@ class PointAlarms(_Model):
     def limit(self, name: str) -> Limit | None:
         limit: Limit | None = getattr(self, name)
         return limit
-
-    @property
-    def has_limits(self) -> bool:
-        return any(getattr(self, name) is not None for name in LIMIT_ORDER)

@@ -1,12 +1,13 @@
 """Rules that span several entries of a site file: duplicate tags, dangling
-references, overlapping registers with conflicting types.
+references, overlapping registers with conflicting types; and across the site files of
+one gateway, serial lines.
 
 Pure functions over a validated ``Site``; the source map only lends line numbers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from config.issues import ConfigIssue, DataPath, SourceMap
@@ -81,7 +82,6 @@ def check_site(site: Site, source: SourceMap) -> list[ConfigIssue]:
     source_ids = {hazard.id for hazard in site.hazard_sources}
     tags: dict[str, str] = {}
     device_ids: set[str] = set()
-    serial_lines: dict[str, tuple[str, SerialLine]] = {}
     for d_index, device in enumerate(site.devices):
         device_path: DataPath = ("devices", d_index)
         if device.id in device_ids:
@@ -105,15 +105,6 @@ def check_site(site: Site, source: SourceMap) -> list[ConfigIssue]:
                     f"known: {', '.join(sorted(source_ids))}",
                     device.id,
                     point.tag,
-                )
-        if isinstance(device, ModbusRtuSerialDevice):
-            line = serial_lines.setdefault(device.serial.port, (device.id, device.serial))
-            if line[1] != device.serial:
-                add(
-                    (*device_path, "serial"),
-                    f"serial port {device.serial.port} is already used by device {line[0]} "
-                    "with other line settings: one bus has one baud rate and framing",
-                    device.id,
                 )
         if isinstance(device, ModbusDeviceBase):
             _check_registers(device, device_path, add)
@@ -159,3 +150,45 @@ def _check_mqtt(device: MqttDevice, device_path: DataPath, add: Add) -> None:
                 "which this device does not have",
                 device.id,
             )
+
+
+def _line_settings(line: SerialLine) -> str:
+    return f"{line.baudrate} {line.bytesize}{line.parity}{line.stopbits}"
+
+
+def check_serial_lines(sites: Sequence[tuple[Site, SourceMap]]) -> list[ConfigIssue]:
+    """One serial port is one bus, with one master and one baud rate and framing, whichever
+    site files its devices are written in: devices on one port must agree on the line.
+
+    Run over each site file on its own, and over all the sites of a gateway file (the
+    collector serves a port once for every site on it)."""
+    issues: list[ConfigIssue] = []
+    first_on_port: dict[str, tuple[Site, SourceMap, int, ModbusRtuSerialDevice]] = {}
+    for site, source in sites:
+        for index, device in enumerate(site.devices):
+            if not isinstance(device, ModbusRtuSerialDevice):
+                continue
+            path: DataPath = ("devices", index, "serial")
+            port = device.serial.port
+            first = first_on_port.setdefault(port, (site, source, index, device))
+            first_site, first_source, first_index, first_device = first
+            if first_device.serial == device.serial:
+                continue
+            first_line = first_source.line_of(("devices", first_index, "serial"))
+            if first_source.file == source.file:
+                who, where = first_device.id, f"line {first_line}"
+            else:
+                who = f"{first_site.enterprise.code}/{first_device.id}"
+                where = f"{first_source.file}:{first_line}"
+            issues.append(
+                ConfigIssue(
+                    source.file,
+                    source.line_of(path),
+                    f"serial port {port} is already used by device {who} ({where}) with other "
+                    f"line settings ({_line_settings(first_device.serial)} there, "
+                    f"{_line_settings(device.serial)} here): one bus has one baud rate and "
+                    "framing",
+                    device=device.id,
+                )
+            )
+    return issues

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from config.base import Model
 from config.notifications import NotificationSettings
@@ -21,7 +21,7 @@ class InfluxV1(Model):
     database: str = "hazgw"
     retention_policy: str | None = None
     username: str | None = None
-    password: str | None = None
+    password: SecretStr | None = None
     create_database: bool = Field(
         default=True, description="CREATE DATABASE on start (needs admin rights)"
     )
@@ -34,7 +34,7 @@ class InfluxV2(Model):
     url: str = "http://127.0.0.1:8086"
     org: str
     bucket: str
-    token: str
+    token: SecretStr
 
 
 class StorageSettings(Model):

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from config.checks import check_site
+from config.checks import check_serial_lines, check_site
 from config.gateway_file import GatewayConfig
 from config.issues import ConfigError, ConfigIssue, DataPath, SourceMap
 from config.notifications import check_notifications
@@ -114,6 +114,8 @@ def _who(data: Any, path: DataPath) -> tuple[str | None, str | None]:
                 device = _as_name(current.get("id"))
             elif parent_key == "points":
                 point = _as_name(current.get("tag")) or f"#{element + 1}"
+            elif parent_key == "subscriptions":
+                point = _as_name(current.get("point"))  # a value subscription names its point
     return device, point
 
 
@@ -151,14 +153,20 @@ def validate(model: type[M], data: Any, source: SourceMap) -> M:
 
 def load_site(path: Path, checks: Sequence[SiteCheck] = ()) -> Site:
     """Read and validate one site file: the model, the checks of this floor, then ``checks``."""
+    site, _ = _load_site(path, checks)
+    return site
+
+
+def _load_site(path: Path, checks: Sequence[SiteCheck]) -> tuple[Site, SourceMap]:
     data, source = read_yaml(path)
     site = validate(Site, data, source)
     issues = check_site(site, source)
+    issues.extend(check_serial_lines([(site, source)]))
     for check in checks:
         issues.extend(check(site, source))
     if issues:
         raise ConfigError(issues)
-    return site
+    return site, source
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,13 +178,13 @@ class LoadedGateway:
 def load_gateway(path: Path, checks: Sequence[SiteCheck] = ()) -> LoadedGateway:
     data, source = read_yaml(path)
     config = validate(GatewayConfig, data, source)
-    sites: list[Site] = []
+    loaded: list[tuple[Site, SourceMap]] = []
     issues: list[ConfigIssue] = []
     codes: dict[str, Path] = {}
     for index, site_path in enumerate(config.sites):
         resolved = site_path if site_path.is_absolute() else path.parent / site_path
         try:
-            site = load_site(resolved, checks)
+            site, site_source = _load_site(resolved, checks)
         except ConfigError as error:
             issues.extend(error.issues)
             continue
@@ -190,7 +198,10 @@ def load_gateway(path: Path, checks: Sequence[SiteCheck] = ()) -> LoadedGateway:
                 )
             )
         codes[code] = resolved
-        sites.append(site)
+        loaded.append((site, site_source))
+    # Each file on its own agrees with itself; across files a port may still be shared.
+    issues.extend(check_serial_lines(loaded))
+    sites = [site for site, _ in loaded]
     if config.notifications is not None and not issues:
         # A route filter naming a site, source, device or tag that no file has would
         # silently send alarms nowhere.

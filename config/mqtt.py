@@ -6,12 +6,13 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from config.base import Model
 from config.points import (
     PointBase,
 )
+from config.topic_filters import topic_filter_problem
 
 # ------------------------------------------------------------------------ mqtt
 
@@ -27,6 +28,15 @@ class Subscription(Model):
     qos: Literal[0, 1, 2] = 1
     format: PayloadFormat
     point: str | None = Field(default=None, description="the point tag, for format value")
+
+    @field_validator("topic")
+    @classmethod
+    def _valid_filter(cls, topic: str) -> str:
+        problem = topic_filter_problem(topic)
+        if problem is not None:
+            shown = topic if len(topic) <= 80 else topic[:79] + "…"
+            raise ValueError(f"invalid topic filter {shown!r}: {problem}")
+        return topic
 
     @model_validator(mode="after")
     def _point_for_value(self) -> Subscription:
@@ -54,7 +64,7 @@ class Broker(Model):
     host: str
     port: int = Field(default=1883, ge=1, le=65535)
     username: str | None = None
-    password: str | None = None
+    password: SecretStr | None = None
     client_id: str | None = None
     tls: Tls | None = None
     keepalive: int = Field(default=30, ge=5, le=3600)

@@ -79,7 +79,10 @@ class WebhookChannel(_HttpChannel):
     """Generic JSON webhook: POSTs the notice and its alarms as JSON (see docs)."""
 
     kind: Literal["webhook"]
-    headers: dict[str, str] = Field(default_factory=dict)
+    headers: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description="extra request headers; their values (an Authorization token) are secrets",
+    )
 
 
 class WeComChannel(_HttpChannel):

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime
 
 from collectors.health import CollectorHealth, DeviceHealth, LinkState
-from collectors.readings import Quality, Reading, Reason
+from collectors.readings import Reading
 from config.catalog import Catalog, PointInfo
 from dashboard.hub import HubStats
 from dashboard.live import LiveState
@@ -40,9 +39,6 @@ def _point(info: PointInfo, reading: Reading | None) -> PointOut:
     value = reading.value if reading is not None else None
     quality = reading.quality.value if reading is not None else None
     reason = reading.reason.value if reading is not None else None
-    if isinstance(value, float) and not math.isfinite(value):
-        # Same rule as the websocket: a value that is not a number is a fault, never shown.
-        value, quality, reason = None, Quality.BAD.value, Reason.DECODE_ERROR.value
     return PointOut(
         id=point_id(info.key),
         site=info.key.site,

@@ -135,7 +135,7 @@ class JsonWebhook:
             settings.url,
             notice_json(message, self._catalog),
             settings.timeout,
-            settings.headers,
+            {name: value.get_secret_value() for name, value in settings.headers.items()},
         )
 
 

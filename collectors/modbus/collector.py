@@ -31,7 +31,6 @@ from collectors.health import CollectorHealth
 from collectors.modbus.connection import (
     ClientFactory,
     Endpoint,
-    SerialEndpoint,
     connection_key,
     endpoint_of,
     pymodbus_client,
@@ -42,7 +41,6 @@ from collectors.modbus.hub import Backoff, ModbusHub, quiet_pymodbus
 from collectors.readings import Reason
 from config.catalog import PointKey
 from config.modbus import (
-    ModbusDeviceBase,
     ModbusRtuOverTcpDevice,
     ModbusRtuSerialDevice,
     ModbusTcpDevice,
@@ -88,7 +86,6 @@ class ModbusCollector:
         self.pollers: list[DevicePoller] = []
         owner: dict[PointKey, str] = {}
         for site, device in devices:
-            _check_device(site, device)
             device_key = f"{site}/{device.id}"
             if device_key in self.health.devices:
                 raise ValueError(f"device {device_key} is listed twice")
@@ -171,23 +168,9 @@ def _shared_endpoint(devices: Sequence[SiteDevice]) -> Endpoint:
                 f"device {site}/{device.id} is on {other}, not on {endpoint} like "
                 f"{first_site}/{first.id}: one collector serves one connection"
             )
-        if isinstance(endpoint, SerialEndpoint) and other != endpoint:
-            raise ValueError(
-                f"devices {first_site}/{first.id} and {site}/{device.id} share serial port "
-                f"{endpoint.port} with different line settings ({endpoint} vs {other})"
-            )
+    # Devices on one serial port agree on its line settings: the loader refuses any that
+    # do not (config.checks.check_serial_lines), across site files too.
     return endpoint
-
-
-def _check_device(site: str, device: ModbusDeviceBase) -> None:
-    """Settings the config models accept but this collector cannot honour."""
-    for point in device.points:
-        source = point.source
-        if source.current_loop is not None and (source.scale != 1.0 or source.offset != 0.0):
-            raise ValueError(
-                f"{site}/{device.id} point {point.tag}: scale/offset do not apply to a "
-                "4–20 mA point (the current is linearised onto its range)"
-            )
 
 
 def build_modbus_collectors(
@@ -199,8 +182,8 @@ def build_modbus_collectors(
 ) -> list[ModbusCollector]:
     """One collector per connection over all sites' Modbus devices, in config order.
 
-    Raises ValueError naming the devices when two of them share a serial port with
-    different line settings, or a point cannot be served.
+    The sites are loaded ones (``gateway.validation``): devices sharing a serial port
+    agree on its line settings, and every point can be served.
     """
     groups: dict[str, list[SiteDevice]] = {}
     for site in sites:

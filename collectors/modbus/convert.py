@@ -5,10 +5,14 @@ Order of judgement, first match wins:
 1. the value's (or its status word's) request failed → BAD comm_loss
 2. the registers cannot be decoded → BAD decode_error
 3. the status word's ``fault`` bit is set → BAD sensor_fault
-4. 4–20 mA: a fault current (NE43) → BAD sensor_fault; else linearise onto the range
+4. 4–20 mA: NaN or infinite counts → BAD decode_error; a fault current (NE43) → BAD
+   sensor_fault; else linearise onto the range
 5. otherwise raw · scale + offset
-6. ``collectors.conditioning.condition``: range check (out of range → UNCERTAIN, kept),
-   non-finite → BAD decode_error
+6. ``collectors.conditioning.condition``: range check (out of range → UNCERTAIN, kept);
+   a number that is not finite (a NaN register, a scale overflowing) → BAD decode_error
+   through ``collectors.readings.number_reading``
+
+A device that sets its fault bit often puts NaN in the value: the fault bit (3) wins.
 
 A fault is never shown as a number: every BAD reading carries ``value=None``.
 """
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from math import isfinite
 from types import MappingProxyType
 
 from collectors.conditioning import condition
@@ -93,7 +98,11 @@ class PointCodec:
         if loop is not None:
             span = point.range
             assert span is not None  # ModbusPoint validation: a loop point has a range
-            current = loop_current(float(raw), loop)
+            counts = float(raw)
+            if not isfinite(counts):
+                # A NaN register is undecodable, as on any other point: not a fault current.
+                return bad(key, ts, Reason.DECODE_ERROR)
+            current = loop_current(counts, loop)
             if is_fault_current(current, loop):
                 return bad(key, ts, Reason.SENSOR_FAULT)
             return condition(key, point, linearise(current, span.low, span.high), ts)

@@ -90,7 +90,7 @@ def make_client(
         broker.host,
         broker.port,
         username=broker.username,
-        password=broker.password,
+        password=broker.password.get_secret_value() if broker.password is not None else None,
         identifier=broker.client_id,
         clean_session=broker.client_id is None,
         keepalive=broker.keepalive,

@@ -9,17 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Generic, TypeVar
 
+# Which filters are valid is the config floor's rule (checked when a site file is loaded);
+# the collector matches on the same levels.
+from config.topic_filters import SHARE_PREFIX, filter_levels, is_valid_filter
+
+__all__ = ["Router", "filter_levels", "is_valid_filter", "matches"]
+
 T = TypeVar("T")
-
-_SHARE_PREFIX = "$share/"
-
-
-def filter_levels(topic_filter: str) -> list[str]:
-    """The levels a filter matches on: ``$share/<group>/`` only selects a consumer group."""
-    if topic_filter.startswith(_SHARE_PREFIX):
-        parts = topic_filter.split("/", 2)
-        topic_filter = parts[2] if len(parts) == 3 else ""
-    return topic_filter.split("/")
 
 
 def matches(topic: str, topic_filter: str) -> bool:
@@ -39,19 +35,6 @@ def matches(topic: str, topic_filter: str) -> bool:
     return len(levels) == len(wanted)
 
 
-def is_valid_filter(topic_filter: str) -> bool:
-    """Wildcards must fill a whole level, and ``#`` only the last one."""
-    if not topic_filter or "\0" in topic_filter:
-        return False
-    levels = filter_levels(topic_filter)
-    for index, level in enumerate(levels):
-        if "#" in level and (level != "#" or index != len(levels) - 1):
-            return False
-        if "+" in level and level != "+":
-            return False
-    return True
-
-
 class Router(Generic[T]):
     """Finds the first route (in configuration order) whose filter matches a topic.
 
@@ -62,7 +45,7 @@ class Router(Generic[T]):
     def __init__(self, routes: Sequence[tuple[str, T]], cache_size: int = 10_000) -> None:
         self._routes = list(routes)
         self._has_wildcards = any(
-            "+" in topic_filter or "#" in topic_filter or topic_filter.startswith(_SHARE_PREFIX)
+            "+" in topic_filter or "#" in topic_filter or topic_filter.startswith(SHARE_PREFIX)
             for topic_filter, _ in self._routes
         )
         self._cache: dict[str, T | None] = {}

@@ -22,7 +22,6 @@ Query building and result parsing are pure; the sources do the I/O.
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
@@ -35,6 +34,7 @@ from config.catalog import PointKey
 from config.gateway_file import InfluxV1, InfluxV2, StorageSettings
 from dashboard.trends import TrendError, TrendPoint, TrendSource, TrendWindow
 from gateway.storage.lineprotocol import READING_MEASUREMENT
+from gateway.storage.v1 import auth_headers
 
 # ------------------------------------------------------------------------ InfluxQL
 
@@ -186,10 +186,7 @@ class InfluxV1Trend:
         self._settings = settings
         self._timeout = timeout
         self._base = settings.url.rstrip("/")
-        self._headers: dict[str, str] = {}
-        if settings.username:
-            credentials = f"{settings.username}:{settings.password or ''}".encode()
-            self._headers["Authorization"] = "Basic " + base64.b64encode(credentials).decode()
+        self._headers = auth_headers(settings)
 
     @property
     def description(self) -> str:
@@ -243,7 +240,8 @@ class InfluxV2Trend:
 
         s = self._settings
         client = InfluxDBClientAsync(
-            url=s.url, token=s.token, org=s.org, timeout=int(self._timeout * 1000)
+            url=s.url, token=s.token.get_secret_value(), org=s.org,
+            timeout=int(self._timeout * 1000),
         )
         try:
             tables = await client.query_api().query(flux(key, window, s.bucket), org=s.org)

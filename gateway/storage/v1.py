@@ -27,6 +27,17 @@ def quote_identifier(name: str) -> str:
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def auth_headers(settings: InfluxV1) -> dict[str, str]:
+    """HTTP basic authentication when the target has a username. The password is read out
+    of its ``SecretStr`` here only, into a header that is never logged."""
+    if not settings.username:
+        return {}
+    password = settings.password.get_secret_value() if settings.password is not None else ""
+    # Built by hand: aiohttp 3.14 deprecates BasicAuth, older ones lack its successor.
+    credentials = base64.b64encode(f"{settings.username}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {credentials}"}
+
+
 class InfluxV1Transport:
     def __init__(self, settings: InfluxV1, timeout: float = 10.0) -> None:
         self._settings = settings
@@ -35,11 +46,7 @@ class InfluxV1Transport:
         self._params = {"db": settings.database, "precision": "ns"}
         if settings.retention_policy:
             self._params["rp"] = settings.retention_policy
-        self._headers: dict[str, str] = {}
-        if settings.username:
-            # Built by hand: aiohttp 3.14 deprecates BasicAuth, older ones lack its successor.
-            credentials = f"{settings.username}:{settings.password or ''}".encode()
-            self._headers["Authorization"] = "Basic " + base64.b64encode(credentials).decode()
+        self._headers = auth_headers(settings)
         self._session: aiohttp.ClientSession | None = None
         self._database_ready = not settings.create_database
 

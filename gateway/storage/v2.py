@@ -51,7 +51,7 @@ class InfluxV2Transport:
         if self._client is None:
             s = self._settings
             self._client = InfluxDBClientAsync(
-                url=s.url, token=s.token, org=s.org,
+                url=s.url, token=s.token.get_secret_value(), org=s.org,
                 timeout=int(self._timeout * 1000), enable_gzip=True,
             )
             self._write_api = self._client.write_api()

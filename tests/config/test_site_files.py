@@ -1,5 +1,16 @@
-"""Config validation as a table of files: each bad file names the line and message it must
-produce (`# expect: LINE: TEXT` on its first line); each good file must load."""
+"""Config validation as a table of files. Each case states, in a comment block at its top,
+exactly what it must produce:
+
+- a bad case, every issue in order (an extra or a missing one fails it), as printed after
+  the file name::
+
+      # expect:
+      #   14: device plc point TT-1: holding registers 0..1 (float32/CDAB) overlap ...
+
+- a good case, what it must load::
+
+      # expect: devices 1, points 3 (LT-1, TT-1, XS-1)
+"""
 
 from __future__ import annotations
 
@@ -16,29 +27,46 @@ from gateway.validation import load_gateway, load_site
 
 CASES = Path(__file__).parent / "cases"
 EXAMPLES = Path(__file__).parents[2] / "config" / "examples"
-EXPECT = re.compile(r"^# expect: (\d+): (.+)$")
+EXPECT_LOADED = re.compile(r"^# expect: devices (\d+), points (\d+) \((.*)\)$")
+EXPECT_ISSUE = re.compile(r"^#   (\d+: .+)$")
 
 
 def _cases(prefix: str) -> list[Path]:
     return sorted(CASES.glob(f"{prefix}_*.yaml"))
 
 
+def expected_issues(path: Path) -> list[str]:
+    """The issue lines of a bad case's `# expect:` block, each as printed after the file."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "# expect:", f"{path} lacks its '# expect:' block"
+    expected = []
+    for line in lines[1:]:
+        match = EXPECT_ISSUE.match(line)
+        if match is None:
+            break
+        expected.append(match.group(1))
+    assert expected, f"{path}: the '# expect:' block lists no issue"
+    return expected
+
+
 @pytest.mark.parametrize("path", _cases("good"), ids=lambda p: p.stem)
-def test_good_files_load(path: Path) -> None:
+def test_good_files_load_what_they_state(path: Path) -> None:
+    header = path.read_text(encoding="utf-8").splitlines()[0]
+    match = EXPECT_LOADED.match(header)
+    assert match, f"{path} lacks its '# expect: devices N, points M (TAGS)' line"
     site = load_site(path)
-    assert site.points()
+    tags = [point.tag for _, point in site.points()]
+    assert (len(site.devices), len(tags), ", ".join(tags)) == (
+        int(match.group(1)), int(match.group(2)), match.group(3)
+    )
 
 
 @pytest.mark.parametrize("path", _cases("bad"), ids=lambda p: p.stem)
-def test_bad_files_name_file_line_and_point(path: Path) -> None:
-    match = EXPECT.match(path.read_text(encoding="utf-8").splitlines()[0])
-    assert match, f"{path} lacks its '# expect: LINE: TEXT' header"
-    line, text = int(match.group(1)), match.group(2)
+def test_bad_files_produce_exactly_their_issues(path: Path) -> None:
+    expected = [f"{path}:{issue}" for issue in expected_issues(path)]
     with pytest.raises(ConfigError) as caught:
         load_site(path)
-    rendered = [str(issue) for issue in caught.value.issues]
-    expected_prefix = f"{path}:{line}: "
-    assert any(r.startswith(expected_prefix) and text in r for r in rendered), rendered
+    assert [str(issue) for issue in caught.value.issues] == expected
 
 
 def test_manual_addresses_become_wire_addresses() -> None:
@@ -84,9 +112,11 @@ def test_gateway_file_collects_errors_of_its_sites(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError) as caught:
         load_gateway(gateway)
-    rendered = "\n".join(str(issue) for issue in caught.value.issues)
-    assert "bad_overlap.yaml:13" in rendered
-    assert f"{gateway}:4" in rendered and "enterprise code 'T1'" in rendered
+    good, overlap = CASES / "good_minimal.yaml", CASES / "bad_overlap.yaml"
+    assert [str(issue) for issue in caught.value.issues] == [
+        *(f"{overlap}:{issue}" for issue in expected_issues(overlap)),
+        f"{gateway}:4: {good} has enterprise code 'T1', already used by {good}",
+    ]
 
 
 def test_schema_files_are_current() -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import pytest
 
 from collectors.health import CollectorHealth, LinkState
@@ -82,7 +80,7 @@ def test_points_view(catalog: Catalog) -> None:
             Reading(PointKey("DEMO-CHEM", "LT-101"), 7.25, 1_700_000_000.5),
             bad(PointKey("DEMO-CHEM", "GT-201"), 1_700_000_001.0, Reason.SENSOR_FAULT),
             Reading(PointKey("DEMO-DUST", "XS-303"), True, 1_700_000_002.0),
-            Reading(PointKey("DEMO-DUST", "TT-302"), math.nan, 1_700_000_002.0),
+            bad(PointKey("DEMO-DUST", "TT-302"), 1_700_000_002.0, Reason.DECODE_ERROR),
         ]
     )
     body = points_view(catalog, live, "E", 4, 1_700_000_010.0)

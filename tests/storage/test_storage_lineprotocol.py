@@ -173,10 +173,6 @@ SD301 = PointKey(SITE, "SD-301")
             Reading(LT101, 4.0, TS, Quality.UNCERTAIN, Reason.STALE),
             LEVEL.format(q="uncertain") + f' value=4.0,reason="stale" {NS}',
         ),
-        (  # a non-finite number on a reading that is not good: the reason is still written
-            Reading(LT101, math.nan, TS, Quality.BAD, Reason.DECODE_ERROR),
-            LEVEL.format(q="bad") + f' reason="decode_error" {NS}',
-        ),
         (
             Reading(LT101, 1.5, 1_700_000_000.123456),
             LEVEL.format(q="good") + " value=1.5 1700000000123456000",
@@ -201,8 +197,6 @@ def test_encode_reading(catalog: Catalog, reading: Reading, line: str) -> None:
 @pytest.mark.parametrize(
     ("reading", "why"),
     [
-        (Reading(LT101, math.nan, TS), "finite"),
-        (Reading(LT101, math.inf, TS), "finite"),
         (Reading(LT101, None, TS), "finite"),
         (Reading(PointKey(SITE, "bad\nTAG"), 1.0, TS), "line break"),
         (Reading(PointKey(SITE, "ends\\"), 1.0, TS), "backslash"),

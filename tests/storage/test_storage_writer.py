@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 from collections import deque
 from collections.abc import AsyncIterator, Sequence
 
@@ -304,7 +303,7 @@ async def test_unencodable_readings_are_counted_and_the_rest_written(
     buffer = MemoryBuffer(1000)
     writer = make_writer(v1(scripted.url), catalog, buffer, batch_size=3)
     good = readings(2)
-    buffer.put([good[0], Reading(PointKey(SITE_CODE, "PT-5"), math.nan, TS), good[1]])
+    buffer.put([good[0], Reading(PointKey(SITE_CODE, "PT-5"), None, TS), good[1]])
     async with running(writer):
         await eventually(lambda: writer.health.batches_written >= 1)
     assert scripted.stored == expected_lines(catalog, good)

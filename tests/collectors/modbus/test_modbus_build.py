@@ -66,13 +66,6 @@ def test_one_collector_per_connection_across_sites() -> None:
     assert all(c.health.kind == "modbus" for c in collectors)
 
 
-def test_serial_devices_on_one_port_must_agree_on_the_line() -> None:
-    devices = [("S", serial("a", "/dev/ttyS1", 1, baudrate=9600)),
-               ("S", serial("b", "/dev/ttyS1", 2, baudrate=19200))]
-    with pytest.raises(ValueError, match=r"S/a and S/b share serial port /dev/ttyS1"):
-        ModbusCollector(devices)
-
-
 def test_devices_of_other_connections_are_refused() -> None:
     with pytest.raises(ValueError, match=r"S/b is on modbus-tcp://127.0.0.1:2"):
         ModbusCollector([("S", device("a", 1, pts())), ("S", device("b", 2, pts()))])

@@ -48,9 +48,23 @@ TABLE: list[tuple[dict[str, Any], str, list[int] | None, int | None, Quality, Re
     # out of range is flagged, never clamped
     ({"table": "holding", "address": 0, "type": "uint16"}, "analog", [150], None,
      UNC, Reason.OUT_OF_RANGE, 150.0),
-    # NaN is a decode error, not a number
+    # NaN and the infinities are decode errors, not numbers (a Reading refuses them)
     ({"table": "holding", "address": 0, "type": "float32"}, "analog", [0x7FC0, 0], None,
      BAD, Reason.DECODE_ERROR, None),
+    ({"table": "holding", "address": 0, "type": "float32", "byte_order": "CDAB"}, "analog",
+     [0, 0x7FC0], None, BAD, Reason.DECODE_ERROR, None),
+    ({"table": "holding", "address": 0, "type": "float32"}, "analog", [0x7F80, 0], None,
+     BAD, Reason.DECODE_ERROR, None),  # +inf
+    ({"table": "holding", "address": 0, "type": "float32"}, "analog", [0xFF80, 0], None,
+     BAD, Reason.DECODE_ERROR, None),  # -inf
+    ({"table": "input", "address": 0, "type": "float64"}, "analog", [0x7FF8, 0, 0, 0], None,
+     BAD, Reason.DECODE_ERROR, None),  # NaN
+    ({"table": "input", "address": 0, "type": "float32", "scale": 0.5}, "analog",
+     [0x7FC0, 0], None, BAD, Reason.DECODE_ERROR, None),  # NaN scaled is still NaN
+    ({"table": "input", "address": 0, "type": "float64", "scale": 10}, "analog",
+     [0x7FE1, 0xCCF3, 0x85EB, 0xC8A0], None, BAD, Reason.DECODE_ERROR, None),  # 1e308·10
+    ({"table": "input", "address": 0, "type": "float32", "status_word": STATUS}, "analog",
+     [0x7FC0, 0], 0x0001, BAD, Reason.SENSOR_FAULT, None),  # NaN beside a fault bit: the fault
     # wrong number of registers
     ({"table": "holding", "address": 0, "type": "float32"}, "analog", [1], None,
      BAD, Reason.DECODE_ERROR, None),
@@ -93,6 +107,9 @@ TABLE: list[tuple[dict[str, Any], str, list[int] | None, int | None, Quality, Re
     ({"table": "input", "address": 0, "type": "float32", "current_loop":
       {"counts_at_4ma": 4.0, "counts_at_20ma": 20.0}}, "analog", [0x4140, 0x0000], None,
      GOOD, Reason.NONE, pytest.approx(50.0)),  # a float mA value: 12.0
+    ({"table": "input", "address": 0, "type": "float32", "current_loop":
+      {"counts_at_4ma": 4.0, "counts_at_20ma": 20.0}}, "analog", [0x7FC0, 0x0000], None,
+     BAD, Reason.DECODE_ERROR, None),  # a NaN register is undecodable, not a fault current
     # the fault bit wins over a plausible current
     ({"table": "input", "address": 0, "type": "uint16", "current_loop": LOOP,
       "status_word": STATUS}, "analog", [12000], 1, BAD, Reason.SENSOR_FAULT, None),
