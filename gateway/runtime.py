@@ -51,7 +51,7 @@ from dashboard.services import ComponentStatus, DashboardServices
 from gateway.heartbeats import HeartbeatRelay
 from gateway.pipeline import MemoryBuffer, Pipeline, ReadingObserver
 from gateway.storage.factory import build_writer
-from gateway.storage.lineprotocol import encode_alarm_events
+from gateway.storage.lineprotocol import encode_alarm_event_lines
 from gateway.storage.query import build_trend_source
 from gateway.storage.writer import InfluxWriter
 from gateway.validation import load_gateway
@@ -91,7 +91,7 @@ class AlarmHistory:
             self._ready.clear()
             while self._queue:
                 batch = [self._queue.popleft() for _ in range(min(len(self._queue), 1000))]
-                await self._writer.write_lines(encode_alarm_events(batch, self._catalog))
+                await self._writer.write_lines(encode_alarm_event_lines(batch, self._catalog))
                 self.written += len(batch)
 
 

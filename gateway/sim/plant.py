@@ -16,7 +16,6 @@ import logging
 import math
 import random
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -281,7 +280,3 @@ class Plant:
 
 def _now() -> float:
     return time.time()
-
-
-def scenario_list() -> Sequence[Scenario]:
-    return list(SCENARIOS.values())

@@ -18,7 +18,7 @@ from config.gateway_file import InfluxV1, StorageSettings
 from config.vocabulary import AlarmType, Priority
 from gateway.pipeline import MemoryBuffer, Pipeline
 from gateway.sim.influx import InfluxdServer
-from gateway.storage import build_writer, encode_alarm_events
+from gateway.storage import build_writer, encode_alarm_event_lines
 from gateway.storage.writer import InfluxWriter
 
 pytestmark = pytest.mark.integration
@@ -112,7 +112,7 @@ async def test_alarm_events_round_trip(influx: InfluxdServer, catalog: Catalog) 
     ]
     writer = build_writer(settings(influx.url), catalog, MemoryBuffer(1000))
     async with running(writer):
-        await asyncio.wait_for(writer.write_lines(encode_alarm_events(events, catalog)), 10)
+        await asyncio.wait_for(writer.write_lines(encode_alarm_event_lines(events, catalog)), 10)
     rows = await influx.rows("SELECT * FROM alarm_event GROUP BY * ORDER BY time", DB)
     rows.sort(key=lambda r: r["time"])
     assert [(r["time"], r["event"], r["state"], r["seq"]) for r in rows] == [
@@ -144,7 +144,7 @@ async def test_real_field_type_conflict_is_counted_not_retried(
     async with running(writer):
         await eventually(lambda: writer.health.batches_written >= 1)
         # Other lines (another measurement) still go through.
-        await writer.write_lines(b'other,tag=Y value=1.0 ' + str(NS).encode())
+        await writer.write_lines([f"other,tag=Y value=1.0 {NS}"])
     health = writer.health
     assert health.rejected_lines == 10
     assert health.retries == 0

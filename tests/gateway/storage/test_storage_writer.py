@@ -20,7 +20,7 @@ from config.gateway_file import InfluxV1, InfluxV2
 from config.vocabulary import AlarmType, Priority
 from gateway.pipeline import MemoryBuffer
 from gateway.sim.ports import free_port
-from gateway.storage.lineprotocol import ReadingEncoder, encode_alarm_events
+from gateway.storage.lineprotocol import ReadingEncoder, encode_alarm_event_lines
 from gateway.storage.transport import Transport
 from gateway.storage.v1 import InfluxV1Transport, quote_identifier
 from gateway.storage.v2 import InfluxV2Transport
@@ -252,7 +252,7 @@ async def test_cancel_drains_the_buffer(scripted: ScriptedInflux, catalog: Catal
     assert writer.health.unwritten_at_shutdown == 0
     assert writer.health.running is False
     with pytest.raises(RuntimeError, match="shut down"):
-        await writer.write_lines(b"m v=1 1\n")
+        await writer.write_lines(["m v=1 1"])
 
 
 async def test_drain_is_bounded_when_the_target_stays_down(
@@ -288,11 +288,13 @@ async def test_write_lines_retries_and_splits_alarm_events(
         )
         for i in range(5)
     ]
-    body = encode_alarm_events(events, catalog)
+    lines = encode_alarm_event_lines(events, catalog)
     writer = make_writer(v1(scripted.url), catalog, MemoryBuffer(1000))
     async with running(writer):
-        await asyncio.wait_for(writer.write_lines(body), 10)
-    assert "\n".join(scripted.stored) + "\n" == body.decode()
+        with pytest.raises(TypeError, match="sequence of lines"):
+            await writer.write_lines("\n".join(lines))  # a str would go out char by char
+        await asyncio.wait_for(writer.write_lines(lines), 10)
+    assert scripted.stored == lines
     assert writer.health.retries == 1
     assert writer.health.splits == 2  # 5 → 2 + 3, 3 → 1 + 2
     assert writer.health.lines_written == 5
