@@ -31,7 +31,7 @@ from alerting.journal import AlarmJournal
 from alerting.notify.notifier import Notifier
 from collectors.base import Collector
 from collectors.health import CollectorHealth
-from collectors.modbus.collector import ModbusCollector, build_modbus_collectors
+from collectors.modbus.collector import build_modbus_collectors
 from collectors.mqtt.collector import build_mqtt_collectors
 from config.catalog import Catalog
 from config.gateway_file import GatewayConfig
@@ -48,7 +48,6 @@ from dashboard.routes.console import console_router
 from dashboard.routes.pages import pages_router
 from dashboard.server import DashboardServer
 from dashboard.services import ComponentStatus, DashboardServices
-from gateway.heartbeats import HeartbeatRelay
 from gateway.pipeline import MemoryBuffer, Pipeline, ReadingObserver
 from gateway.storage.factory import build_writer
 from gateway.storage.lineprotocol import encode_alarm_event_lines
@@ -111,7 +110,6 @@ class Parts:
     history: AlarmHistory | None
     notifier: Notifier | None
     server: DashboardServer
-    heartbeats: HeartbeatRelay | None = None
 
 
 class Gateway:
@@ -189,12 +187,11 @@ class Gateway:
         observers: list[ReadingObserver] = [live, engine, hub]
         pipeline = Pipeline(observers, [buffer] if buffer is not None else [])
         collectors: list[Collector] = [
-            *build_modbus_collectors(self.sites, self.clock),
+            *build_modbus_collectors(
+                self.sites, self.clock, on_heartbeat=engine.accept_heartbeats
+            ),
             *build_mqtt_collectors(self.sites, self.clock),
         ]
-        heartbeats = HeartbeatRelay(
-            [c for c in collectors if isinstance(c, ModbusCollector)], engine.accept_heartbeats
-        )
 
         def collector_health() -> Sequence[CollectorHealth]:
             return [collector.health for collector in collectors]
@@ -226,7 +223,6 @@ class Gateway:
             history,
             notifier,
             server=None,  # type: ignore[arg-type]  # set below, needs the routers
-            heartbeats=heartbeats,
         )
         if self.auth is None:
             self.auth = AuthService.open(self.state_dir)
@@ -382,8 +378,6 @@ class Gateway:
                 if parts.notifier is not None:
                     group.create_task(parts.notifier.run(), name="notifier")
                 group.create_task(tick_forever(parts.engine, self.tick_interval), name="alarm-tick")
-                if parts.heartbeats is not None:
-                    group.create_task(parts.heartbeats.run(), name="heartbeats")
                 await parts.server.start()
                 self._bound_port = parts.server.port
                 group.create_task(_serve_until_cancelled(parts.server), name="dashboard")
