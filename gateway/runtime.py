@@ -17,7 +17,6 @@ import asyncio
 import gc
 import logging
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +29,9 @@ from alerting.events import AlarmEvent, AlarmState, EventKind
 from alerting.journal import AlarmJournal
 from alerting.notify.notifier import Notifier
 from collectors.base import Collector
+from collectors.bounded import DropOldestQueue
 from collectors.health import CollectorHealth
+from collectors.logonce import LogOnce
 from collectors.modbus.collector import build_modbus_collectors
 from collectors.mqtt.collector import build_mqtt_collectors
 from config.catalog import Catalog
@@ -67,29 +68,27 @@ class AlarmHistory:
     def __init__(self, writer: InfluxWriter, catalog: Catalog, capacity: int = 100_000) -> None:
         self._writer = writer
         self._catalog = catalog
-        self._queue: deque[AlarmEvent] = deque()
-        self._capacity = capacity
-        self._ready = asyncio.Event()
-        self.dropped = 0
+        self._queue: DropOldestQueue[AlarmEvent] = DropOldestQueue(capacity)
+        self._log = LogOnce(log)
         self.written = 0
 
+    @property
+    def dropped(self) -> int:
+        return self._queue.dropped
+
     def accept(self, events: Sequence[AlarmEvent]) -> None:
-        self._queue.extend(events)
-        overflow = len(self._queue) - self._capacity
-        if overflow > 0:
+        if self._queue.extend(events):
             # The journal keeps every event; only the InfluxDB copy can fall behind.
-            for _ in range(overflow):
-                self._queue.popleft()
-            self.dropped += overflow
-            log.error("alarm history queue full: %d events not copied to InfluxDB", self.dropped)
-        self._ready.set()
+            self._log.log(
+                logging.ERROR, "full",
+                "alarm history queue full: %d events not copied to InfluxDB", self.dropped,
+            )
 
     async def run(self) -> None:
         while True:
-            await self._ready.wait()
-            self._ready.clear()
+            await self._queue.wait()
             while self._queue:
-                batch = [self._queue.popleft() for _ in range(min(len(self._queue), 1000))]
+                batch = self._queue.take(1000)
                 await self._writer.write_lines(encode_alarm_event_lines(batch, self._catalog))
                 self.written += len(batch)
 

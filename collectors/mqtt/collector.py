@@ -23,9 +23,9 @@ from paho.mqtt.reasoncodes import ReasonCode
 from collectors.backoff import backoff_delays
 from collectors.base import Clock, Emit
 from collectors.health import CollectorHealth, LinkState
+from collectors.logonce import LogOnce
 from collectors.mqtt.connection import Message, MessageQueueProbe, make_client
 from collectors.mqtt.payload import PayloadError, PayloadParser, Problem
-from collectors.mqtt.ratelimit import LogLimiter
 from collectors.mqtt.topics import Router, is_valid_filter
 from collectors.readings import Reading, Reason, bad
 from config.catalog import PointKey
@@ -88,7 +88,7 @@ class MqttCollector:
         self._max_queued = max_queued_messages
         self._reconnect_delays = reconnect_delays
         self._timeout = timeout
-        self._limiter = LogLimiter(window=log_window)
+        self._log_once = LogOnce(log, log_window, clock=clock)
         self._outage_reported = False
         # The last raw payloads, for the commissioning view (bounded; newest last).
         self._recent: deque[tuple[str, float, bytes]] = deque(maxlen=RECENT_PAYLOADS)
@@ -209,13 +209,13 @@ class MqttCollector:
         self._set_state(LinkState.DISCONNECTED)
         # A broker that accepts and drops us at once must not flood the log either.
         if was_connected:
-            suppressed = self._limiter.allow(("lost", self.device.id), now)
-            if suppressed is not None:
-                log.error("%s: connection lost: %s%s", self._where, error, _more(suppressed))
+            self._log_once.log(
+                logging.ERROR, "lost", "%s: connection lost: %s", self._where, error, now=now
+            )
         else:
-            suppressed = self._limiter.allow(("connect", self.device.id), now)
-            if suppressed is not None:
-                log.warning("%s: cannot connect: %s%s", self._where, error, _more(suppressed))
+            self._log_once.log(
+                logging.WARNING, "connect", "%s: cannot connect: %s", self._where, error, now=now
+            )
         if not self._outage_reported:
             # Pushed values would otherwise look live on the dashboard for the whole outage.
             self._outage_reported = True
@@ -282,12 +282,10 @@ class MqttCollector:
             self.health.count(payload_counter(problem), len(group))
             first = group[0]
             self._note_error(now, f"topic {topic}: {first}", count=len(group))
-            suppressed = self._limiter.allow(("topic", topic, problem), now)
-            if suppressed is None:
-                continue
             others = f" (and {len(group) - 1} more in this message)" if len(group) > 1 else ""
-            log.warning(
-                "%s topic %s: rejected %s%s%s", self._where, topic, first, others, _more(suppressed)
+            self._log_once.log(
+                logging.WARNING, ("topic", topic, problem),
+                "%s topic %s: rejected %s%s", self._where, topic, first, others, now=now,
             )
 
     def _note_error(self, now: float, message: str, count: int = 1) -> None:
@@ -298,17 +296,11 @@ class MqttCollector:
 
     def _dropped(self) -> None:
         self.health.count(DROPPED)
-        now = self.clock()
-        suppressed = self._limiter.allow(("queue_full", self.device.id), now)
-        if suppressed is not None:
-            log.error(
-                "%s: incoming queue full (%d messages): message dropped, %d dropped so far",
-                self._where, self._max_queued, self.health.counters[DROPPED],
-            )
-
-
-def _more(suppressed: int) -> str:
-    return f" [{suppressed} similar suppressed since last logged]" if suppressed else ""
+        self._log_once.log(
+            logging.ERROR, "queue_full",
+            "%s: incoming queue full (%d messages): message dropped, %d dropped so far",
+            self._where, self._max_queued, self.health.counters[DROPPED],
+        )
 
 
 def _check(device: MqttDevice) -> None:

@@ -25,11 +25,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from collectors.backoff import backoff_delays
+from collectors.logonce import LogOnce
 from collectors.readings import Reading
 from gateway.pipeline import Batch, ReadingBuffer
 from gateway.storage.errors import RejectedError, RetryableError, TooLargeError
 from gateway.storage.lineprotocol import ReadingEncoder, encode_body
-from gateway.storage.ratelog import RateLimitedLog
 from gateway.storage.transport import Transport
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ class InfluxWriter:
         self._initial_retry_delay = min(initial_retry_delay, max_retry_delay)
         self._drain_timeout = drain_timeout
         self._clock = clock
-        self._ratelog = RateLimitedLog(log, log_interval)
+        self._ratelog = LogOnce(log, log_interval)
         self._inflight: Batch | None = None
         self._running = False
         self._closed = False

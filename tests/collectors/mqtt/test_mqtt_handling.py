@@ -92,7 +92,7 @@ def test_logs_at_most_once_per_topic_and_reason_per_minute(
         clock.now = NOW + 60.0  # a minute after the first log
         bad("plant/a/state")
     assert len(caplog.records) == 4
-    assert "[5 similar suppressed" in caplog.records[-1].getMessage()
+    assert "(5 more like this in the last 60 s)" in caplog.records[-1].getMessage()
     # Counting is never rate limited.
     assert collector.health.counters[payload_counter(Problem.NOT_JSON)] == 8
 
