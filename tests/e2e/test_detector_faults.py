@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_kit import eventually, watching
+from e2e_kit import watching
+from support.waiting import poll_until
 
 from gateway.demo import demo_running
 
@@ -63,12 +64,12 @@ async def test_fault_bit_and_stalled_heartbeat_raise_sensor_fault_alarms(tmp_pat
         assert live.readings["DEMO-CHEM/GT-201"][1] == "good"
         assert not raised(live.events, "DEMO-CHEM/GT-201/COMM_LOSS")
         # A fault on a combustible-gas detector goes to the fire-control room.
-        await eventually(
+        await poll_until(
             lambda: [
                 d
                 for d in demo.inbox.deliveries
                 if d.channel == "fire-room" and "GT-201/SENSOR_FAULT" in d.body
             ],
-            10,
-            "fire-room notice of the controller fault",
+            within=10,
+            message="fire-room notice of the controller fault",
         )

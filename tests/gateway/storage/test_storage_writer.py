@@ -11,7 +11,8 @@ from collections.abc import AsyncIterator, Sequence
 
 import pytest
 from scripted_influx import ScriptedInflux
-from storage_helpers import SITE_CODE, eventually
+from storage_helpers import SITE_CODE
+from support.waiting import poll_until
 
 from alerting.events import AlarmEvent, AlarmState, EventKind, alarm_id
 from collectors.readings import Reading
@@ -81,7 +82,7 @@ async def test_retries_5xx_until_written_once(
     batch = readings(50)
     buffer.put(batch)
     async with running(writer):
-        await eventually(lambda: writer.health.lines_written >= 50)
+        await poll_until(lambda: writer.health.lines_written >= 50, within=15)
         health = writer.health
     assert scripted.stored == expected_lines(catalog, batch)  # all of it, exactly once
     assert [r.status for r in scripted.requests] == [503, 503, 500, 204]
@@ -105,7 +106,7 @@ async def test_429_honours_retry_after_up_to_the_cap(
     writer = make_writer(v1(scripted.url), catalog, buffer, max_retry_delay=0.4)
     buffer.put(readings(5))
     async with running(writer):
-        await eventually(lambda: writer.health.lines_written >= 5)
+        await poll_until(lambda: writer.health.lines_written >= 5, within=15)
     first, second = scripted.requests
     assert (first.status, second.status) == (429, 204)
     assert 0.35 <= second.at - first.at < 5.0
@@ -120,7 +121,7 @@ async def test_413_halves_the_batch_until_it_fits(
     batch = readings(1000)
     buffer.put(batch)
     async with running(writer):
-        await eventually(lambda: writer.health.lines_written >= 1000)
+        await poll_until(lambda: writer.health.lines_written >= 1000, within=15)
         health = writer.health
     assert scripted.stored == expected_lines(catalog, batch)  # in order, none twice
     statuses = [r.status for r in scripted.requests]
@@ -143,7 +144,7 @@ async def test_413_for_a_single_line_rejects_only_that_line(
     batch = [*readings(4), huge, *readings(5, start=4)]
     buffer.put(batch)
     async with running(writer):
-        await eventually(lambda: writer.health.batches_written >= 1)
+        await poll_until(lambda: writer.health.batches_written >= 1, within=15)
         health = writer.health
     assert scripted.stored == expected_lines(catalog, [r for r in batch if r is not huge])
     assert health.rejected_lines == 1
@@ -161,10 +162,10 @@ async def test_400_partial_write_counts_refused_lines_and_moves_on(
     buffer.put(batch)
     refused = [r for r in batch if r.point.tag == "PT-3"]
     async with running(writer):
-        await eventually(lambda: writer.health.batches_written >= 1)
+        await poll_until(lambda: writer.health.batches_written >= 1, within=15)
         later = readings(10, start=1000, points=3)  # PT-0..PT-2 only: accepted
         buffer.put(later)
-        await eventually(lambda: writer.health.lines_written >= 100 - len(refused) + 10)
+        await poll_until(lambda: writer.health.lines_written >= 100 - len(refused) + 10, within=15)
         health = writer.health
     kept = [r for r in batch if r.point.tag != "PT-3"]
     assert scripted.stored == expected_lines(catalog, kept + later)
@@ -184,9 +185,9 @@ async def test_400_without_count_rejects_the_whole_request(
     writer = make_writer(v1(scripted.url), catalog, buffer, batch_size=40)
     buffer.put(readings(40))
     async with running(writer):
-        await eventually(lambda: writer.health.batches_written >= 1)
+        await poll_until(lambda: writer.health.batches_written >= 1, within=15)
         buffer.put(readings(2, start=500, points=2))
-        await eventually(lambda: writer.health.lines_written >= 2)
+        await poll_until(lambda: writer.health.lines_written >= 2, within=15)
         health = writer.health
     assert health.rejected_lines == 40
     assert health.lines_written == 2
@@ -201,14 +202,14 @@ async def test_target_down_then_up_loses_nothing(catalog: Catalog) -> None:
     buffer.put(first)
     server = ScriptedInflux(port=port)
     async with running(writer):
-        await eventually(lambda: writer.health.retries >= 3)
+        await poll_until(lambda: writer.health.retries >= 3, within=15)
         assert writer.health.connected is False
         assert writer.health.last_error is not None
         more = readings(150, start=100)
         buffer.put(more)  # arrives during the outage: waits in the buffer
         await server.start()
         try:
-            await eventually(lambda: writer.health.lines_written >= 250)
+            await poll_until(lambda: writer.health.lines_written >= 250, within=15)
             health = writer.health
         finally:
             await server.stop()
@@ -226,7 +227,7 @@ async def test_404_recreates_the_database_and_retries(
     writer = make_writer(v1(scripted.url, create_database=True), catalog, buffer)
     buffer.put(readings(10))
     async with running(writer):
-        await eventually(lambda: writer.health.lines_written >= 10)
+        await poll_until(lambda: writer.health.lines_written >= 10, within=15)
     assert scripted.queries == ['CREATE DATABASE "hazgw"'] * 2
     assert writer.health.retries == 1
 
@@ -238,7 +239,7 @@ async def test_cancel_drains_the_buffer(scripted: ScriptedInflux, catalog: Catal
     batch = readings(10)
     buffer.put(batch)
     task = asyncio.create_task(writer.run())
-    await eventually(lambda: writer.health.batches_written >= 1)
+    await poll_until(lambda: writer.health.batches_written >= 1, within=15)
     tail = readings(5, start=10)
     buffer.put(tail)
     await asyncio.sleep(0)  # the writer is now lingering for a full batch
@@ -263,7 +264,7 @@ async def test_drain_is_bounded_when_the_target_stays_down(
     writer = make_writer(v1(scripted.url), catalog, buffer, batch_size=10, drain_timeout=0.3)
     buffer.put(readings(25))
     task = asyncio.create_task(writer.run())
-    await eventually(lambda: writer.health.retries >= 2)
+    await poll_until(lambda: writer.health.retries >= 2, within=15)
     task.cancel()
     loop = asyncio.get_running_loop()
     started = loop.time()
@@ -308,7 +309,7 @@ async def test_unencodable_readings_are_counted_and_the_rest_written(
     good = readings(2)
     buffer.put([good[0], Reading(PointKey(SITE_CODE, "PT-5"), math.nan, TS), good[1]])
     async with running(writer):
-        await eventually(lambda: writer.health.batches_written >= 1)
+        await poll_until(lambda: writer.health.batches_written >= 1, within=15)
     assert scripted.stored == expected_lines(catalog, good)
     assert writer.health.unencodable == 1
 
@@ -329,7 +330,7 @@ async def test_v2_client_errors_map_to_retry_split_and_reject(
     batch = readings(300)
     buffer.put(batch)
     async with running(writer):
-        await eventually(lambda: writer.health.batches_written >= 1)
+        await poll_until(lambda: writer.health.batches_written >= 1, within=15)
         health = writer.health
     kept = [r for r in batch if r.point.tag != "PT-3"]
     assert scripted.stored == expected_lines(catalog, kept)
@@ -351,7 +352,7 @@ async def test_v1_sends_gzip_auth_database_and_retention_policy(
     writer = make_writer(transport, catalog, buffer)
     buffer.put(readings(3))
     async with running(writer):
-        await eventually(lambda: writer.health.lines_written >= 3)
+        await poll_until(lambda: writer.health.lines_written >= 3, within=15)
     (request,) = scripted.requests
     assert request.path == "/write"
     assert request.params == {"db": "厂 db", "rp": "hazgw_400d", "precision": "ns"}
