@@ -161,6 +161,7 @@ async def demo_running(
     use_influxd: bool = True,
     plant_speed: float = 1.0,
     consolidation_window: float = 30.0,
+    heartbeat_timeout: float | None = None,
 ) -> AsyncIterator[DemoHandles]:
     """Start everything; yield once the dashboard listens; stop everything on exit."""
     async with contextlib.AsyncExitStack() as stack:
@@ -181,7 +182,11 @@ async def demo_running(
         await inbox.start()
         stack.push_async_callback(inbox.stop)
         plant = Plant(
-            broker.host, broker.port, auto_events=auto_events, model=PlantModel(speed=plant_speed)
+            broker.host,
+            broker.port,
+            auto_events=auto_events,
+            model=PlantModel(speed=plant_speed),
+            heartbeat_timeout=heartbeat_timeout,
         )
         await plant.start_servers()
         stack.push_async_callback(plant.stop_servers)

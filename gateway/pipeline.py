@@ -9,17 +9,15 @@ counts what it must drop. The durable store-and-forward buffer replaces
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from collectors.bounded import DropOldestQueue
 from collectors.readings import Reading
 
 log = logging.getLogger(__name__)
-
 
 
 class ReadingObserver(Protocol):
@@ -55,63 +53,39 @@ class MemoryBuffer:
     so that a long outage keeps the newest data and the count shows what was lost."""
 
     def __init__(self, capacity: int, name: str = "sink") -> None:
-        if capacity < 1:
-            raise ValueError("capacity must be positive")
-        self.capacity = capacity
         self.name = name
-        self._items: deque[Reading] = deque()
-        self._dropped = 0
-        self._ready = asyncio.Event()
+        self._queue: DropOldestQueue[Reading] = DropOldestQueue(capacity)
+
+    @property
+    def capacity(self) -> int:
+        return self._queue.capacity
 
     def put(self, readings: Sequence[Reading]) -> None:
-        self._items.extend(readings)
-        overflow = len(self._items) - self.capacity
-        if overflow > 0:
-            for _ in range(overflow):
-                self._items.popleft()
-            if self._dropped == 0 or (self._dropped + overflow) // 10000 > self._dropped // 10000:
+        before = self._queue.dropped
+        if self._queue.extend(readings):
+            dropped = self._queue.dropped
+            # The first drop, then every 10 000: a count that keeps rising stays visible.
+            if before == 0 or dropped // 10000 > before // 10000:
                 log.error(
                     "%s buffer full (%d readings): dropped %d oldest readings so far",
                     self.name,
                     self.capacity,
-                    self._dropped + overflow,
+                    dropped,
                 )
-            self._dropped += overflow
-        if self._items:
-            self._ready.set()
 
     async def take(self, max_items: int, linger: float) -> Batch:
         """Wait for a first reading, then up to ``linger`` seconds for a full batch."""
-        while not self._items:
-            self._ready.clear()
-            await self._ready.wait()
-        if len(self._items) < max_items and linger > 0:
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + linger
-            while len(self._items) < max_items:
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    break
-                self._ready.clear()
-                # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation
-                # that arrives as the event is set, and the writer would never stop.
-                try:
-                    async with asyncio.timeout(remaining):
-                        await self._ready.wait()
-                except TimeoutError:
-                    break
-        count = min(max_items, len(self._items))
-        return Batch([self._items.popleft() for _ in range(count)])
+        return Batch(await self._queue.take_batch(max_items, linger))
 
     def commit(self, batch: Batch) -> None:
         """Nothing to do: taken readings already left memory."""
 
     @property
     def dropped(self) -> int:
-        return self._dropped
+        return self._queue.dropped
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._queue)
 
 
 class Pipeline:

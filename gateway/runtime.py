@@ -17,7 +17,6 @@ import asyncio
 import gc
 import logging
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,8 +29,10 @@ from alerting.events import AlarmEvent, AlarmState, EventKind
 from alerting.journal import AlarmJournal
 from alerting.notify.notifier import Notifier
 from collectors.base import Collector
+from collectors.bounded import DropOldestQueue
 from collectors.health import CollectorHealth
-from collectors.modbus.collector import ModbusCollector, build_modbus_collectors
+from collectors.logonce import LogOnce
+from collectors.modbus.collector import build_modbus_collectors
 from collectors.mqtt.collector import build_mqtt_collectors
 from config.catalog import Catalog
 from config.gateway_file import GatewayConfig
@@ -48,10 +49,9 @@ from dashboard.routes.console import console_router
 from dashboard.routes.pages import pages_router
 from dashboard.server import DashboardServer
 from dashboard.services import ComponentStatus, DashboardServices
-from gateway.heartbeats import HeartbeatRelay
 from gateway.pipeline import MemoryBuffer, Pipeline, ReadingObserver
 from gateway.storage.factory import build_writer
-from gateway.storage.lineprotocol import encode_alarm_events
+from gateway.storage.lineprotocol import encode_alarm_event_lines
 from gateway.storage.query import build_trend_source
 from gateway.storage.writer import InfluxWriter
 from gateway.validation import load_gateway
@@ -68,30 +68,28 @@ class AlarmHistory:
     def __init__(self, writer: InfluxWriter, catalog: Catalog, capacity: int = 100_000) -> None:
         self._writer = writer
         self._catalog = catalog
-        self._queue: deque[AlarmEvent] = deque()
-        self._capacity = capacity
-        self._ready = asyncio.Event()
-        self.dropped = 0
+        self._queue: DropOldestQueue[AlarmEvent] = DropOldestQueue(capacity)
+        self._log = LogOnce(log)
         self.written = 0
 
+    @property
+    def dropped(self) -> int:
+        return self._queue.dropped
+
     def accept(self, events: Sequence[AlarmEvent]) -> None:
-        self._queue.extend(events)
-        overflow = len(self._queue) - self._capacity
-        if overflow > 0:
+        if self._queue.extend(events):
             # The journal keeps every event; only the InfluxDB copy can fall behind.
-            for _ in range(overflow):
-                self._queue.popleft()
-            self.dropped += overflow
-            log.error("alarm history queue full: %d events not copied to InfluxDB", self.dropped)
-        self._ready.set()
+            self._log.log(
+                logging.ERROR, "full",
+                "alarm history queue full: %d events not copied to InfluxDB", self.dropped,
+            )
 
     async def run(self) -> None:
         while True:
-            await self._ready.wait()
-            self._ready.clear()
+            await self._queue.wait()
             while self._queue:
-                batch = [self._queue.popleft() for _ in range(min(len(self._queue), 1000))]
-                await self._writer.write_lines(encode_alarm_events(batch, self._catalog))
+                batch = self._queue.take(1000)
+                await self._writer.write_lines(encode_alarm_event_lines(batch, self._catalog))
                 self.written += len(batch)
 
 
@@ -111,7 +109,6 @@ class Parts:
     history: AlarmHistory | None
     notifier: Notifier | None
     server: DashboardServer
-    heartbeats: HeartbeatRelay | None = None
 
 
 class Gateway:
@@ -189,12 +186,11 @@ class Gateway:
         observers: list[ReadingObserver] = [live, engine, hub]
         pipeline = Pipeline(observers, [buffer] if buffer is not None else [])
         collectors: list[Collector] = [
-            *build_modbus_collectors(self.sites, self.clock),
+            *build_modbus_collectors(
+                self.sites, self.clock, on_heartbeat=engine.accept_heartbeats
+            ),
             *build_mqtt_collectors(self.sites, self.clock),
         ]
-        heartbeats = HeartbeatRelay(
-            [c for c in collectors if isinstance(c, ModbusCollector)], engine.accept_heartbeats
-        )
 
         def collector_health() -> Sequence[CollectorHealth]:
             return [collector.health for collector in collectors]
@@ -226,7 +222,6 @@ class Gateway:
             history,
             notifier,
             server=None,  # type: ignore[arg-type]  # set below, needs the routers
-            heartbeats=heartbeats,
         )
         if self.auth is None:
             self.auth = AuthService.open(self.state_dir)
@@ -382,8 +377,6 @@ class Gateway:
                 if parts.notifier is not None:
                     group.create_task(parts.notifier.run(), name="notifier")
                 group.create_task(tick_forever(parts.engine, self.tick_interval), name="alarm-tick")
-                if parts.heartbeats is not None:
-                    group.create_task(parts.heartbeats.run(), name="heartbeats")
                 await parts.server.start()
                 self._bound_port = parts.server.port
                 group.create_task(_serve_until_cancelled(parts.server), name="dashboard")

@@ -5,6 +5,9 @@ Build with ``build_modbus_collectors(sites, clock)``: one collector per connecti
 device runs its own poll loop at its own interval; the hub's lock puts their requests
 in turn on the wire. A poll's readings go to ``emit`` as one batch.
 
+The heartbeat bits of status words go to ``on_heartbeat`` (if given) right after the
+poll's readings went to ``emit``: one call per poll that read any, as (point, bit) pairs.
+
 What else a collector offers, read-only, for the rest of the gateway:
 
 * ``health``: connection state, per-device ``DeviceHealth`` (keyed ``"<site>/<device id>"``)
@@ -22,8 +25,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Mapping, Sequence
-from types import MappingProxyType
+from collections.abc import Sequence
 
 from collectors.backoff import backoff_delays
 from collectors.base import Clock, Emit
@@ -36,7 +38,7 @@ from collectors.modbus.connection import (
     pymodbus_client,
 )
 from collectors.modbus.convert import StatusBits
-from collectors.modbus.device import DevicePoller, RawRegisters, SilencePolicy
+from collectors.modbus.device import DevicePoller, OnHeartbeat, RawRegisters, SilencePolicy
 from collectors.modbus.hub import Backoff, ModbusHub, quiet_pymodbus
 from collectors.readings import Reason
 from config.catalog import PointKey
@@ -65,6 +67,7 @@ class ModbusCollector:
         silence: SilencePolicy = DEFAULT_SILENCE,
         backoff: Backoff = backoff_delays,
         reconnect_after_silence: int = 3,
+        on_heartbeat: OnHeartbeat | None = None,
     ) -> None:
         """All ``devices`` must share one connection; no I/O happens here."""
         if not devices:
@@ -73,6 +76,7 @@ class ModbusCollector:
         self.name = f"modbus {self.endpoint}"
         self.health = CollectorHealth(self.name, self.kind)
         self.clock = clock
+        self.on_heartbeat = on_heartbeat
         configs = [device for _, device in devices]
         self.hub = ModbusHub(
             self.endpoint,
@@ -112,14 +116,6 @@ class ModbusCollector:
         poller = self._by_key.get(key)
         return None if poller is None else poller.last_raw(key)
 
-    @property
-    def status_words(self) -> Mapping[PointKey, StatusBits]:
-        """Every point's last status word, as one read-only snapshot."""
-        merged: dict[PointKey, StatusBits] = {}
-        for poller in self.pollers:
-            merged.update(poller.last_status)
-        return MappingProxyType(merged)
-
     async def run(self, emit: Emit) -> None:
         """Poll until cancelled. Device and connection errors become BAD readings and
         health entries, never exceptions; only a failing ``emit`` ends this early."""
@@ -147,6 +143,11 @@ class ModbusCollector:
             self.health.count("polls")
             self.health.count("readings", len(readings))
             emit(readings)
+            # Outside the poll's guard above: like emit, a failing receiver is not a device
+            # error and must not be reported as one.
+            beats = poller.take_heartbeats()
+            if beats and self.on_heartbeat is not None:
+                self.on_heartbeat(beats)
             due += poller.next_delay()
             now = loop.time()
             if due < now:
@@ -179,8 +180,10 @@ def build_modbus_collectors(
     *,
     client_factory: ClientFactory = pymodbus_client,
     silence: SilencePolicy = DEFAULT_SILENCE,
+    on_heartbeat: OnHeartbeat | None = None,
 ) -> list[ModbusCollector]:
-    """One collector per connection over all sites' Modbus devices, in config order.
+    """One collector per connection over all sites' Modbus devices, in config order;
+    ``on_heartbeat`` receives every status word's heartbeat bit (see ``ModbusCollector``).
 
     The sites are loaded ones (``gateway.validation``): devices sharing a serial port
     agree on its line settings, and every point can be served.
@@ -192,7 +195,13 @@ def build_modbus_collectors(
                 key = connection_key(endpoint_of(device))
                 groups.setdefault(key, []).append((site.enterprise.code, device))
     return [
-        ModbusCollector(devices, clock=clock, client_factory=client_factory, silence=silence)
+        ModbusCollector(
+            devices,
+            clock=clock,
+            client_factory=client_factory,
+            silence=silence,
+            on_heartbeat=on_heartbeat,
+        )
         for devices in groups.values()
     ]
 

@@ -26,7 +26,7 @@ the unit (or the connection) answered, or the hub handles it with its own backof
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -44,7 +44,7 @@ from collectors.modbus.hub import (
 from collectors.modbus.planner import ReadPlan, Span, plan_reads
 from collectors.readings import Reading, Reason, bad
 from config.catalog import PointKey
-from config.modbus import RegisterTable
+from config.modbus import RegisterTable, StatusRole
 from config.site import ModbusDevice
 
 log = logging.getLogger(__name__)
@@ -91,6 +91,11 @@ class RawRegisters:
 
 Answer = Sequence[int] | ReadFailure
 
+# Where the heartbeat bits of a poll's status words go: (point, bit) in point order, once
+# per status word read (the alarm engine's ``accept_heartbeats`` takes exactly this).
+Heartbeat = tuple[PointKey, bool]
+OnHeartbeat = Callable[[Sequence[Heartbeat]], None]
+
 
 class DevicePoller:
     def __init__(
@@ -122,6 +127,7 @@ class DevicePoller:
         # raw registers are sliced from here on demand, not copied every poll.
         self._last_answers: dict[int, tuple[Sequence[int], float]] = {}
         self._status: dict[PointKey, StatusBits] = {}
+        self._beats: list[Heartbeat] = []
 
     @property
     def keys(self) -> list[PointKey]:
@@ -146,6 +152,12 @@ class DevicePoller:
     def last_status(self) -> Mapping[PointKey, StatusBits]:
         return MappingProxyType(self._status)
 
+    def take_heartbeats(self) -> list[Heartbeat]:
+        """The heartbeat bits the last poll decoded (from status words with a ``heartbeat``
+        role), in point order; each status word read is handed out once."""
+        beats, self._beats = self._beats, []
+        return beats
+
     def all_bad(self, reason: Reason) -> list[Reading]:
         now = self.clock()
         return [bad(codec.key, now, reason) for codec in self.codecs]
@@ -167,6 +179,7 @@ class DevicePoller:
         stamps: list[float] = []
         silent = False
         failures: list[ReadFailure] = []
+        self._beats = []  # only this poll's: nothing piles up if nobody takes them
         for request in plan.requests:
             try:
                 values = await self.hub.read(
@@ -242,7 +255,10 @@ class DevicePoller:
     def _remember_status(self, codec: PointCodec, word: int, ts: float) -> None:
         status_word = codec.point.source.status_word
         assert status_word is not None  # only points with a status word have a status slot
-        self._status[codec.key] = status_bits(word, status_word.bits, ts)
+        status = self._status[codec.key] = status_bits(word, status_word.bits, ts)
+        beat = status.roles.get(StatusRole.HEARTBEAT)
+        if beat is not None:
+            self._beats.append((codec.key, beat))
 
     def _split_refused(self, plan: ReadPlan, answers: Sequence[Answer]) -> None:
         """Read the points of a refused merged request one by one from the next poll on."""

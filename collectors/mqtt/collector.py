@@ -1,11 +1,12 @@
 """One MQTT device (its own broker connection) → batches of readings.
 
-``run`` connects, subscribes to the device's topics with their QoS, and turns each
-message into one ``emit`` call. When the connection drops it emits a BAD ``comm_loss``
-reading for every point of the device (once per outage), then reconnects with capped
-exponential backoff and subscribes again. Malformed payloads are counted per reason in
-``health.counters`` (``payload.<problem>``), logged at most once per topic and reason
-per minute, and never stop the collector.
+``run`` connects, subscribes to the device's topics with their QoS, and hands the readings
+of each burst of messages (at most ``_DRAIN_BATCH`` + 1 messages) to one ``emit`` call, in
+arrival order. When the connection drops it emits a BAD ``comm_loss`` reading for every
+point of the device (once per outage), then reconnects with capped exponential backoff and
+subscribes again. Malformed payloads are counted per reason in ``health.counters``
+(``payload.<problem>``), logged at most once per topic and reason per minute, and never
+stop the collector.
 """
 
 from __future__ import annotations
@@ -22,11 +23,11 @@ from paho.mqtt.reasoncodes import ReasonCode
 from collectors.backoff import backoff_delays
 from collectors.base import Clock, Emit
 from collectors.health import CollectorHealth, LinkState
+from collectors.logonce import LogOnce
 from collectors.mqtt.connection import Message, MessageQueueProbe, make_client
 from collectors.mqtt.payload import PayloadError, PayloadParser, Problem
-from collectors.mqtt.ratelimit import LogLimiter
 from collectors.mqtt.topics import Router, is_valid_filter
-from collectors.readings import Reason, bad
+from collectors.readings import Reading, Reason, bad
 from config.catalog import PointKey
 from config.mqtt import MqttDevice, PayloadFormat, Subscription
 from config.site import Site
@@ -41,8 +42,11 @@ CONNECTS = "connects"
 COMM_LOSS = "comm_loss"  # outages for which comm-loss readings were emitted
 SUBSCRIBE_REFUSED = "subscribe_refused"
 
-# Messages handled back to back before giving other tasks a turn.
+# Queued messages taken behind the awaited one into one emit call (then other tasks get a
+# turn): bounds the batch and the time the event loop spends here.
 _DRAIN_BATCH = 256
+# Event-loop turns without a new message that end a batch.
+_IDLE_TURNS = 2
 
 
 RECENT_PAYLOADS = 50
@@ -84,7 +88,7 @@ class MqttCollector:
         self._max_queued = max_queued_messages
         self._reconnect_delays = reconnect_delays
         self._timeout = timeout
-        self._limiter = LogLimiter(window=log_window)
+        self._log_once = LogOnce(log, log_window, clock=clock)
         self._outage_reported = False
         # The last raw payloads, for the commissioning view (bounded; newest last).
         self._recent: deque[tuple[str, float, bytes]] = deque(maxlen=RECENT_PAYLOADS)
@@ -132,17 +136,47 @@ class MqttCollector:
             self._connected()
             try:
                 async for message in client.messages:
-                    self._handle(message, emit)
-                    for _ in range(_DRAIN_BATCH):
-                        queued = probe.take_nowait()
-                        if queued is None:
-                            break
-                        self._handle(queued, emit)
+                    readings = await self._drain(message, probe, emit)
+                    if readings:
+                        emit(readings)
             except aiomqtt.MqttError:
                 # Messages that arrived before the drop are real data: hand them on first.
+                readings = []
                 while (queued := probe.take_nowait()) is not None:
-                    self._handle(queued, emit)
+                    readings.extend(self._readings_of(queued))
+                if readings:
+                    emit(readings)
                 raise
+
+    async def _drain(
+        self, first: Message, probe: MessageQueueProbe, emit: Emit
+    ) -> list[Reading]:
+        """``first`` and the messages that follow it in a burst, as one batch of readings:
+        one pass through the pipeline per burst, not per message.
+
+        aiomqtt reads one packet from the socket per event-loop turn, so a burst reaches the
+        queue a message per turn: give the loop a turn while messages keep coming, stop at
+        ``_DRAIN_BATCH`` messages or when two turns brought nothing (costs a lone message two
+        loop turns, microseconds)."""
+        readings = list(self._readings_of(first))
+        taken = idle = 0
+        while taken < _DRAIN_BATCH:
+            queued = probe.take_nowait()
+            if queued is not None:
+                readings.extend(self._readings_of(queued))
+                taken += 1
+                idle = 0
+                continue
+            if idle == _IDLE_TURNS:
+                break
+            idle += 1
+            try:
+                await asyncio.sleep(0)
+            except asyncio.CancelledError:
+                if readings:
+                    emit(readings)  # taken off the queue: not to be lost on the way out
+                raise
+        return readings
 
     async def _subscribe(self, client: aiomqtt.Client) -> None:
         subscriptions = self.device.subscriptions
@@ -175,13 +209,13 @@ class MqttCollector:
         self._set_state(LinkState.DISCONNECTED)
         # A broker that accepts and drops us at once must not flood the log either.
         if was_connected:
-            suppressed = self._limiter.allow(("lost", self.device.id), now)
-            if suppressed is not None:
-                log.error("%s: connection lost: %s%s", self._where, error, _more(suppressed))
+            self._log_once.log(
+                logging.ERROR, "lost", "%s: connection lost: %s", self._where, error, now=now
+            )
         else:
-            suppressed = self._limiter.allow(("connect", self.device.id), now)
-            if suppressed is not None:
-                log.warning("%s: cannot connect: %s%s", self._where, error, _more(suppressed))
+            self._log_once.log(
+                logging.WARNING, "connect", "%s: cannot connect: %s", self._where, error, now=now
+            )
         if not self._outage_reported:
             # Pushed values would otherwise look live on the dashboard for the whole outage.
             self._outage_reported = True
@@ -201,8 +235,8 @@ class MqttCollector:
 
     # ----------------------------------------------------------------- messages
 
-    def _handle(self, message: Message, emit: Emit) -> None:
-        self.handle_message(message.topic.value, message.payload, emit, retained=message.retain)
+    def _readings_of(self, message: Message) -> Sequence[Reading]:
+        return self.readings_of(message.topic.value, message.payload, retained=message.retain)
 
     def last_payloads(self) -> Sequence[tuple[str, float, bytes]]:
         """The last raw payloads received: (topic, received at, payload), newest last."""
@@ -211,7 +245,16 @@ class MqttCollector:
     def handle_message(
         self, topic: str, payload: bytes, emit: Emit, *, retained: bool = False
     ) -> None:
-        """One received message → at most one ``emit`` call. No I/O; used by ``run``."""
+        """One received message → at most one ``emit`` call. No I/O."""
+        readings = self.readings_of(topic, payload, retained=retained)
+        if readings:
+            emit(readings)
+
+    def readings_of(
+        self, topic: str, payload: bytes, *, retained: bool = False
+    ) -> Sequence[Reading]:
+        """One received message → its readings (possibly none), counted in ``health``;
+        malformed parts are counted and logged here. No I/O; ``run`` batches the result."""
         now = self.clock()
         self._recent.append((topic, now, payload[:RECENT_PAYLOAD_BYTES]))
         self.health.count(MESSAGES)
@@ -223,13 +266,13 @@ class MqttCollector:
                 [PayloadError(Problem.NO_SUBSCRIPTION, None, "no subscription matches the topic")],
                 now,
             )
-            return
+            return ()
         parsed = self.parser.parse(subscription, payload, now, retained=retained)
         if parsed.readings:
             self.health.count(READINGS, len(parsed.readings))
-            emit(parsed.readings)
         if parsed.errors:
             self._report(topic, parsed.errors, now)
+        return parsed.readings
 
     def _report(self, topic: str, errors: Sequence[PayloadError], now: float) -> None:
         by_problem: dict[Problem, list[PayloadError]] = {}
@@ -239,12 +282,10 @@ class MqttCollector:
             self.health.count(payload_counter(problem), len(group))
             first = group[0]
             self._note_error(now, f"topic {topic}: {first}", count=len(group))
-            suppressed = self._limiter.allow(("topic", topic, problem), now)
-            if suppressed is None:
-                continue
             others = f" (and {len(group) - 1} more in this message)" if len(group) > 1 else ""
-            log.warning(
-                "%s topic %s: rejected %s%s%s", self._where, topic, first, others, _more(suppressed)
+            self._log_once.log(
+                logging.WARNING, ("topic", topic, problem),
+                "%s topic %s: rejected %s%s", self._where, topic, first, others, now=now,
             )
 
     def _note_error(self, now: float, message: str, count: int = 1) -> None:
@@ -255,17 +296,11 @@ class MqttCollector:
 
     def _dropped(self) -> None:
         self.health.count(DROPPED)
-        now = self.clock()
-        suppressed = self._limiter.allow(("queue_full", self.device.id), now)
-        if suppressed is not None:
-            log.error(
-                "%s: incoming queue full (%d messages): message dropped, %d dropped so far",
-                self._where, self._max_queued, self.health.counters[DROPPED],
-            )
-
-
-def _more(suppressed: int) -> str:
-    return f" [{suppressed} similar suppressed since last logged]" if suppressed else ""
+        self._log_once.log(
+            logging.ERROR, "queue_full",
+            "%s: incoming queue full (%d messages): message dropped, %d dropped so far",
+            self._where, self._max_queued, self.health.counters[DROPPED],
+        )
 
 
 def _check(device: MqttDevice) -> None:

@@ -16,13 +16,20 @@ import logging
 import math
 import random
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiomqtt
 
-from config.modbus import ByteOrder, DataType, ModbusRtuOverTcpDevice, ModbusTcpDevice
+from config.alarms import Heartbeat, PointAlarms
+from config.modbus import (
+    ByteOrder,
+    DataType,
+    ModbusDeviceBase,
+    ModbusRtuOverTcpDevice,
+    ModbusTcpDevice,
+    StatusRole,
+)
 from config.mqtt import MqttDevice
 from config.site import Site
 from gateway.sim.modbus_devices import SimModbusServer, encode
@@ -159,12 +166,16 @@ class Plant:
         update_interval: float = 0.5,
         auto_events: float | None = None,
         model: PlantModel | None = None,
+        heartbeat_timeout: float | None = None,
     ) -> None:
         self.broker_host = broker_host
         self.broker_port = broker_port
         self.update_interval = update_interval
         self.auto_events = auto_events  # seconds between random drills, None for never
         self.model = model or PlantModel()
+        # Status-word heartbeat timeout for the gas controller's points (None: the site
+        # file's, i.e. the 10 s default); tests shorten it to see a stall sooner.
+        self.heartbeat_timeout = heartbeat_timeout
         self.tank_server = SimModbusServer([TANK_GAUGE_UNIT], framer="socket")
         self.gas_server = SimModbusServer([GAS_CONTROLLER_UNIT], framer="rtu")
         self.published = 0
@@ -190,6 +201,8 @@ class Plant:
                 device = device.model_copy(update={"port": self.gas_server.port})
             devices.append(device)
         tank = tank.model_copy(update={"devices": devices})
+        if self.heartbeat_timeout is not None:
+            tank = with_heartbeat_timeout(tank, self.heartbeat_timeout)
         dust_devices = []
         for device in dust.devices:
             if isinstance(device, MqttDevice):
@@ -279,9 +292,24 @@ class Plant:
                 await asyncio.sleep(1.0)
 
 
+def with_heartbeat_timeout(site: Site, timeout: float) -> Site:
+    """``site`` with every status-word heartbeat watched with ``timeout`` seconds."""
+    devices = []
+    for device in site.devices:
+        if isinstance(device, ModbusDeviceBase):
+            points = []
+            for point in device.points:
+                word = point.source.status_word
+                if word is not None and StatusRole.HEARTBEAT in word.bits:
+                    alarms = (point.alarms or PointAlarms()).model_copy(
+                        update={"heartbeat": Heartbeat(timeout=timeout)}
+                    )
+                    point = point.model_copy(update={"alarms": alarms})
+                points.append(point)
+            device = device.model_copy(update={"points": points})
+        devices.append(device)
+    return site.model_copy(update={"devices": devices})
+
+
 def _now() -> float:
     return time.time()
-
-
-def scenario_list() -> Sequence[Scenario]:
-    return list(SCENARIOS.values())

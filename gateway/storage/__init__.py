@@ -9,7 +9,6 @@ from gateway.storage.lineprotocol import (
     READING_MEASUREMENT,
     ReadingEncoder,
     encode_alarm_event_lines,
-    encode_alarm_events,
 )
 from gateway.storage.writer import InfluxWriter, WriterHealth
 
@@ -22,5 +21,4 @@ __all__ = [
     "build_transport",
     "build_writer",
     "encode_alarm_event_lines",
-    "encode_alarm_events",
 ]

@@ -187,11 +187,6 @@ class ReadingEncoder:
         return EncodedLines(lines, unencodable)
 
 
-def encode_readings(readings: Iterable[Reading], catalog: Catalog) -> bytes:
-    """Convenience for one-off use; long-lived callers keep a ReadingEncoder for its cache."""
-    return ReadingEncoder(catalog).encode(readings).body()
-
-
 # --------------------------------------------------------------------------- alarm events
 
 
@@ -239,14 +234,5 @@ def alarm_event_line(event: AlarmEvent, catalog: Catalog | None = None) -> str:
 def encode_alarm_event_lines(
     events: Sequence[AlarmEvent], catalog: Catalog | None = None
 ) -> list[str]:
+    """Alarm events as lines (one event per line), ready for ``InfluxWriter.write_lines``."""
     return [alarm_event_line(event, catalog) for event in events]
-
-
-def encode_alarm_events(events: Sequence[AlarmEvent], catalog: Catalog | None = None) -> bytes:
-    """Alarm events as a line-protocol body (one event per line)."""
-    return encode_body(encode_alarm_event_lines(events, catalog))
-
-
-def split_body(body: bytes) -> list[str]:
-    """A body back into its lines (safe because no line contains a raw line break)."""
-    return [line for line in body.decode().split("\n") if line]

@@ -25,11 +25,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from collectors.backoff import backoff_delays
+from collectors.logonce import LogOnce
 from collectors.readings import Reading
 from gateway.pipeline import Batch, ReadingBuffer
 from gateway.storage.errors import RejectedError, RetryableError, TooLargeError
-from gateway.storage.lineprotocol import ReadingEncoder, encode_body, split_body
-from gateway.storage.ratelog import RateLimitedLog
+from gateway.storage.lineprotocol import ReadingEncoder, encode_body
 from gateway.storage.transport import Transport
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ class InfluxWriter:
         self._initial_retry_delay = min(initial_retry_delay, max_retry_delay)
         self._drain_timeout = drain_timeout
         self._clock = clock
-        self._ratelog = RateLimitedLog(log, log_interval)
+        self._ratelog = LogOnce(log, log_interval)
         self._inflight: Batch | None = None
         self._running = False
         self._closed = False
@@ -151,14 +151,16 @@ class InfluxWriter:
             self._closed = True
             await self._transport.close()
 
-    async def write_lines(self, lines: bytes | Sequence[str]) -> None:
+    async def write_lines(self, lines: Sequence[str]) -> None:
         """Write arbitrary line protocol (alarm events) with the same retry/split/reject
         handling as readings. Returns once stored or rejected; retries until then, so a
         caller that must not wait runs it in its own task. Call it while ``run`` is active
         or before it starts, not after the writer has shut down."""
-        batch = split_body(lines) if isinstance(lines, bytes) else list(lines)
-        if batch:
-            await self._send(batch)
+        if isinstance(lines, str | bytes):
+            # A str is a Sequence[str] too: it would go out one character per line.
+            raise TypeError("write_lines takes a sequence of lines, not one str or bytes body")
+        if lines:
+            await self._send(lines)
 
     # ----------------------------------------------------------------- internal
 

@@ -111,18 +111,3 @@ async def watching(gateway: Gateway, token: str | None = None) -> AsyncIterator[
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, websockets.ConnectionClosed):
             await task
-
-
-async def eventually(check: Callable[[], Any], within: float, what: str) -> Any:
-    """Poll an async or sync check until it returns a truthy value (for the database)."""
-    deadline = time.monotonic() + within
-    last: Any = None
-    while time.monotonic() < deadline:
-        result = check()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return result
-        last = result
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"timed out after {within} s waiting for {what} (last: {last!r})")

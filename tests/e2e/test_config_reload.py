@@ -9,7 +9,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from e2e_kit import eventually, sign_in
+from e2e_kit import sign_in
+from support.waiting import poll_until
 
 from dashboard.auth import Role
 from gateway.runtime import Gateway
@@ -71,7 +72,7 @@ async def test_bad_reload_changes_nothing_and_good_reload_applies(tmp_path: Path
         write_site(site, ["TT-1", "TT-2"])
         accepted = await gateway.reload()
         assert accepted.ok and accepted.points == 2, accepted
-        await eventually(lambda: gateway.parts is not first_parts, 10, "new parts")
+        await poll_until(lambda: gateway.parts is not first_parts, within=10, message="new parts")
         await asyncio.wait_for(gateway.ready.wait(), 20)
 
         async def tags_now() -> set[str]:
@@ -82,7 +83,7 @@ async def test_bad_reload_changes_nothing_and_good_reload_applies(tmp_path: Path
                 return set()
             return {p["tag"] for p in answer.json()["points"]}
 
-        await eventually(lambda: _has(tags_now(), "TT-2"), 15, "TT-2 after reload")
+        await poll_until(lambda: _has(tags_now(), "TT-2"), within=15, message="TT-2 after reload")
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

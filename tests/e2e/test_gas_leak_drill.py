@@ -11,7 +11,8 @@ from typing import Any
 
 import httpx
 import pytest
-from e2e_kit import eventually, watching
+from e2e_kit import watching
+from support.waiting import poll_until
 
 from gateway.demo import demo_running
 
@@ -77,14 +78,30 @@ async def test_gas_leak_alarms_notify_and_escalate_until_acknowledged(tmp_path: 
             def delivered(channel: str, text: str) -> list[Any]:
                 return [d for d in inbox.deliveries if d.channel == channel and text in d.body]
 
-            await eventually(lambda: delivered("shift", H_ID), 10, "shift webhook notice")
-            fire = await eventually(lambda: delivered("fire-room", HH_ID), 10, "fire-room notice")
+            await poll_until(
+                lambda: delivered("shift", H_ID),
+                within=10,
+                message="shift webhook notice",
+            )
+            fire = await poll_until(
+                lambda: delivered("fire-room", HH_ID),
+                within=10,
+                message="fire-room notice",
+            )
             assert "二级报警" in fire[0].subject and "GT-201" in fire[0].subject
 
             # Nobody acknowledges: level 2 (the safety manager, by email), then level 3.
-            mails = await eventually(lambda: delivered("email", "GT-201"), 15, "escalation email")
+            mails = await poll_until(
+                lambda: delivered("email", "GT-201"),
+                within=15,
+                message="escalation email",
+            )
             assert "GT-201" in mails[0].subject
-            await eventually(lambda: delivered("park-duty", "GT-201"), 15, "level 3 notice")
+            await poll_until(
+                lambda: delivered("park-duty", "GT-201"),
+                within=15,
+                message="level 3 notice",
+            )
             history = await http.get(
                 "/api/alarms/history", params={"kind": ["notified", "escalated"], "tag": "GT-201"}
             )
@@ -101,7 +118,7 @@ async def test_gas_leak_alarms_notify_and_escalate_until_acknowledged(tmp_path: 
                 series = answer.json()["results"][0].get("series", [])
                 return [row for s in series for row in s["values"]]
 
-            rows = await eventually(stored_events, 10, "alarm events in influxd")
+            rows = await poll_until(stored_events, within=10, message="alarm events in influxd")
             assert {row[1] for row in rows} >= {H_ID, HH_ID}
 
             # Someone acknowledges: escalation stops.
@@ -121,7 +138,11 @@ async def test_gas_leak_alarms_notify_and_escalate_until_acknowledged(tmp_path: 
             )
             notifier = demo.parts.notifier
             assert notifier is not None
-            await eventually(lambda: notifier.health().escalating == 0, 5, "escalation to stop")
+            await poll_until(
+                lambda: notifier.health().escalating == 0,
+                within=5,
+                message="escalation to stop",
+            )
             # Two more escalation periods pass: the safety manager and the park duty centre
             # hear nothing more. (Asserting that nothing happens needs a bounded wait.)
             before = len(inbox.deliveries)

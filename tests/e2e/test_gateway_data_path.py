@@ -10,7 +10,8 @@ from pathlib import Path
 
 import aiomqtt
 import pytest
-from e2e_kit import eventually, running_gateway, watching
+from e2e_kit import running_gateway, watching
+from support.waiting import poll_until
 
 from collectors.modbus.decode import encode
 from config.gateway_file import InfluxV1, InfluxV2, StorageSettings
@@ -136,11 +137,15 @@ async def test_register_and_topic_values_reach_influxd_and_websocket(
             )
             return rows
 
-        lt = await eventually(lambda: stored("LT-1", 17.25), 10, "LT-1 in influxd")
+        lt = await poll_until(lambda: stored("LT-1", 17.25), within=10, message="LT-1 in influxd")
         assert lt[0]["quality"] == "good"
-        dp = await eventually(lambda: stored("PDT-1", 1500.5), 10, "PDT-1 in influxd")
+        dp = await poll_until(
+            lambda: stored("PDT-1", 1500.5),
+            within=10,
+            message="PDT-1 in influxd",
+        )
         assert dp[0]["quality"] == "good"
-        tt = await eventually(lambda: stored("TT-1", 180.0), 10, "TT-1 in influxd")
+        tt = await poll_until(lambda: stored("TT-1", 180.0), within=10, message="TT-1 in influxd")
         assert tt[0]["quality"] == "uncertain" and tt[0]["reason"] == "out_of_range"
         series = await influx.rows(
             "SELECT last(value) FROM reading WHERE \"tag\" = 'PT-2' GROUP BY site, source, kind",
@@ -228,11 +233,13 @@ async def test_v2_path_through_influxdb_client_into_victoria_metrics(
             rows = await victoria.export('reading_value{tag="PDT-1"}')
             return [row for row in rows if 2222.0 in row.get("values", [])]
 
-        rows = await eventually(exported, 15, "PDT-1 in victoria-metrics")
+        rows = await poll_until(exported, within=15, message="PDT-1 in victoria-metrics")
         metric = rows[0]["metric"]
         assert isinstance(metric, dict)
         assert metric["site"] == "E2E" and metric["quality"] == "good" and metric["source"] == "DL1"
-        lt = await eventually(
-            lambda: victoria.export('reading_value{tag="LT-1"}'), 15, "LT-1 in victoria-metrics"
+        lt = await poll_until(
+            lambda: victoria.export('reading_value{tag="LT-1"}'),
+            within=15,
+            message="LT-1 in victoria-metrics",
         )
         assert 3.5 in lt[0]["values"]

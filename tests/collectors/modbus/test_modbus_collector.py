@@ -5,18 +5,19 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import pytest
 from modbus_helpers import SITE, Sink, device, is_bad, is_good, point, running
+from support.waiting import poll_until
 
 from collectors.backoff import backoff_delays
 from collectors.health import LinkState
 from collectors.modbus import ModbusCollector, SilencePolicy
 from collectors.modbus.connection import Endpoint, pymodbus_client
 from collectors.modbus.decode import all_byte_orders
-from collectors.readings import Quality, Reason
+from collectors.readings import Quality, Reading, Reason
 from config.catalog import PointKey
 from config.modbus import ByteOrder, DataType, RegisterTable, StatusRole
 from gateway.sim.modbus_devices import SimModbusServer, encode
@@ -102,12 +103,61 @@ async def test_values_arrive_with_quality_in_one_batch_per_poll(
     status = collector.last_status(PointKey(SITE, "GT-1"))
     assert status is not None and status.word == 0x0001 and status[StatusRole.FAULT]
     assert collector.last_status(PointKey(SITE, "LT-1")) is None
-    assert PointKey(SITE, "GT-1") in collector.status_words
     health = collector.health.devices[f"{SITE}/tank"]
     assert health.error_count == 0 and health.request_count >= 2
     # Registers 0..7 and 20..21 with the default gap of 16, input, coils, discrete inputs.
     assert collector.pollers[0].plan.register_count == 22 + 1 + 1 + 1
     assert len(collector.pollers[0].plan.requests) == 4
+
+
+async def test_heartbeat_bits_go_to_the_callback_after_each_polls_readings(
+    tcp_server: SimModbusServer,
+) -> None:
+    write_tank_values(tcp_server)  # GT-1's status word has the heartbeat bit (15) set
+    tank = device("tank", tcp_server.port, TANK_POINTS, poll_interval=0.1, timeout=1.0)
+    order: list[str] = []
+    beats: list[list[tuple[PointKey, bool]]] = []
+
+    def on_heartbeat(delivered: Sequence[tuple[PointKey, bool]]) -> None:
+        order.append("beats")
+        beats.append(list(delivered))
+
+    class OrderedSink(Sink):
+        def __call__(self, readings: Sequence[Reading]) -> None:
+            order.append("readings")
+            super().__call__(readings)
+
+    sink = OrderedSink()
+    collector = ModbusCollector([(SITE, tank)], on_heartbeat=on_heartbeat)
+    gt1 = PointKey(SITE, "GT-1")
+    async with running(collector, sink):
+        await sink.wait_for(is_good("GT-1"))
+        tcp_server.write_registers(1, "holding", 21, [0x0002])  # heartbeat bit cleared
+        await poll_until(lambda: (gt1, False) in [b for call in beats for b in call],
+                         within=10, message="the cleared heartbeat bit")
+    # One call per poll, right after that poll's readings; only the point with a heartbeat.
+    assert beats[0] == [(gt1, True)]
+    assert all(len(call) == 1 and call[0][0] == gt1 for call in beats)
+    assert order[:2] == ["readings", "beats"]
+    assert all(first == "readings" for first in order[::2][: len(beats)])
+    assert all(then == "beats" for then in order[1::2][: len(beats)])
+
+
+async def test_points_without_a_heartbeat_bit_send_no_heartbeats(
+    tcp_server: SimModbusServer,
+) -> None:
+    # No heartbeat role on a point without a status word: nothing is ever delivered.
+    tcp_server.write_registers(1, "holding", 0, [5])
+    plain = device("plain", tcp_server.port, [point("P-1", {"table": "holding", "address": 0})],
+                   poll_interval=0.1, timeout=1.0)
+    calls: list[Sequence[tuple[PointKey, bool]]] = []
+    sink = Sink()
+    collector = ModbusCollector([(SITE, plain)], on_heartbeat=calls.append)
+    async with running(collector, sink):
+        await sink.wait_for(is_good("P-1"))
+        mark = sink.mark()
+        await sink.wait_for(is_good("P-1"), since=mark + 1)  # two more polls
+    assert calls == []
 
 
 async def test_silent_unit_goes_bad_while_its_neighbour_keeps_updating(

@@ -1,8 +1,10 @@
-"""The collector's message handling without a broker: one emit per message, counters per
-reason, errors naming device/topic/key, log rate limiting with an injected clock."""
+"""The collector's message handling without a broker: one emit per message (and per drained
+burst), counters per reason, errors naming device/topic/key, log rate limiting with an
+injected clock."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from pathlib import Path
@@ -92,7 +94,7 @@ def test_logs_at_most_once_per_topic_and_reason_per_minute(
         clock.now = NOW + 60.0  # a minute after the first log
         bad("plant/a/state")
     assert len(caplog.records) == 4
-    assert "[5 similar suppressed" in caplog.records[-1].getMessage()
+    assert "(5 more like this in the last 60 s)" in caplog.records[-1].getMessage()
     # Counting is never rate limited.
     assert collector.health.counters[payload_counter(Problem.NOT_JSON)] == 8
 
@@ -167,5 +169,37 @@ async def test_queue_probe_counts_drops_and_drains_in_order() -> None:
     assert [m.mid if m else None for m in taken] == [0, 1, None]
 
 
-def _message(mid: int) -> aiomqtt.Message:
-    return aiomqtt.Message("t", b"1", qos=0, retain=False, mid=mid, properties=None)
+def _message(mid: int, topic: str = "t", payload: bytes = b"1") -> aiomqtt.Message:
+    return aiomqtt.Message(topic, payload, qos=0, retain=False, mid=mid, properties=None)
+
+
+def _queued(probe: MessageQueueProbe, values: range) -> None:
+    queue = probe.queue_type(maxsize=1000)
+    for value in values:
+        queue.put_nowait(_message(value, "plant/dp", str(value).encode()))
+
+
+async def test_a_drained_burst_is_one_batch_in_order() -> None:
+    collector = _collector(FakeClock())
+    probe = MessageQueueProbe(lambda: None)
+    _queued(probe, range(1, 6))
+    sink = Sink()
+    first = _message(0, "plant/dp", b"0")
+    readings = await collector._drain(first, probe, sink)
+    assert [r.value for r in readings] == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+    assert sink.batches == []  # the caller emits the batch
+    assert probe.pending() == 0
+    assert collector.health.counters[MESSAGES] == 6
+
+
+async def test_a_cancelled_drain_still_emits_what_it_took() -> None:
+    collector = _collector(FakeClock())
+    probe = MessageQueueProbe(lambda: None)
+    _queued(probe, range(1, 4))
+    sink = Sink()
+    task = asyncio.create_task(collector._drain(_message(0, "plant/dp", b"0"), probe, sink))
+    await asyncio.sleep(0)  # the drain took the queue and now gives the loop a turn
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert [[r.value for r in batch] for batch in sink.batches] == [[0.0, 1.0, 2.0, 3.0]]

@@ -20,7 +20,7 @@ from mqtt_helpers import SITE, WAIT, Sink, fast_retries, make_device, running
 
 from collectors.health import LinkState
 from collectors.mqtt import MqttCollector
-from collectors.mqtt.collector import COMM_LOSS, CONNECTS, payload_counter
+from collectors.mqtt.collector import COMM_LOSS, CONNECTS, MESSAGES, READINGS, payload_counter
 from collectors.mqtt.payload import Problem
 from collectors.readings import Quality, Reading, Reason
 from config.catalog import PointKey
@@ -76,6 +76,28 @@ async def test_value_arrives_as_a_reading_with_its_quality(broker: BrokerAddress
     assert before <= first.ts <= time.time()
     assert collector.device_health.last_success is not None
     assert collector.device_health.last_success >= before
+
+
+async def test_a_burst_of_messages_is_emitted_in_few_batches_in_order(
+    broker: BrokerAddress,
+) -> None:
+    # QoS 0 publishes do not wait for an answer: the burst is on the wire at once, and the
+    # collector takes what is waiting into one emit call instead of one per message.
+    count = 400
+    sink = Sink()
+    collector = MqttCollector(SITE, make_device(broker.port))
+    async with running(collector, sink):
+        await connected(collector)
+        async with publisher(broker) as client:
+            for i in range(count):
+                await client.publish("plant/dp", str(i).encode(), qos=0)
+            await client.publish("plant/x/state", b'{"TT-302": 20.5}', qos=0)
+        readings = await sink.wait_for(lambda rs: len(rs) >= count + 1)
+    assert [r.value for r in readings] == [*map(float, range(count)), 20.5]  # order kept
+    assert len(sink.batches) < count // 2  # one emit per message would be `count`
+    assert all(sink.batches)  # no empty emit calls
+    assert collector.health.counters[MESSAGES] == count + 1
+    assert collector.health.counters[READINGS] == count + 1
 
 
 async def test_object_and_batch_payloads(broker: BrokerAddress) -> None:

@@ -15,15 +15,13 @@ from gateway.storage.lineprotocol import (
     LineProtocolError,
     ReadingEncoder,
     alarm_event_line,
-    encode_alarm_events,
+    encode_alarm_event_lines,
     encode_body,
-    encode_readings,
     escape_measurement,
     escape_tag,
     format_float,
     quote_string,
     series_key,
-    split_body,
     timestamp_ns,
 )
 
@@ -232,7 +230,7 @@ def test_encoder_keeps_order_and_caches_prefixes(catalog: Catalog) -> None:
         assert f",tag=PT-{i % 20} " in line
         assert line.endswith(f" {timestamp_ns(TS + i)}")
         assert ("quality=bad" in line) == (i % 7 == 0)
-    assert encode_readings(readings, catalog) == encode_body(first)
+    assert encoder.encode(readings).body() == encode_body(first)
 
 
 def test_every_point_of_the_catalog_is_pre_encoded(catalog: Catalog) -> None:
@@ -308,14 +306,15 @@ def test_alarm_event_gets_hazard_source_from_catalog(catalog: Catalog) -> None:
 
 def test_alarm_events_in_one_microsecond_get_distinct_timestamps() -> None:
     events = [event(kind=EventKind.NOTIFIED, seq=seq) for seq in (41, 42, 43)]
-    stamps = [line.rsplit(" ", 1)[1] for line in split_body(encode_alarm_events(events))]
+    stamps = [line.rsplit(" ", 1)[1] for line in encode_alarm_event_lines(events)]
     assert len(set(stamps)) == 3
 
 
-def test_split_body_undoes_encode_body() -> None:
-    lines = [alarm_event_line(event(comment="a\nb\r\nc", seq=i)) for i in range(5)]
-    assert split_body(encode_body(lines)) == lines
-    assert split_body(b"") == []
+def test_every_line_is_one_physical_line_of_the_body() -> None:
+    # Line breaks in comments are escaped, so the writer can halve a body at any "\n".
+    lines = encode_alarm_event_lines([event(comment="a\nb\r\nc", seq=i) for i in range(5)])
+    assert lines == [alarm_event_line(event(comment="a\nb\r\nc", seq=i)) for i in range(5)]
+    assert encode_body(lines).decode().split("\n") == [*lines, ""]
     assert encode_body([]) == b""
 
 

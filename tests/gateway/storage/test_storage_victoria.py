@@ -11,7 +11,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from storage_helpers import SITE_CODE, eventually
+from storage_helpers import SITE_CODE
+from support.waiting import poll_until
 
 from collectors.readings import Quality, Reading, Reason, bad
 from config.catalog import Catalog, PointKey
@@ -76,7 +77,7 @@ async def test_readings_through_influxdb_client(
         bad(key("LT-101"), ts + 3, Reason.COMM_LOSS),
     ])
     async with running(writer):
-        await eventually(lambda: writer.health.lines_written >= 4)
+        await poll_until(lambda: writer.health.lines_written >= 4, within=15)
         health = writer.health
     assert health.target.startswith("influx_v2 ") and "bucket=hazgw" in health.target
     values = await vm.export('{__name__="reading_value"}')
@@ -114,14 +115,14 @@ async def test_victoria_metrics_restarted_mid_run_loses_nothing(
 
     async with running(writer):
         emit(0, 300)
-        await eventually(lambda: writer.health.lines_written >= 300)
+        await poll_until(lambda: writer.health.lines_written >= 300, within=15)
         await vm.stop()
         emit(300, 500)
-        await eventually(lambda: writer.health.retries >= 2)
+        await poll_until(lambda: writer.health.retries >= 2, within=15)
         assert writer.health.connected is False
         await vm.start()
         emit(800, 200)
-        await eventually(lambda: writer.health.lines_written >= 1000, 30)
+        await poll_until(lambda: writer.health.lines_written >= 1000, within=30)
         health = writer.health
     series = await vm.export('{__name__="reading_value",tag="PT-1"}')
     assert len(series) == 1

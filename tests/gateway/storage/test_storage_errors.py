@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 import pytest
 
 from gateway.storage.errors import (
@@ -16,7 +14,6 @@ from gateway.storage.errors import (
     parse_retry_after,
     rejected_lines,
 )
-from gateway.storage.ratelog import RateLimitedLog
 
 E = '{{"error":"{}"}}'
 
@@ -106,23 +103,3 @@ def test_error_message(body: str, expected: str) -> None:
 )
 def test_parse_retry_after(value: str | None, expected: float | None) -> None:
     assert parse_retry_after(value) == expected
-
-
-def test_rate_limited_log_counts_what_it_suppresses(caplog: pytest.LogCaptureFixture) -> None:
-    now = [100.0]
-    ratelog = RateLimitedLog(logging.getLogger("test.ratelog"), 60.0, clock=lambda: now[0])
-    caplog.set_level(logging.WARNING, "test.ratelog")
-    steps = [
-        (0.0, "a", True), (1.0, "a", False), (2.0, "b", True), (30.0, "a", False),
-        (61.0, "a", True), (62.0, "a", False),
-    ]
-    for advance, key, logged in steps:
-        now[0] = 100.0 + advance
-        assert ratelog.log(logging.WARNING, key, "problem %s", key) is logged
-    messages = [record.getMessage() for record in caplog.records]
-    assert messages == [
-        "problem a", "problem b", "problem a (2 more like this in the last 61 s)",
-    ]
-    assert ratelog.reset("a") == 1
-    assert ratelog.reset("a") == 0
-    assert ratelog.log(logging.WARNING, "a", "again") is True

@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from storage_helpers import SITE_CODE, eventually
+from storage_helpers import SITE_CODE
+from support.waiting import poll_until
 
 from alerting.events import AlarmEvent, AlarmState, EventKind, alarm_id
 from collectors.readings import Quality, Reading, Reason, bad
@@ -18,7 +19,7 @@ from config.gateway_file import InfluxV1, StorageSettings
 from config.vocabulary import AlarmType, Priority
 from gateway.pipeline import MemoryBuffer, Pipeline
 from gateway.sim.influx import InfluxdServer
-from gateway.storage import build_writer, encode_alarm_events
+from gateway.storage import build_writer, encode_alarm_event_lines
 from gateway.storage.writer import InfluxWriter
 
 pytestmark = pytest.mark.integration
@@ -68,7 +69,7 @@ async def test_readings_round_trip(influx: InfluxdServer, catalog: Catalog) -> N
         Reading(odd, 2.0, TS + 5),
     ])
     async with running(writer):
-        await eventually(lambda: writer.health.lines_written >= 6)
+        await poll_until(lambda: writer.health.lines_written >= 6, within=15)
     rows = await influx.rows("SELECT * FROM reading GROUP BY * ORDER BY time", DB)
     got = sorted(
         (r["time"], r["site"], r["tag"], r["kind"], r["source"], r["quality"], r["value"],
@@ -112,7 +113,7 @@ async def test_alarm_events_round_trip(influx: InfluxdServer, catalog: Catalog) 
     ]
     writer = build_writer(settings(influx.url), catalog, MemoryBuffer(1000))
     async with running(writer):
-        await asyncio.wait_for(writer.write_lines(encode_alarm_events(events, catalog)), 10)
+        await asyncio.wait_for(writer.write_lines(encode_alarm_event_lines(events, catalog)), 10)
     rows = await influx.rows("SELECT * FROM alarm_event GROUP BY * ORDER BY time", DB)
     rows.sort(key=lambda r: r["time"])
     assert [(r["time"], r["event"], r["state"], r["seq"]) for r in rows] == [
@@ -142,9 +143,9 @@ async def test_real_field_type_conflict_is_counted_not_retried(
     writer = build_writer(settings(influx.url), catalog, buffer)
     buffer.put([Reading(key("LT-101"), float(i), TS + i) for i in range(10)])
     async with running(writer):
-        await eventually(lambda: writer.health.batches_written >= 1)
+        await poll_until(lambda: writer.health.batches_written >= 1, within=15)
         # Other lines (another measurement) still go through.
-        await writer.write_lines(b'other,tag=Y value=1.0 ' + str(NS).encode())
+        await writer.write_lines([f"other,tag=Y value=1.0 {NS}"])
     health = writer.health
     assert health.rejected_lines == 10
     assert health.retries == 0
@@ -171,17 +172,17 @@ async def test_influxd_restarted_mid_run_loses_nothing(
     async with running(writer):
         for number in range(10):
             emit(number)
-        await eventually(lambda: writer.health.lines_written >= 10 * batch_size)
+        await poll_until(lambda: writer.health.lines_written >= 10 * batch_size, within=15)
         await (influx.stop() if how == "stop" else influx.kill())
         for number in range(10, 30):
             emit(number)  # the database is away: these wait in the buffer
-        await eventually(lambda: writer.health.retries >= 2)
+        await poll_until(lambda: writer.health.retries >= 2, within=15)
         assert writer.health.connected is False
         assert writer.health.buffer_length > 0
         await influx.start()
         for number in range(30, batches):
             emit(number)
-        await eventually(lambda: writer.health.lines_written >= batches * batch_size, 30)
+        await poll_until(lambda: writer.health.lines_written >= batches * batch_size, within=30)
         health = writer.health
     count = await influx.rows("SELECT count(value) FROM reading", DB)
     assert count == [{"time": 0, "count": batches * batch_size}]

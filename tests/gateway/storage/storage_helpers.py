@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
-
 from config.site import Site
 
 SITE_CODE = "DEMO-CHEM"
@@ -38,15 +35,3 @@ def make_site(code: str = SITE_CODE, points: int = 0) -> Site:
             "points": point_list,
         }],
     })
-
-
-
-async def eventually(condition: Callable[[], bool], within: float = 15.0) -> None:
-    """Wait for a condition on state owned by another task or process (writer counters,
-    a server's contents) that has no event to await; bounded."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not condition():
-        if loop.time() > deadline:
-            raise TimeoutError(f"condition not met within {within} s")
-        await asyncio.sleep(0.01)

@@ -1,10 +1,9 @@
-"""Topic-filter matching and routing; log rate limiting with an injected clock."""
+"""Topic-filter matching and routing."""
 
 from __future__ import annotations
 
 import pytest
 
-from collectors.mqtt.ratelimit import LogLimiter
 from collectors.mqtt.topics import Router, is_valid_filter, matches
 
 
@@ -68,38 +67,3 @@ def test_router_cache_is_bounded() -> None:
     for index in range(1000):
         assert router.route(f"t/{index}") == "x"
         assert len(router._cache) <= 10
-
-
-# (time, key) → expected allow() result: 0 = log, n = log with n suppressed, None = quiet
-LIMITER_STEPS: list[tuple[float, str, int | None]] = [
-    (0.0, "a", 0),
-    (1.0, "a", None),
-    (59.9, "a", None),
-    (2.0, "b", 0),  # another key is independent
-    (60.0, "a", 2),  # window over: log, reporting the two held back
-    (61.0, "a", None),
-    (119.9, "a", None),
-    (120.0, "a", 2),
-    (62.5, "b", 0),  # b's window started at 2.0
-    (10.0, "a", 0),  # the wall clock stepped back a long way: log rather than go silent
-]
-
-
-def test_log_limiter_steps() -> None:
-    limiter = LogLimiter(window=60.0)
-    for now, key, expected in LIMITER_STEPS:
-        assert limiter.allow(key, now) == expected, (now, key)
-
-
-def test_log_limiter_bounds_its_memory() -> None:
-    limiter = LogLimiter(window=60.0, max_keys=100)
-    for index in range(10_000):
-        assert limiter.allow(("topic", index), 0.0) == 0
-        assert len(limiter) <= 100
-
-
-def test_log_limiter_rejects_nonsense() -> None:
-    with pytest.raises(ValueError):
-        LogLimiter(window=0)
-    with pytest.raises(ValueError):
-        LogLimiter(max_keys=0)

@@ -10,7 +10,8 @@ from collections.abc import AsyncIterator, Sequence
 
 import pytest
 from scripted_influx import ScriptedInflux
-from storage_helpers import SITE_CODE, eventually
+from storage_helpers import SITE_CODE
+from support.waiting import poll_until
 
 from alerting.events import AlarmEvent, AlarmState, EventKind, alarm_id
 from collectors.readings import Reading
@@ -19,7 +20,7 @@ from config.gateway_file import InfluxV1, InfluxV2
 from config.vocabulary import AlarmType, Priority
 from gateway.pipeline import MemoryBuffer
 from gateway.sim.ports import free_port
-from gateway.storage.lineprotocol import ReadingEncoder, encode_alarm_events
+from gateway.storage.lineprotocol import ReadingEncoder, encode_alarm_event_lines
 from gateway.storage.transport import Transport
 from gateway.storage.v1 import InfluxV1Transport, quote_identifier
 from gateway.storage.v2 import InfluxV2Transport
@@ -80,7 +81,7 @@ async def test_retries_5xx_until_written_once(
     batch = readings(50)
     buffer.put(batch)
     async with running(writer):
-        await eventually(lambda: writer.health.lines_written >= 50)
+        await poll_until(lambda: writer.health.lines_written >= 50, within=15)
         health = writer.health
     assert scripted.stored == expected_lines(catalog, batch)  # all of it, exactly once
     assert [r.status for r in scripted.requests] == [503, 503, 500, 204]
@@ -104,7 +105,7 @@ async def test_429_honours_retry_after_up_to_the_cap(
     writer = make_writer(v1(scripted.url), catalog, buffer, max_retry_delay=0.4)
     buffer.put(readings(5))
     async with running(writer):
-        await eventually(lambda: writer.health.lines_written >= 5)
+        await poll_until(lambda: writer.health.lines_written >= 5, within=15)
     first, second = scripted.requests
     assert (first.status, second.status) == (429, 204)
     assert 0.35 <= second.at - first.at < 5.0
@@ -119,7 +120,7 @@ async def test_413_halves_the_batch_until_it_fits(
     batch = readings(1000)
     buffer.put(batch)
     async with running(writer):
-        await eventually(lambda: writer.health.lines_written >= 1000)
+        await poll_until(lambda: writer.health.lines_written >= 1000, within=15)
         health = writer.health
     assert scripted.stored == expected_lines(catalog, batch)  # in order, none twice
     statuses = [r.status for r in scripted.requests]
@@ -142,7 +143,7 @@ async def test_413_for_a_single_line_rejects_only_that_line(
     batch = [*readings(4), huge, *readings(5, start=4)]
     buffer.put(batch)
     async with running(writer):
-        await eventually(lambda: writer.health.batches_written >= 1)
+        await poll_until(lambda: writer.health.batches_written >= 1, within=15)
         health = writer.health
     assert scripted.stored == expected_lines(catalog, [r for r in batch if r is not huge])
     assert health.rejected_lines == 1
@@ -160,10 +161,10 @@ async def test_400_partial_write_counts_refused_lines_and_moves_on(
     buffer.put(batch)
     refused = [r for r in batch if r.point.tag == "PT-3"]
     async with running(writer):
-        await eventually(lambda: writer.health.batches_written >= 1)
+        await poll_until(lambda: writer.health.batches_written >= 1, within=15)
         later = readings(10, start=1000, points=3)  # PT-0..PT-2 only: accepted
         buffer.put(later)
-        await eventually(lambda: writer.health.lines_written >= 100 - len(refused) + 10)
+        await poll_until(lambda: writer.health.lines_written >= 100 - len(refused) + 10, within=15)
         health = writer.health
     kept = [r for r in batch if r.point.tag != "PT-3"]
     assert scripted.stored == expected_lines(catalog, kept + later)
@@ -183,9 +184,9 @@ async def test_400_without_count_rejects_the_whole_request(
     writer = make_writer(v1(scripted.url), catalog, buffer, batch_size=40)
     buffer.put(readings(40))
     async with running(writer):
-        await eventually(lambda: writer.health.batches_written >= 1)
+        await poll_until(lambda: writer.health.batches_written >= 1, within=15)
         buffer.put(readings(2, start=500, points=2))
-        await eventually(lambda: writer.health.lines_written >= 2)
+        await poll_until(lambda: writer.health.lines_written >= 2, within=15)
         health = writer.health
     assert health.rejected_lines == 40
     assert health.lines_written == 2
@@ -200,14 +201,14 @@ async def test_target_down_then_up_loses_nothing(catalog: Catalog) -> None:
     buffer.put(first)
     server = ScriptedInflux(port=port)
     async with running(writer):
-        await eventually(lambda: writer.health.retries >= 3)
+        await poll_until(lambda: writer.health.retries >= 3, within=15)
         assert writer.health.connected is False
         assert writer.health.last_error is not None
         more = readings(150, start=100)
         buffer.put(more)  # arrives during the outage: waits in the buffer
         await server.start()
         try:
-            await eventually(lambda: writer.health.lines_written >= 250)
+            await poll_until(lambda: writer.health.lines_written >= 250, within=15)
             health = writer.health
         finally:
             await server.stop()
@@ -225,7 +226,7 @@ async def test_404_recreates_the_database_and_retries(
     writer = make_writer(v1(scripted.url, create_database=True), catalog, buffer)
     buffer.put(readings(10))
     async with running(writer):
-        await eventually(lambda: writer.health.lines_written >= 10)
+        await poll_until(lambda: writer.health.lines_written >= 10, within=15)
     assert scripted.queries == ['CREATE DATABASE "hazgw"'] * 2
     assert writer.health.retries == 1
 
@@ -237,7 +238,7 @@ async def test_cancel_drains_the_buffer(scripted: ScriptedInflux, catalog: Catal
     batch = readings(10)
     buffer.put(batch)
     task = asyncio.create_task(writer.run())
-    await eventually(lambda: writer.health.batches_written >= 1)
+    await poll_until(lambda: writer.health.batches_written >= 1, within=15)
     tail = readings(5, start=10)
     buffer.put(tail)
     await asyncio.sleep(0)  # the writer is now lingering for a full batch
@@ -251,7 +252,7 @@ async def test_cancel_drains_the_buffer(scripted: ScriptedInflux, catalog: Catal
     assert writer.health.unwritten_at_shutdown == 0
     assert writer.health.running is False
     with pytest.raises(RuntimeError, match="shut down"):
-        await writer.write_lines(b"m v=1 1\n")
+        await writer.write_lines(["m v=1 1"])
 
 
 async def test_drain_is_bounded_when_the_target_stays_down(
@@ -262,7 +263,7 @@ async def test_drain_is_bounded_when_the_target_stays_down(
     writer = make_writer(v1(scripted.url), catalog, buffer, batch_size=10, drain_timeout=0.3)
     buffer.put(readings(25))
     task = asyncio.create_task(writer.run())
-    await eventually(lambda: writer.health.retries >= 2)
+    await poll_until(lambda: writer.health.retries >= 2, within=15)
     task.cancel()
     loop = asyncio.get_running_loop()
     started = loop.time()
@@ -287,11 +288,13 @@ async def test_write_lines_retries_and_splits_alarm_events(
         )
         for i in range(5)
     ]
-    body = encode_alarm_events(events, catalog)
+    lines = encode_alarm_event_lines(events, catalog)
     writer = make_writer(v1(scripted.url), catalog, MemoryBuffer(1000))
     async with running(writer):
-        await asyncio.wait_for(writer.write_lines(body), 10)
-    assert "\n".join(scripted.stored) + "\n" == body.decode()
+        with pytest.raises(TypeError, match="sequence of lines"):
+            await writer.write_lines("\n".join(lines))  # a str would go out char by char
+        await asyncio.wait_for(writer.write_lines(lines), 10)
+    assert scripted.stored == lines
     assert writer.health.retries == 1
     assert writer.health.splits == 2  # 5 → 2 + 3, 3 → 1 + 2
     assert writer.health.lines_written == 5
@@ -305,7 +308,7 @@ async def test_unencodable_readings_are_counted_and_the_rest_written(
     good = readings(2)
     buffer.put([good[0], Reading(PointKey(SITE_CODE, "PT-5"), None, TS), good[1]])
     async with running(writer):
-        await eventually(lambda: writer.health.batches_written >= 1)
+        await poll_until(lambda: writer.health.batches_written >= 1, within=15)
     assert scripted.stored == expected_lines(catalog, good)
     assert writer.health.unencodable == 1
 
@@ -326,7 +329,7 @@ async def test_v2_client_errors_map_to_retry_split_and_reject(
     batch = readings(300)
     buffer.put(batch)
     async with running(writer):
-        await eventually(lambda: writer.health.batches_written >= 1)
+        await poll_until(lambda: writer.health.batches_written >= 1, within=15)
         health = writer.health
     kept = [r for r in batch if r.point.tag != "PT-3"]
     assert scripted.stored == expected_lines(catalog, kept)
@@ -348,7 +351,7 @@ async def test_v1_sends_gzip_auth_database_and_retention_policy(
     writer = make_writer(transport, catalog, buffer)
     buffer.put(readings(3))
     async with running(writer):
-        await eventually(lambda: writer.health.lines_written >= 3)
+        await poll_until(lambda: writer.health.lines_written >= 3, within=15)
     (request,) = scripted.requests
     assert request.path == "/write"
     assert request.params == {"db": "厂 db", "rp": "hazgw_400d", "precision": "ns"}

@@ -1,0 +1,1 @@
+"""Helpers shared by tests of every floor (tests/ is on sys.path via tests/conftest.py)."""
