@@ -7,8 +7,10 @@ delivers them in order with retries, so a dead mail server never delays the WeCo
 robot. A queue that overflows does not drop silently: it logs, counts and records a
 NOTIFY_FAILED event for each alarm it could not take.
 
-``record`` receives the notifier's own events (ESCALATED, NOTIFIED, NOTIFY_FAILED); the
-gateway wires it to the alarm journal. Those kinds are ignored if fed back to ``accept``.
+The notifier's own events (ESCALATED, NOTIFIED, NOTIFY_FAILED) go through the alarm
+publisher, the engine's (``engine.publisher``): journalled first, kept for retry while the
+journal fails, then heard by every listener like any alarm event. Those kinds are ignored
+when they come back to ``accept``.
 """
 
 from __future__ import annotations
@@ -31,14 +33,12 @@ from alerting.notify.consolidate import Consolidator, Release
 from alerting.notify.escalation import Dispatch, EscalationTracker, Ladder
 from alerting.notify.messages import Notice, format_notice, latest_per_alarm
 from alerting.notify.routing import match_routes
+from alerting.publisher import AlarmPublisher
 from collectors.backoff import backoff_delays
 from config.catalog import Catalog
 from config.notifications import NotificationSettings, Route
 
 log = logging.getLogger(__name__)
-
-Record = Callable[[AlarmEvent], object]  # any return value (journal.write returns rows) is ignored
-RecordMany = Callable[[Sequence[AlarmEvent]], object]
 
 MAX_IDLE = 1.0  # the timer loop looks at the clock at least this often (seconds)
 
@@ -106,21 +106,19 @@ class Notifier:
         self,
         settings: NotificationSettings,
         catalog: Catalog,
-        record: Record,
+        publisher: AlarmPublisher,
         *,
         clock: Callable[[], float] = time.time,
         channels: Mapping[str, Channel] | None = None,
         rng: random.Random | None = None,
-        record_many: RecordMany | None = None,
     ) -> None:
-        """``record`` gets each event the notifier makes; ``record_many``, if given, gets
-        them in batches instead (one journal transaction for a summary of 500 alarms).
-        ``channels`` replaces the channels built from settings (same names); by default
-        ``run`` builds them on its own HTTP session."""
+        """``publisher`` journals the events the notifier makes, one transaction per
+        notice (a summary of 500 alarms is one). ``channels`` replaces the channels built
+        from settings (same names); by default ``run`` builds them on its own HTTP
+        session."""
         self._settings = settings
         self._catalog = catalog
-        self._record_one = record
-        self._record_many = record_many
+        self._publisher = publisher
         self._clock = clock
         self._rng = rng or random.Random()
         self._routes = list(settings.routes)
@@ -413,22 +411,10 @@ class Notifier:
         )
 
     def _record(self, events: Sequence[AlarmEvent]) -> None:
-        """Hand the notifier's events (one per alarm of a notice) to the journal."""
-        if not events:
-            return
-        if self._record_many is not None:
-            try:
-                self._record_many(events)
-            except Exception:  # a journal failure must not stop notifications
-                self._count("record_errors", len(events))
-                log.exception("could not record %d notification event(s)", len(events))
-            return
-        for event in events:
-            try:
-                self._record_one(event)
-            except Exception:  # a journal failure must not stop notifications
-                self._count("record_errors")
-                log.exception("could not record %s of alarm %s", event.kind.value, event.alarm_id)
+        """Publish the notifier's events (one per alarm of a notice). The publisher never
+        raises for a failing journal: it keeps them for retry, so notifying goes on."""
+        if events:
+            self._publisher.publish(events)
 
     def _level_name(self, dispatch: Dispatch) -> str:
         return self._route_by_name[dispatch.route].escalation[dispatch.level - 1].name

@@ -8,8 +8,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -19,6 +20,7 @@ from aiohttp import web
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from alerting.events import AlarmEvent, AlarmState, EventKind, alarm_id
+from alerting.publisher import AlarmPublisher
 from config.catalog import PointKey
 from config.site import Site
 from config.vocabulary import AlarmType, Priority
@@ -226,16 +228,46 @@ class Watch:
                 await self._changed.wait()
 
 
-class Recorder:
-    """The ``record`` callback: keeps the notifier's events, wakes waiting tests."""
+class LogWatch(logging.Handler):
+    """Wakes a test on every record a logger emits: a failing journal tells no listener,
+    but it does log each failed commit."""
 
     def __init__(self) -> None:
-        self.events: list[AlarmEvent] = []
+        super().__init__(logging.DEBUG)
         self.watch = Watch()
 
-    def __call__(self, event: AlarmEvent) -> None:
-        self.events.append(event)
+    def emit(self, record: logging.LogRecord) -> None:
         self.watch.poke()
+
+
+@contextlib.contextmanager
+def watching_log(name: str) -> Iterator[Watch]:
+    handler = LogWatch()
+    logger = logging.getLogger(name)
+    logger.addHandler(handler)
+    try:
+        yield handler.watch
+    finally:
+        logger.removeHandler(handler)
+
+
+class Recorder:
+    """A listener of a real publisher over a real journal: keeps what the listeners hear
+    (committed events only), batch by batch, and wakes waiting tests."""
+
+    def __init__(self, publisher: AlarmPublisher) -> None:
+        self.publisher = publisher
+        self.batches: list[list[AlarmEvent]] = []
+        self.watch = Watch()
+        publisher.add_listener(self)
+
+    def __call__(self, events: Sequence[AlarmEvent]) -> None:
+        self.batches.append(list(events))
+        self.watch.poke()
+
+    @property
+    def events(self) -> list[AlarmEvent]:
+        return [event for batch in self.batches for event in batch]
 
     def of(self, kind: EventKind) -> list[AlarmEvent]:
         return [e for e in self.events if e.kind is kind]

@@ -9,13 +9,25 @@ import contextlib
 import dataclasses
 import random
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from notify_support import DUST, FLOOD_TAGS, T0, Clock, Endpoint, Mailbox, Recorder, event
+from journal_faults import JournalFault
+from notify_support import (
+    DUST,
+    FLOOD_TAGS,
+    T0,
+    Clock,
+    Endpoint,
+    Mailbox,
+    Recorder,
+    event,
+    watching_log,
+)
 
 from alerting.events import AlarmEvent, AlarmState, EventKind
+from alerting.journal import AlarmJournal
 from alerting.notify.notifier import Notifier
 from config.catalog import Catalog
 from config.notifications import NotificationSettings
@@ -105,7 +117,7 @@ async def test_alarm_reaches_every_channel_kind_and_each_send_is_recorded(
             },
         },
     )
-    notifier = Notifier(config, catalog, recorder)
+    notifier = Notifier(config, catalog, recorder.publisher)
     alarm = event()
     async with running(notifier):
         notifier.accept([alarm])
@@ -147,7 +159,7 @@ async def test_fire_control_room_gets_second_level_gas_alarms_and_faults(
             },
         ],
     )
-    notifier = Notifier(config, catalog, recorder)
+    notifier = Notifier(config, catalog, recorder.publisher)
     alarms = [
         event("GT-201", AlarmType.HIGH_HIGH),  # 二级报警: fire room
         event("GT-201", AlarmType.HIGH, value=26.0, limit=25.0),  # 一级报警: shift only
@@ -173,7 +185,7 @@ async def test_retries_with_backoff_deliver_after_transient_failures(
         retry={"attempts": 5, "initial_delay": 0.05, "max_delay": 1, "factor": 2},
     )
     endpoint.fail("/hook/flaky", 2, 500)
-    notifier = Notifier(config, catalog, recorder, rng=random.Random(1))
+    notifier = Notifier(config, catalog, recorder.publisher, rng=random.Random(1))
     async with running(notifier):
         notifier.accept([event()])
         await recorder.watch.until(lambda: bool(recorder.of(EventKind.NOTIFIED)))
@@ -194,7 +206,7 @@ async def test_backoff_grows_between_attempts(
         retry={"attempts": 3, "initial_delay": 0.1, "max_delay": 1, "factor": 3},
     )
     endpoint.fail("/hook/flaky", 3, 503)
-    notifier = Notifier(config, catalog, recorder, rng=random.Random(2))
+    notifier = Notifier(config, catalog, recorder.publisher, rng=random.Random(2))
     async with running(notifier):
         notifier.accept([event()])
         await recorder.watch.until(lambda: bool(recorder.of(EventKind.NOTIFY_FAILED)))
@@ -211,7 +223,7 @@ async def test_permanent_failure_is_recorded_as_notify_failed(
     config = settings(endpoint, [{"name": "r", "escalation": [{"channels": ["flaky", "park"]}]}])
     endpoint.fail("/hook/flaky", 100, 500, "database down")
     endpoint.fail("/hook/park", 100, 404, "no such hook")
-    notifier = Notifier(config, catalog, recorder)
+    notifier = Notifier(config, catalog, recorder.publisher)
     alarms = [event("GT-201"), event("GT-202", AlarmType.HIGH)]
     async with running(notifier):
         notifier.accept(alarms)  # window 0: one notice per alarm
@@ -235,7 +247,7 @@ async def test_escalation_in_real_time_then_acknowledgement_stops_it(
     endpoint: Endpoint, catalog: Catalog, recorder: Recorder
 ) -> None:
     config = settings(endpoint, [{"name": "r", "escalation": LADDER}])
-    notifier = Notifier(config, catalog, recorder)
+    notifier = Notifier(config, catalog, recorder.publisher)
     alarm = event()
     async with running(notifier):
         started = time.monotonic()
@@ -261,7 +273,7 @@ async def test_nobody_answers_all_three_levels_are_called(
     endpoint: Endpoint, catalog: Catalog, recorder: Recorder
 ) -> None:
     config = settings(endpoint, [{"name": "r", "escalation": LADDER}])
-    notifier = Notifier(config, catalog, recorder)
+    notifier = Notifier(config, catalog, recorder.publisher)
     async with running(notifier):
         notifier.accept([event()])
         await endpoint.watch.until(lambda: bool(endpoint.to("/hook/park")))
@@ -294,7 +306,7 @@ async def test_what_stops_escalation(
     escalates: bool,
 ) -> None:
     config = settings(endpoint, [{"name": "r", "escalation": SLOW_LADDER}])
-    notifier = Notifier(config, catalog, recorder, clock=clock)
+    notifier = Notifier(config, catalog, recorder.publisher, clock=clock)
     alarm = event()
     async with running(notifier):
         notifier.accept([alarm])
@@ -320,7 +332,7 @@ async def test_flood_gives_one_notice_and_one_summary(
         [{"name": "r", "escalation": [{"name": "当班人员", "channels": ["park"]}]}],
         consolidation_window="60s",
     )
-    notifier = Notifier(config, catalog, recorder, clock=clock)
+    notifier = Notifier(config, catalog, recorder.publisher, clock=clock)
     async with running(notifier):
         for n, tag in enumerate(FLOOD_TAGS):  # 100 alarms over 49.5 s, one by one
             notifier.accept(
@@ -360,7 +372,7 @@ async def test_escalation_held_in_a_window_is_withdrawn_on_acknowledgement(
     endpoint: Endpoint, catalog: Catalog, recorder: Recorder, clock: Clock
 ) -> None:
     config = settings(endpoint, [{"name": "r", "escalation": SLOW_LADDER}], consolidation_window=60)
-    notifier = Notifier(config, catalog, recorder, clock=clock)
+    notifier = Notifier(config, catalog, recorder.publisher, clock=clock)
     a, b = event("GT-201"), event("GT-202", AlarmType.HIGH)
     async with running(notifier):
         notifier.accept([a])
@@ -390,7 +402,7 @@ async def test_full_queue_is_not_silent(
     config = settings(
         endpoint, [{"name": "r", "escalation": [{"channels": ["park"]}]}], queue_capacity=100
     )
-    notifier = Notifier(config, catalog, recorder)  # not running: nothing drains the queue
+    notifier = Notifier(config, catalog, recorder.publisher)  # not running: nothing drains
     for n in range(150):
         notifier.accept([event("LT-101", AlarmType.HIGH, ts=T0 + n)])
     health = notifier.health()
@@ -402,22 +414,32 @@ async def test_full_queue_is_not_silent(
 
 
 async def test_failing_journal_does_not_stop_notifications(
-    endpoint: Endpoint, catalog: Catalog
+    endpoint: Endpoint, catalog: Catalog, recorder: Recorder, journal: AlarmJournal
 ) -> None:
-    calls = Recorder()
-
-    def broken_record(event: AlarmEvent) -> None:
-        calls(event)
-        raise OSError("journal disk full")
-
+    fault = JournalFault(journal.path)
     config = settings(endpoint, [{"name": "r", "escalation": [{"channels": ["park"]}]}])
-    notifier = Notifier(config, catalog, broken_record)
-    async with running(notifier):
-        notifier.accept([event("GT-201")])
-        notifier.accept([event("GT-202", AlarmType.HIGH)])
-        await endpoint.watch.until(lambda: len(endpoint.requests) == 2)
-        await calls.watch.until(lambda: len(calls.events) == 2)
-    assert notifier.health().counters["record_errors"] == 2
+    notifier = Notifier(config, catalog, recorder.publisher)
+    publisher = recorder.publisher
+    fault.fail_commits()
+    with watching_log("alerting.publisher") as failures:
+        async with running(notifier):
+            notifier.accept([event("GT-201")])
+            notifier.accept([event("GT-202", AlarmType.HIGH)])
+            await endpoint.watch.until(lambda: len(endpoint.requests) == 2)
+            await failures.until(lambda: publisher.held == 2)
+    # Sent, but not journalled: held for retry, heard by nobody yet, and visible.
+    assert recorder.events == [] and fault.committed() == []
+    assert publisher.stats.journal_errors == 2 and not publisher.healthy
+    assert notifier.health().counters["sent"] == 2
+    assert publisher.retry() is False  # still failing: still held, nothing told
+    assert recorder.events == []
+    fault.mend()
+    assert publisher.retry() is True
+    notified = recorder.of(EventKind.NOTIFIED)
+    assert [e.point.tag for e in notified] == ["GT-201", "GT-202"]
+    assert [(e.seq, e.alarm_id, e.kind.value) for e in notified] == fault.committed()
+    publisher.retry()
+    assert len(recorder.events) == 2  # heard exactly once
 
 
 async def test_dead_channel_does_not_delay_others(
@@ -429,7 +451,7 @@ async def test_dead_channel_does_not_delay_others(
         retry={"attempts": 5, "initial_delay": 30, "max_delay": 60},
     )
     endpoint.fail("/hook/flaky", 100)
-    notifier = Notifier(config, catalog, recorder)
+    notifier = Notifier(config, catalog, recorder.publisher)
     async with running(notifier):
         notifier.accept([event("GT-201")])
         notifier.accept([event("GT-202", AlarmType.HIGH)])
@@ -449,7 +471,7 @@ def test_unrouted_and_own_events(endpoint: Endpoint, catalog: Catalog, recorder:
             }
         ],
     )
-    notifier = Notifier(config, catalog, recorder)
+    notifier = Notifier(config, catalog, recorder.publisher)
     notifier.accept([event("TT-11", AlarmType.HIGH, site=DUST)])
     notifier.accept([event(kind=EventKind.NOTIFIED), event(kind=EventKind.ESCALATED)])
     health = notifier.health()
@@ -463,7 +485,7 @@ async def test_realarm_calls_again_and_restarts_the_ladder(
     endpoint: Endpoint, catalog: Catalog, recorder: Recorder, clock: Clock
 ) -> None:
     config = settings(endpoint, [{"name": "r", "escalation": SLOW_LADDER}])
-    notifier = Notifier(config, catalog, recorder, clock=clock)
+    notifier = Notifier(config, catalog, recorder.publisher, clock=clock)
     alarm = event()
     async with running(notifier):
         notifier.accept([alarm])
@@ -485,7 +507,7 @@ async def test_batch_goes_out_as_one_notice_when_consolidating(
     config = settings(
         endpoint, [{"name": "r", "escalation": [{"channels": ["park"]}]}], consolidation_window=60
     )
-    notifier = Notifier(config, catalog, recorder)
+    notifier = Notifier(config, catalog, recorder.publisher)
     async with running(notifier):
         notifier.accept([event("GT-201"), event("GT-202", AlarmType.HIGH)])
         await recorder.watch.until(lambda: len(recorder.of(EventKind.NOTIFIED)) == 2)
@@ -497,7 +519,7 @@ async def test_resume_after_restart_calls_overdue_levels_only(
     endpoint: Endpoint, catalog: Catalog, recorder: Recorder, clock: Clock
 ) -> None:
     config = settings(endpoint, [{"name": "r", "escalation": SLOW_LADDER}])
-    notifier = Notifier(config, catalog, recorder, clock=clock)
+    notifier = Notifier(config, catalog, recorder.publisher, clock=clock)
     clock.now = T0 + 400  # raised at T0, unacknowledged through a restart
     waiting = event()
     acked = dataclasses.replace(event("GT-202"), state=AlarmState.ACKED)
@@ -515,30 +537,12 @@ async def test_resume_after_restart_calls_overdue_levels_only(
 
 
 async def test_chattering_alarm_is_one_line_and_recorded_in_batches(
-    endpoint: Endpoint, catalog: Catalog, clock: Clock
+    endpoint: Endpoint, catalog: Catalog, clock: Clock, recorder: Recorder
 ) -> None:
-    batches = Recorder()  # record_many: each call is one journal transaction
-
-    def unused(event: AlarmEvent) -> None:
-        raise AssertionError("record_many replaces record")
-
-    calls: list[int] = []
-
-    def record_many(events: Sequence[AlarmEvent]) -> None:
-        calls.append(len(events))
-        for recorded in events:
-            batches(recorded)
-
     config = settings(
         endpoint, [{"name": "r", "escalation": [{"channels": ["park"]}]}], consolidation_window=60
     )
-    notifier = Notifier(
-        config,
-        catalog,
-        unused,
-        clock=clock,
-        record_many=record_many,
-    )
+    notifier = Notifier(config, catalog, recorder.publisher, clock=clock)
     async with running(notifier):
         notifier.accept([event("GT-202", AlarmType.HIGH)])
         for n in range(30):  # LT-101 chatters: raised 30 times within the window
@@ -550,13 +554,14 @@ async def test_chattering_alarm_is_one_line_and_recorded_in_batches(
         clock.now = T0 + 60
         notifier.tick()
         await endpoint.watch.until(lambda: len(endpoint.requests) == 2)
-        await batches.watch.until(lambda: len(batches.events) == 3)
+        await recorder.watch.until(lambda: len(recorder.events) == 3)
     summary = endpoint.requests[1].json
     assert summary["title"] == "【报警汇总】2 条报警"
     assert "本时段共触发 31 次" in summary["text"]
     assert "LT-101 1号甲醇罐液位 47 m（限 18 m）" in summary["text"]  # the newest value
     assert "（30 次）" in summary["text"]
     # One NOTIFIED per alarm, not per activation: GT-202, then LT-101 and TT-301.
-    assert [e.point.tag for e in batches.events] == ["GT-202", "LT-101", "TT-301"]
-    assert calls == [1, 2]  # the summary's two alarms in one journal call
-    assert notifier.health().counters.get("record_errors", 0) == 0
+    assert [e.point.tag for e in recorder.events] == ["GT-202", "LT-101", "TT-301"]
+    # the summary's two alarms in one journal transaction
+    assert [len(batch) for batch in recorder.batches] == [1, 2]
+    assert recorder.publisher.journal.writes == 2
