@@ -39,8 +39,9 @@ from alerting.events import AlarmEvent, AlarmState, EventKind, alarm_id
 from alerting.journal import MAX_HISTORY_ROWS, AlarmJournal, HistoryQuery
 from alerting.load import AlarmLoad, LoadReport, LoadSettings
 from alerting.publisher import AlarmPublisher, Listener, PublisherStats
-from alerting.rules import Annunciation, ConditionChange, PointEvaluator
+from alerting.rules import ConditionChange, PointEvaluator
 from alerting.sources import SourceStatus, source_statuses
+from alerting.specs import Annunciation
 from alerting.statemachine import (
     AlarmRecord,
     Context,
