@@ -16,13 +16,12 @@ when they come back to ``accept``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 import random
 import time
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -33,6 +32,7 @@ from alerting.notify.consolidate import Consolidator, Release
 from alerting.notify.escalation import Dispatch, EscalationTracker, Ladder
 from alerting.notify.messages import Notice, format_notice, latest_per_alarm
 from alerting.notify.routing import match_routes
+from alerting.notify.timing import Clock, Wait, wait_or_wake
 from alerting.publisher import AlarmPublisher
 from collectors.backoff import backoff_delays
 from config.catalog import Catalog
@@ -108,18 +108,21 @@ class Notifier:
         catalog: Catalog,
         publisher: AlarmPublisher,
         *,
-        clock: Callable[[], float] = time.time,
+        clock: Clock = time.time,
+        wait: Wait = wait_or_wake,
         channels: Mapping[str, Channel] | None = None,
         rng: random.Random | None = None,
     ) -> None:
         """``publisher`` journals the events the notifier makes, one transaction per
-        notice (a summary of 500 alarms is one). ``channels`` replaces the channels built
-        from settings (same names); by default ``run`` builds them on its own HTTP
-        session."""
+        notice (a summary of 500 alarms is one). ``clock`` and ``wait`` are how it reads
+        the time and lets it pass (``alerting.notify.timing``): escalation deadlines and
+        retry back-off. ``channels`` replaces the channels built from settings (same
+        names); by default ``run`` builds them on its own HTTP session."""
         self._settings = settings
         self._catalog = catalog
         self._publisher = publisher
         self._clock = clock
+        self._wait = wait
         self._rng = rng or random.Random()
         self._routes = list(settings.routes)
         self._route_by_name = {route.name: route for route in settings.routes}
@@ -312,10 +315,7 @@ class Notifier:
             deadline = self.next_deadline()
             pause = MAX_IDLE if deadline is None else deadline - self._clock()
             pause = min(MAX_IDLE, max(0.001, pause))
-            # asyncio.timeout, not wait_for: no extra task, and a clean cancellation.
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(pause):
-                    await self._wake.wait()
+            await self._wait(self._wake, pause)
 
     async def _sender(self, channel: Channel) -> None:
         lane = self._lanes[channel.name]
@@ -377,7 +377,7 @@ class Notifier:
                 return
             status.retries += 1
             self._count("retries")
-            await asyncio.sleep(next(delays))
+            await self._wait(None, next(delays))
         self._failed(channel.name, notice, error, attempts=attempt)
 
     def _failed(self, channel: str, notice: Notice, error: str, attempts: int) -> None:

@@ -200,16 +200,57 @@ def event(
     )
 
 
-@dataclass
 class Clock:
-    now: float = T0
+    """The notifier's clock and its way to wait (``Notifier(clock=c, wait=c.wait)``),
+    driven by the test: time passes only in ``advance``, never on its own.
+
+    A wait with a wake event (the timer's) ends when the event is set or when ``advance``
+    reaches its deadline. A plain pause (a retry's back-off) is recorded in ``pauses`` and
+    passes at once, moving the clock by its length; with ``hold_pauses`` set it waits for
+    ``advance`` like the others, so a test can see a channel stuck in its back-off."""
+
+    def __init__(self, now: float = T0) -> None:
+        self.now = now
+        self.pauses: list[float] = []
+        self.hold_pauses = False
+        self.watch = Watch()
+        self._waiting: list[tuple[float, asyncio.Future[None]]] = []
 
     def __call__(self) -> float:
         return self.now
 
     def advance(self, seconds: float) -> float:
         self.now += seconds
+        for deadline, done in self._waiting:
+            if deadline <= self.now and not done.done():
+                done.set_result(None)
+        self.watch.poke()
         return self.now
+
+    async def wait(self, wake: asyncio.Event | None, seconds: float) -> None:
+        if wake is None:
+            self.pauses.append(seconds)
+            self.watch.poke()
+            if not self.hold_pauses:
+                self.advance(seconds)
+                await asyncio.sleep(0)  # a real pause yields to the loop; so does this one
+                return
+        elif wake.is_set():
+            return
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
+        entry = (self.now + seconds, done)
+        self._waiting.append(entry)
+        woken = None
+        if wake is not None:
+            woken = loop.create_task(wake.wait())
+            woken.add_done_callback(lambda _: done.done() or done.set_result(None))
+        try:
+            await done
+        finally:
+            self._waiting.remove(entry)
+            if woken is not None:
+                woken.cancel()
 
 
 class Watch:
