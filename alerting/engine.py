@@ -32,13 +32,15 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
+from alerting.actions import AckResult, ActionError, UnknownAlarm, require
 from alerting.defaults import RuleError, resolve
 from alerting.events import AlarmEvent, AlarmState, EventKind, alarm_id
 from alerting.journal import MAX_HISTORY_ROWS, AlarmJournal, HistoryQuery
 from alerting.load import AlarmLoad, LoadReport, LoadSettings
 from alerting.publisher import AlarmPublisher, Listener, PublisherStats
+from alerting.recovery import recover
 from alerting.rules import ConditionChange, PointEvaluator
 from alerting.sources import SourceStatus, source_statuses
 from alerting.specs import Annunciation
@@ -68,38 +70,12 @@ Clock = Callable[[], float]
 _ALARM_TYPES = {alarm_type.value: alarm_type for alarm_type in AlarmType}
 
 
-class UnknownAlarm(KeyError):
-    """No configured alarm has this id (HTTP 404)."""
-
-    def __init__(self, alarm_id: str) -> None:
-        super().__init__(alarm_id)
-        self.alarm_id = alarm_id
-
-    def __str__(self) -> str:
-        return f"unknown alarm {self.alarm_id!r}"
-
-
-class ActionError(ValueError):
-    """An action's arguments are not acceptable (HTTP 422): no user, no reason, a shelf
-    longer than allowed."""
-
-
 @dataclass(frozen=True, slots=True)
 class EngineSettings:
     max_shelve: float = 24 * 3600.0  # seconds; shelving is always timed and bounded
     prune_interval: float = 3600.0
     max_unjournalled: int = 100_000  # events kept for retry while the journal fails
     load: LoadSettings = field(default_factory=LoadSettings)
-
-
-@dataclass(frozen=True, slots=True)
-class AckResult:
-    acknowledged: list[str]
-    refused: dict[str, str]  # alarm id → why (already acknowledged, normal, shelved …)
-    unknown: list[str]
-    # alarm id → its record right after the acknowledgement. A returned alarm acknowledged
-    # to normal leaves the engine's memory at once; this is the record that says who did it.
-    records: dict[str, AlarmRecord] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -319,7 +295,7 @@ class AlarmEngine:
         record = self._records.get(ident)
         if record is not None:
             return record
-        annunciation = _annunciation_of(evaluator, alarm_type)
+        annunciation = evaluator.rules.annunciation(alarm_type)
         assert annunciation is not None, f"{ident}: change for an alarm without a rule"
         return AlarmRecord(
             alarm_id=ident,
@@ -340,7 +316,7 @@ class AlarmEngine:
     def _annunciation(self, record: AlarmRecord) -> Annunciation:
         evaluator = self._evaluators.get(record.point)
         found = (
-            _annunciation_of(evaluator, record.alarm_type) if evaluator is not None else None
+            evaluator.rules.annunciation(record.alarm_type) if evaluator is not None else None
         )
         return found or Annunciation(record.priority, record.latching)
 
@@ -360,37 +336,13 @@ class AlarmEngine:
     # ----------------------------------------------------------------- recovery
 
     def _recover(self, now: float) -> None:
-        events: list[AlarmEvent] = []
-        records: list[AlarmRecord] = []
-        for record in self.journal.load_records():
-            evaluator = self._evaluators.get(record.point)
-            annunciation = (
-                _annunciation_of(evaluator, record.alarm_type) if evaluator is not None else None
-            )
-            if evaluator is None or annunciation is None:
-                # The rule is gone from the configuration: keep the alarm visible (and
-                # acknowledgeable) but let it return, with a word why.
-                if record.active:
-                    new, produced = apply(
-                        record,
-                        stimulus_for_return(record),
-                        Context(now, comment="alarm rule no longer configured"),
-                    )
-                    events.extend(produced)
-                    records.append(new)
-                    record = new
-                self._store(record)
-                continue
-            if (record.priority, record.latching) != (annunciation.priority, annunciation.latching):
-                record = replace(
-                    record, priority=annunciation.priority, latching=annunciation.latching
-                )
-                records.append(record)
-            if record.active:
-                evaluator.seed(record.alarm_type)
+        """The alarms not in normal at the last commit (``alerting.recovery``)."""
+        recovery = recover(self.journal.load_records(), self._evaluators, now)
+        for evaluator, alarm_type in recovery.seeds:
+            evaluator.seed(alarm_type)
+        for record in recovery.records:
             self._store(record)
-        if events or records:
-            self._commit(events, records, now)
+        self._commit(recovery.events, recovery.changed, now)
         # The load statistics look back a day: seed them with the newest activations.
         recent = self.journal.history(
             HistoryQuery(
@@ -411,7 +363,7 @@ class AlarmEngine:
         colleague must not block the rest. ``records`` of the result holds each acknowledged
         alarm's record as the acknowledgement left it (``get`` cannot give that for a returned
         alarm: it is in normal and forgotten, its record now a fresh one)."""
-        _require(user, "user")
+        require(user, "user")
         now = self._clock()
         acknowledged: list[str] = []
         refused: dict[str, str] = {}
@@ -442,8 +394,8 @@ class AlarmEngine:
     ) -> AlarmRecord:
         """Shelve for ``duration`` seconds (at most ``settings.max_shelve``), by a named
         person with a reason. Unshelved automatically when the time is up."""
-        _require(user, "user")
-        _require(reason, "reason")
+        require(user, "user")
+        require(reason, "reason")
         if not 0 < duration <= self.settings.max_shelve:
             raise ActionError(
                 f"shelve duration {duration:g} s must be above 0 and at most "
@@ -456,7 +408,7 @@ class AlarmEngine:
         )
 
     def unshelve(self, alarm_id: str, user: str, comment: str | None = None) -> AlarmRecord:
-        _require(user, "user")
+        require(user, "user")
         return self._act(
             alarm_id,
             lambda record: stimulus_for_unshelve(record, expired=False)
@@ -466,8 +418,8 @@ class AlarmEngine:
         )
 
     def remove_from_service(self, alarm_id: str, user: str, reason: str) -> AlarmRecord:
-        _require(user, "user")
-        _require(reason, "reason")
+        require(user, "user")
+        require(reason, "reason")
         return self._act(
             alarm_id, lambda record: Stimulus.REMOVE, Context(self._clock(), user, reason)
         )
@@ -475,13 +427,13 @@ class AlarmEngine:
     def return_to_service(
         self, alarm_id: str, user: str, comment: str | None = None
     ) -> AlarmRecord:
-        _require(user, "user")
+        require(user, "user")
         return self._act(alarm_id, stimulus_for_restore, Context(self._clock(), user, comment))
 
     def add_note(self, alarm_id: str, user: str, text: str) -> AlarmEvent:
         """闭环处置: what was done about the alarm, journalled with the user's name."""
-        _require(user, "user")
-        _require(text, "text")
+        require(user, "user")
+        require(text, "text")
         now = self._clock()
         record = self._lookup(alarm_id)
         new, events = apply(record, Stimulus.NOTE, Context(now, user, text))
@@ -511,7 +463,7 @@ class AlarmEngine:
         evaluator = self._evaluators.get(PointKey(site, tag))
         if alarm_type is None or evaluator is None:
             raise UnknownAlarm(ident)
-        if _annunciation_of(evaluator, alarm_type) is None:
+        if evaluator.rules.annunciation(alarm_type) is None:
             raise UnknownAlarm(ident)
         return self._record(evaluator.rules.key, alarm_type, evaluator)
 
@@ -562,13 +514,6 @@ class AlarmEngine:
         return self.publisher.healthy
 
 
-def _annunciation_of(evaluator: PointEvaluator, alarm_type: AlarmType) -> Annunciation | None:
-    for kind, annunciation in evaluator.rules.alarms():
-        if kind is alarm_type:
-            return annunciation
-    return None
-
-
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     """Building tens of thousands of evaluators allocates about a million small objects;
@@ -581,11 +526,6 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def _require(text: str | None, what: str) -> None:
-    if text is None or not text.strip():
-        raise ActionError(f"{what} is required")
 
 
 async def tick_forever(engine: AlarmEngine, interval: float = 0.5) -> None:

@@ -111,6 +111,13 @@ class RuleSet:
         if self.fault is not None:
             yield AlarmType.SENSOR_FAULT, self.fault.annunciation
 
+    def annunciation(self, alarm_type: AlarmType) -> Annunciation | None:
+        """How this point's alarm of ``alarm_type`` is annunciated; None if it has none."""
+        for kind, annunciation in self.alarms():
+            if kind is alarm_type:
+                return annunciation
+        return None
+
     def limit(self, alarm_type: AlarmType) -> LimitSpec | None:
         for limit in self.limits:
             if limit.alarm_type is alarm_type:
