@@ -31,7 +31,7 @@ import math
 from itertools import pairwise
 
 from alerting.oel import UnitError, lookup
-from alerting.rules import (
+from alerting.specs import (
     Annunciation,
     CommSpec,
     DiscreteSpec,

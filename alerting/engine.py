@@ -5,6 +5,7 @@ Wiring, in the gateway::
     journal = AlarmJournal(path, retention_days=90)     # SQLite, WAL, fsync per commit
     engine = AlarmEngine(catalog, journal)              # recovers active alarms from it
     engine.add_listener(hub.accept_events)              # websockets; also storage, notifier
+    notifier = Notifier(settings, catalog, engine.publisher)  # one writer of the journal
     pipeline = Pipeline(observers=[live, engine, hub], buffers=[...])
     task_group.create_task(tick_forever(engine))        # delays, comm loss, shelf expiry
     # a Modbus collector that reads status words: engine.accept_heartbeats([(key, bit)])
@@ -13,13 +14,13 @@ Everything runs on the event loop's thread: ``accept`` from the pipeline, ``tick
 ticker task, actions from the web routes (which must be ``async def`` so that they run on
 the loop, not in a thread pool). No locks are needed and none are taken.
 
-Order of an event's life: state machine → journal commit (durable) → load statistics →
-listeners. If the journal cannot commit (disk full, I/O error), the failure is logged and
-counted, the events are kept (bounded) and retried on every tick, and the listeners are
-still told: an alarm must never be hidden from the operator by a failing disk. That is
-the one case where a listener sees an event before it is durable (its ``seq`` is 0).
-Events made while the engine is being built (recovery of alarms whose rule is gone) are
-journalled but reach no listener: none is registered yet.
+Order of an event's life: state machine → ``AlarmPublisher`` (journal commit, durable) →
+load statistics → listeners. If the journal cannot commit (disk full, I/O error), the
+publisher keeps the events (bounded) and retries them on every tick; listeners hear them
+once they are committed, never before (``alerting.publisher``). The engine's state moves
+on meanwhile: ``active`` and ``get`` answer from memory, and the health says the journal
+is failing. Events made while the engine is being built (recovery of alarms whose rule is
+gone) are journalled but reach no listener: none is registered yet.
 """
 
 from __future__ import annotations
@@ -29,23 +30,20 @@ import gc
 import logging
 import sqlite3
 import time
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
+from alerting.actions import AckResult, ActionError, UnknownAlarm, require
 from alerting.defaults import RuleError, resolve
-from alerting.events import (
-    ANNUNCIATED_STATES,
-    UNACKNOWLEDGED_STATES,
-    AlarmEvent,
-    AlarmState,
-    EventKind,
-    alarm_id,
-)
+from alerting.events import AlarmEvent, AlarmState, EventKind, alarm_id
 from alerting.journal import MAX_HISTORY_ROWS, AlarmJournal, HistoryQuery
 from alerting.load import AlarmLoad, LoadReport, LoadSettings
-from alerting.rules import Annunciation, ConditionChange, PointEvaluator
+from alerting.publisher import AlarmPublisher, Listener, PublisherStats
+from alerting.recovery import recover
+from alerting.rules import ConditionChange, PointEvaluator
+from alerting.sources import SourceStatus, source_statuses
+from alerting.specs import Annunciation
 from alerting.statemachine import (
     AlarmRecord,
     Context,
@@ -58,31 +56,18 @@ from alerting.statemachine import (
 )
 from collectors.readings import Reading
 from config.catalog import Catalog, PointKey
-from config.points import HazardSource
-from config.vocabulary import AlarmType, Priority, status_colour
+from config.vocabulary import AlarmType
+
+__all__ = [
+    "AckResult", "ActionError", "AlarmEngine", "EngineSettings", "EngineStats", "Listener",
+    "SourceStatus", "UnknownAlarm", "tick_forever",
+]
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
-Listener = Callable[[Sequence[AlarmEvent]], None]
 
 _ALARM_TYPES = {alarm_type.value: alarm_type for alarm_type in AlarmType}
-
-
-class UnknownAlarm(KeyError):
-    """No configured alarm has this id (HTTP 404)."""
-
-    def __init__(self, alarm_id: str) -> None:
-        super().__init__(alarm_id)
-        self.alarm_id = alarm_id
-
-    def __str__(self) -> str:
-        return f"unknown alarm {self.alarm_id!r}"
-
-
-class ActionError(ValueError):
-    """An action's arguments are not acceptable (HTTP 422): no user, no reason, a shelf
-    longer than allowed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,39 +78,27 @@ class EngineSettings:
     load: LoadSettings = field(default_factory=LoadSettings)
 
 
-@dataclass(frozen=True, slots=True)
-class AckResult:
-    acknowledged: list[str]
-    refused: dict[str, str]  # alarm id → why (already acknowledged, normal, shelved …)
-    unknown: list[str]
-    # alarm id → its record right after the acknowledgement. A returned alarm acknowledged
-    # to normal leaves the engine's memory at once; this is the record that says who did it.
-    records: dict[str, AlarmRecord] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class SourceStatus:
-    """A hazard source's colour: its worst annunciated alarm, green when there is none."""
-
-    site: str
-    site_name: str
-    source: HazardSource
-    worst: Priority | None
-    colour: str
-    annunciated: int
-    unacknowledged: int
-    shelved: int
-    out_of_service: int
-
-
 @dataclass(slots=True)
 class EngineStats:
+    """The engine's counters; the journal's come from its publisher (shared with the
+    notifier, whose events it journals too)."""
+
+    journal: PublisherStats = field(default_factory=PublisherStats)
     readings: int = 0
     unknown_readings: int = 0
-    events: int = 0
-    journal_errors: int = 0
-    unjournalled_dropped: int = 0
-    listener_errors: int = 0
+    events: int = 0  # events the engine made (state changes, notes)
+
+    @property
+    def journal_errors(self) -> int:
+        return self.journal.journal_errors
+
+    @property
+    def unjournalled_dropped(self) -> int:
+        return self.journal.dropped
+
+    @property
+    def listener_errors(self) -> int:
+        return self.journal.listener_errors
 
 
 class AlarmEngine:
@@ -134,6 +107,8 @@ class AlarmEngine:
     ``catalog``: the points and their rules (defaults applied via ``alerting.defaults``).
     ``journal``: where events are made durable; active alarms are recovered from it here.
     ``clock``: seconds since the epoch; injected in tests.
+    ``publisher``: the journal's one writer (``alerting.publisher``); made here by default.
+    The notifier publishes through the same one (``engine.publisher``).
     """
 
     def __init__(
@@ -143,18 +118,23 @@ class AlarmEngine:
         *,
         clock: Clock = time.time,
         settings: EngineSettings | None = None,
+        publisher: AlarmPublisher | None = None,
     ) -> None:
         self.catalog = catalog
         self.journal = journal
         self.settings = settings or EngineSettings()
-        self.stats = EngineStats()
+        if publisher is None:
+            publisher = AlarmPublisher(journal, max_held=self.settings.max_unjournalled)
+        elif publisher.journal is not journal:
+            raise ValueError("the engine's publisher must write the engine's journal")
+        self.publisher = publisher
+        self.stats = EngineStats(publisher.stats)
         self.load = AlarmLoad(self.settings.load)
+        # The load statistics hear committed events first, before any other listener.
+        publisher.add_listener(self.load.observe)
         self._clock = clock
-        self._listeners: list[Listener] = []
         self._records: dict[str, AlarmRecord] = {}
         self._pending: set[PointEvaluator] = set()
-        self._unjournalled_events: deque[AlarmEvent] = deque()
-        self._unjournalled_records: dict[str, AlarmRecord] = {}
         self._unknown_logged: set[PointKey] = set()
         now = clock()
         self._next_prune = now
@@ -173,11 +153,12 @@ class AlarmEngine:
 
     def add_listener(self, listener: Listener) -> None:
         """``listener(events)`` is called with every batch of events after the journal has
-        committed them. It must not block; a listener that raises is logged and counted."""
-        self._listeners.append(listener)
+        committed them: the engine's and the notifier's (``AlarmPublisher.add_listener``).
+        It must not block; a listener that raises is logged and counted."""
+        self.publisher.add_listener(listener)
 
     def remove_listener(self, listener: Listener) -> None:
-        self._listeners.remove(listener)
+        self.publisher.remove_listener(listener)
 
     # ------------------------------------------------------------------ hot path
 
@@ -244,12 +225,11 @@ class AlarmEngine:
         if changed:
             self._conditions(changed, now)
         self._timers(now)
-        if self._unjournalled_events or self._unjournalled_records:
-            self._commit([], [], now)
+        self.publisher.retry()
         if now >= self._next_prune:
             self._next_prune = now + self.settings.prune_interval
             try:
-                pruned = self.journal.prune(now)
+                pruned = self.publisher.prune(now)
             except sqlite3.Error:
                 log.exception("alarm journal: pruning failed; retrying in %.0f s",
                               self.settings.prune_interval)
@@ -315,7 +295,7 @@ class AlarmEngine:
         record = self._records.get(ident)
         if record is not None:
             return record
-        annunciation = _annunciation_of(evaluator, alarm_type)
+        annunciation = evaluator.rules.annunciation(alarm_type)
         assert annunciation is not None, f"{ident}: change for an alarm without a rule"
         return AlarmRecord(
             alarm_id=ident,
@@ -336,7 +316,7 @@ class AlarmEngine:
     def _annunciation(self, record: AlarmRecord) -> Annunciation:
         evaluator = self._evaluators.get(record.point)
         found = (
-            _annunciation_of(evaluator, record.alarm_type) if evaluator is not None else None
+            evaluator.rules.annunciation(record.alarm_type) if evaluator is not None else None
         )
         return found or Annunciation(record.priority, record.latching)
 
@@ -345,88 +325,24 @@ class AlarmEngine:
     def _commit(
         self, events: list[AlarmEvent], records: list[AlarmRecord], now: float
     ) -> list[AlarmEvent]:
-        """Journal, then observe and publish. Returns the events as published (with their
-        ``seq`` when the journal took them)."""
-        retry_events = list(self._unjournalled_events)
-        retry_records = dict(self._unjournalled_records)
-        for record in records:
-            retry_records[record.alarm_id] = record
-        if not events and not retry_records:
+        """Hand the events to the publisher: journal, then load statistics and listeners.
+        Returns them as committed (with their ``seq``), or with ``seq`` 0 while the journal
+        fails and the publisher holds them for retry."""
+        if not events and not records:
             return []
-        try:
-            written = self.journal.write([*retry_events, *events], retry_records.values())
-        except sqlite3.Error:
-            self.stats.journal_errors += 1
-            log.exception(
-                "alarm journal: commit failed; %d event(s) kept for retry, listeners told anyway",
-                len(events) + len(retry_events),
-            )
-            self._keep_for_retry(events, records)
-            published = events
-        else:
-            self._unjournalled_events.clear()
-            self._unjournalled_records.clear()
-            published = written[len(retry_events):]
-        if published:
-            self.stats.events += len(published)
-            self.load.observe(published)
-            self._publish(published)
-        return published
-
-    def _keep_for_retry(self, events: list[AlarmEvent], records: list[AlarmRecord]) -> None:
-        for record in records:
-            self._unjournalled_records[record.alarm_id] = record
-        self._unjournalled_events.extend(events)
-        overflow = len(self._unjournalled_events) - self.settings.max_unjournalled
-        if overflow > 0:
-            for _ in range(overflow):
-                self._unjournalled_events.popleft()
-            self.stats.unjournalled_dropped += overflow
-            log.error("alarm journal: %d unjournalled events dropped so far (journal failing)",
-                      self.stats.unjournalled_dropped)
-
-    def _publish(self, events: Sequence[AlarmEvent]) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(events)
-            except Exception:  # a listener's bug must not stop the others: logged, counted
-                self.stats.listener_errors += 1
-                log.exception("alarm listener %r failed on %d event(s)", listener, len(events))
+        self.stats.events += len(events)
+        return self.publisher.publish(events, records)
 
     # ----------------------------------------------------------------- recovery
 
     def _recover(self, now: float) -> None:
-        events: list[AlarmEvent] = []
-        records: list[AlarmRecord] = []
-        for record in self.journal.load_records():
-            evaluator = self._evaluators.get(record.point)
-            annunciation = (
-                _annunciation_of(evaluator, record.alarm_type) if evaluator is not None else None
-            )
-            if evaluator is None or annunciation is None:
-                # The rule is gone from the configuration: keep the alarm visible (and
-                # acknowledgeable) but let it return, with a word why.
-                if record.active:
-                    new, produced = apply(
-                        record,
-                        stimulus_for_return(record),
-                        Context(now, comment="alarm rule no longer configured"),
-                    )
-                    events.extend(produced)
-                    records.append(new)
-                    record = new
-                self._store(record)
-                continue
-            if (record.priority, record.latching) != (annunciation.priority, annunciation.latching):
-                record = replace(
-                    record, priority=annunciation.priority, latching=annunciation.latching
-                )
-                records.append(record)
-            if record.active:
-                evaluator.seed(record.alarm_type)
+        """The alarms not in normal at the last commit (``alerting.recovery``)."""
+        recovery = recover(self.journal.load_records(), self._evaluators, now)
+        for evaluator, alarm_type in recovery.seeds:
+            evaluator.seed(alarm_type)
+        for record in recovery.records:
             self._store(record)
-        if events or records:
-            self._commit(events, records, now)
+        self._commit(recovery.events, recovery.changed, now)
         # The load statistics look back a day: seed them with the newest activations.
         recent = self.journal.history(
             HistoryQuery(
@@ -447,7 +363,7 @@ class AlarmEngine:
         colleague must not block the rest. ``records`` of the result holds each acknowledged
         alarm's record as the acknowledgement left it (``get`` cannot give that for a returned
         alarm: it is in normal and forgotten, its record now a fresh one)."""
-        _require(user, "user")
+        require(user, "user")
         now = self._clock()
         acknowledged: list[str] = []
         refused: dict[str, str] = {}
@@ -478,8 +394,8 @@ class AlarmEngine:
     ) -> AlarmRecord:
         """Shelve for ``duration`` seconds (at most ``settings.max_shelve``), by a named
         person with a reason. Unshelved automatically when the time is up."""
-        _require(user, "user")
-        _require(reason, "reason")
+        require(user, "user")
+        require(reason, "reason")
         if not 0 < duration <= self.settings.max_shelve:
             raise ActionError(
                 f"shelve duration {duration:g} s must be above 0 and at most "
@@ -492,7 +408,7 @@ class AlarmEngine:
         )
 
     def unshelve(self, alarm_id: str, user: str, comment: str | None = None) -> AlarmRecord:
-        _require(user, "user")
+        require(user, "user")
         return self._act(
             alarm_id,
             lambda record: stimulus_for_unshelve(record, expired=False)
@@ -502,8 +418,8 @@ class AlarmEngine:
         )
 
     def remove_from_service(self, alarm_id: str, user: str, reason: str) -> AlarmRecord:
-        _require(user, "user")
-        _require(reason, "reason")
+        require(user, "user")
+        require(reason, "reason")
         return self._act(
             alarm_id, lambda record: Stimulus.REMOVE, Context(self._clock(), user, reason)
         )
@@ -511,13 +427,13 @@ class AlarmEngine:
     def return_to_service(
         self, alarm_id: str, user: str, comment: str | None = None
     ) -> AlarmRecord:
-        _require(user, "user")
+        require(user, "user")
         return self._act(alarm_id, stimulus_for_restore, Context(self._clock(), user, comment))
 
     def add_note(self, alarm_id: str, user: str, text: str) -> AlarmEvent:
         """闭环处置: what was done about the alarm, journalled with the user's name."""
-        _require(user, "user")
-        _require(text, "text")
+        require(user, "user")
+        require(text, "text")
         now = self._clock()
         record = self._lookup(alarm_id)
         new, events = apply(record, Stimulus.NOTE, Context(now, user, text))
@@ -547,7 +463,7 @@ class AlarmEngine:
         evaluator = self._evaluators.get(PointKey(site, tag))
         if alarm_type is None or evaluator is None:
             raise UnknownAlarm(ident)
-        if _annunciation_of(evaluator, alarm_type) is None:
+        if evaluator.rules.annunciation(alarm_type) is None:
             raise UnknownAlarm(ident)
         return self._record(evaluator.rules.key, alarm_type, evaluator)
 
@@ -572,23 +488,8 @@ class AlarmEngine:
         return self._lookup(alarm_id)
 
     def hazard_sources(self) -> list[SourceStatus]:
-        tallies: dict[tuple[str, str], list[AlarmRecord]] = {}
-        for record in self._records.values():
-            tallies.setdefault((record.point.site, record.hazard_source), []).append(record)
-        statuses = []
-        for site in self.catalog.sites:
-            code = site.enterprise.code
-            for source in site.hazard_sources:
-                statuses.append(
-                    _status(code, site.enterprise.name, source, tallies.get((code, source.id), []))
-                )
-        return statuses
-
-    def source_status(self, site: str, hazard_source: str) -> SourceStatus | None:
-        for status in self.hazard_sources():
-            if status.site == site and status.source.id == hazard_source:
-                return status
-        return None
+        """Every configured hazard source with its colour (``alerting.sources``)."""
+        return source_statuses(self.catalog, self._records.values())
 
     def load_report(self, site: str, now: float | None = None) -> LoadReport:
         if now is None:
@@ -604,48 +505,13 @@ class AlarmEngine:
 
     @property
     def unjournalled(self) -> int:
-        """Events published but not yet durable because the journal failed."""
-        return len(self._unjournalled_events)
+        """Events (the engine's and the notifier's) waiting for a failing journal: neither
+        durable nor shown yet."""
+        return self.publisher.held
 
     @property
     def journal_healthy(self) -> bool:
-        return not self._unjournalled_events and not self._unjournalled_records
-
-
-def _annunciation_of(evaluator: PointEvaluator, alarm_type: AlarmType) -> Annunciation | None:
-    for kind, annunciation in evaluator.rules.alarms():
-        if kind is alarm_type:
-            return annunciation
-    return None
-
-
-def _status(
-    site: str, site_name: str, source: HazardSource, records: Iterable[AlarmRecord]
-) -> SourceStatus:
-    worst: Priority | None = None
-    annunciated = unacknowledged = shelved = out_of_service = 0
-    for record in records:
-        if record.state in ANNUNCIATED_STATES:
-            annunciated += 1
-            if worst is None or record.priority.rank < worst.rank:
-                worst = record.priority
-        if record.state in UNACKNOWLEDGED_STATES:
-            unacknowledged += 1
-        elif record.state is AlarmState.SHELVED:
-            shelved += 1
-        elif record.state is AlarmState.OUT_OF_SERVICE:
-            out_of_service += 1
-    return SourceStatus(
-        site=site,
-        site_name=site_name,
-        source=source,
-        worst=worst,
-        colour=status_colour(worst),
-        annunciated=annunciated,
-        unacknowledged=unacknowledged,
-        shelved=shelved,
-        out_of_service=out_of_service,
-    )
+        return self.publisher.healthy
 
 
 @contextmanager
@@ -660,11 +526,6 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def _require(text: str | None, what: str) -> None:
-    if text is None or not text.strip():
-        raise ActionError(f"{what} is required")
 
 
 async def tick_forever(engine: AlarmEngine, interval: float = 0.5) -> None:

@@ -1,7 +1,8 @@
 """The alarm journal: every alarm event, written durably before anyone is told of it.
 
-SQLite in WAL mode with ``synchronous=FULL``: a commit has reached the disk (fsync) when
-``write`` returns, so an event survives ``kill -9`` and a power cut. Two tables:
+SQLite in WAL mode with ``synchronous=FULL`` (``alerting.sqlite``): a commit has reached the
+disk (fsync) when ``write`` returns, so an event survives ``kill -9`` and a power cut. Two
+tables:
 
 - ``events``: the history, one row per ``AlarmEvent``; ``seq`` is its AUTOINCREMENT key,
   so sequence numbers are never reused, even after pruning;
@@ -20,14 +21,14 @@ happen (one transaction per batch); history queries are indexed and limited.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from alerting.events import AlarmEvent, AlarmState, EventKind
+from alerting.sqlite import open_database, transaction
 from alerting.statemachine import AlarmRecord
 from config.catalog import PointKey
 from config.vocabulary import AlarmType, Priority
@@ -136,12 +137,7 @@ class AlarmJournal:
         self.path = Path(path)
         self.retention_days = retention_days
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            # Autocommit mode: transactions are explicit (BEGIN IMMEDIATE … COMMIT).
-            self._db = sqlite3.connect(self.path, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")  # fsync on every commit
-            self._db.execute("PRAGMA busy_timeout=5000")
+            self._db = open_database(self.path)
             self._db.executescript(_SCHEMA)
             self._check_version()
         except (OSError, sqlite3.Error) as error:
@@ -171,7 +167,7 @@ class AlarmJournal:
         (then nothing of the batch was written)."""
         written: list[AlarmEvent] = []
         last_seq: dict[str, int] = {}
-        with self._transaction() as db:
+        with transaction(self._db) as db:
             for event in events:
                 cursor = db.execute(
                     f"INSERT INTO events ({_EVENT_COLUMNS}) "
@@ -259,7 +255,7 @@ class AlarmJournal:
         cutoff = now - self.retention_days * 86400.0
         deleted = 0
         while True:
-            with self._transaction() as db:
+            with transaction(self._db) as db:
                 cursor = db.execute(
                     "DELETE FROM events WHERE seq IN "
                     "(SELECT seq FROM events WHERE ts < ? ORDER BY ts LIMIT ?)",
@@ -268,18 +264,6 @@ class AlarmJournal:
             deleted += cursor.rowcount
             if cursor.rowcount < PRUNE_CHUNK:
                 return deleted
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """An explicit write transaction: committed whole, or rolled back and re-raised."""
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-            self._db.execute("COMMIT")
-        except BaseException:
-            if self._db.in_transaction:
-                self._db.execute("ROLLBACK")
-            raise
 
     # ------------------------------------------------------------------- lifecycle
 

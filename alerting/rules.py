@@ -1,12 +1,12 @@
 """Pure evaluation of a point's readings against its alarm rules.
 
-A ``RuleSet`` is what one point's alarms are after defaults have been applied
-(``alerting.defaults.resolve``). A ``PointEvaluator`` holds the filter state of one point
+A ``RuleSet`` (``alerting.specs``) is what one point's alarms are after defaults have been
+applied (``alerting.defaults.resolve``). A ``PointEvaluator`` holds the filter state of one point
 and turns readings (and the passing of time) into ``ConditionChange``s: "the H condition is
 now active at value 26.1, limit 25". It knows nothing of acknowledgement or shelving; that
 is the state machine's job. Time is always passed in (``now``), never read.
 
-Filters, per condition:
+Filters, per condition (``alerting.filters``):
 
 - deadband (hysteresis): a high limit becomes active at ``value >= limit`` and returns only
   at ``value < limit - deadband``; a low limit mirrors it;
@@ -38,121 +38,14 @@ more; they are meant for a few points.
 from __future__ import annotations
 
 import math
-from collections import deque
-from collections.abc import Iterator
 from dataclasses import dataclass
 
+from alerting.filters import DelayFilter, LimitFilter, RateFilter
+from alerting.specs import RuleSet
 from collectors.readings import Quality, Reading, Reason
-from config.catalog import PointKey
-from config.vocabulary import AlarmType, Priority
+from config.vocabulary import AlarmType
 
-HIGH_TYPES = frozenset({AlarmType.HIGH, AlarmType.HIGH_HIGH})
-LIMIT_TYPES = (AlarmType.LOW_LOW, AlarmType.LOW, AlarmType.HIGH, AlarmType.HIGH_HIGH)
-
-
-# ------------------------------------------------------------------------------- specs
-
-
-@dataclass(frozen=True, slots=True)
-class Annunciation:
-    """What the state machine needs to know about an alarm's rule."""
-
-    priority: Priority
-    latching: bool = False
-    realarm: float | None = None  # seconds
-
-
-@dataclass(frozen=True, slots=True)
-class LimitSpec:
-    alarm_type: AlarmType  # HH, H, L or LL
-    value: float
-    deadband: float
-    annunciation: Annunciation
-    on_delay: float = 0.0
-    off_delay: float = 0.0
-
-    @property
-    def high(self) -> bool:
-        return self.alarm_type in HIGH_TYPES
-
-
-@dataclass(frozen=True, slots=True)
-class RateSpec:
-    limit: float  # in units per second or per minute, as configured
-    per_seconds: float  # 1.0 or 60.0: the unit the limit and the reported rate are in
-    window: float  # seconds
-    direction: str  # rise / fall / both
-    deadband: float  # same unit as limit
-    annunciation: Annunciation
-    on_delay: float = 0.0
-    off_delay: float = 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class DiscreteSpec:
-    when: bool | frozenset[float]  # a bool, or the states that are alarms
-    fault: bool  # contributes to SENSOR_FAULT instead of raising DISCRETE
-    annunciation: Annunciation
-    on_delay: float = 0.0
-    off_delay: float = 0.0
-
-    def matches(self, value: float | bool) -> bool:
-        when = self.when
-        if isinstance(when, bool):
-            return bool(value) is when
-        return value in when
-
-
-@dataclass(frozen=True, slots=True)
-class CommSpec:
-    timeout: float
-    annunciation: Annunciation
-
-
-@dataclass(frozen=True, slots=True)
-class FaultSpec:
-    annunciation: Annunciation
-    on_delay: float = 0.0
-    off_delay: float = 0.0
-
-
-@dataclass(frozen=True, slots=True)
-class HeartbeatSpec:
-    timeout: float
-    from_status_word: bool  # False: the point's own discrete value is the heartbeat
-
-
-@dataclass(frozen=True, slots=True)
-class RuleSet:
-    """Every alarm rule of one point, defaults applied."""
-
-    key: PointKey
-    hazard_source: str = ""
-    limits: tuple[LimitSpec, ...] = ()
-    rate: RateSpec | None = None
-    discrete: DiscreteSpec | None = None
-    comm: CommSpec | None = None
-    fault: FaultSpec | None = None
-    heartbeat: HeartbeatSpec | None = None
-
-    def alarms(self) -> Iterator[tuple[AlarmType, Annunciation]]:
-        """Every alarm this point can raise."""
-        for limit in self.limits:
-            yield limit.alarm_type, limit.annunciation
-        if self.rate is not None:
-            yield AlarmType.RATE_OF_CHANGE, self.rate.annunciation
-        if self.discrete is not None and not self.discrete.fault:
-            yield AlarmType.DISCRETE, self.discrete.annunciation
-        if self.comm is not None:
-            yield AlarmType.COMM_LOSS, self.comm.annunciation
-        if self.fault is not None:
-            yield AlarmType.SENSOR_FAULT, self.fault.annunciation
-
-    def limit(self, alarm_type: AlarmType) -> LimitSpec | None:
-        for limit in self.limits:
-            if limit.alarm_type is alarm_type:
-                return limit
-        return None
+# ------------------------------------------------------------------------------ output
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,113 +57,6 @@ class ConditionChange:
     value: float | bool | None = None
     limit: float | None = None
     detail: str | None = None
-
-
-# ----------------------------------------------------------------------------- filters
-
-
-class _Filter:
-    """On/off delay of one condition. ``since`` is when the raw condition started to differ
-    from ``active``; None while they agree."""
-
-    __slots__ = ("active", "alarm_type", "off_delay", "on_delay", "since")
-
-    def __init__(self, alarm_type: AlarmType, on_delay: float, off_delay: float) -> None:
-        self.alarm_type = alarm_type
-        self.on_delay = on_delay
-        self.off_delay = off_delay
-        self.active = False
-        self.since: float | None = None
-
-    def feed(self, raw: bool, now: float) -> bool:
-        """The raw condition at ``now``; True when ``active`` flipped."""
-        if raw is self.active:
-            self.since = None
-            return False
-        delay = self.on_delay if raw else self.off_delay
-        since = self.since
-        if since is None:
-            if delay <= 0:
-                self.active = raw
-                return True
-            self.since = now
-            return False
-        if now - since >= delay:
-            self.active = raw
-            self.since = None
-            return True
-        return False
-
-    def due(self, now: float) -> bool:
-        """Complete a pending change whose delay has run out; True when it flipped."""
-        since = self.since
-        if since is None:
-            return False
-        delay = self.off_delay if self.active else self.on_delay
-        if now - since >= delay:
-            self.active = not self.active
-            self.since = None
-            return True
-        return False
-
-    @property
-    def settled(self) -> bool:
-        return not self.active and self.since is None
-
-
-class _LimitFilter(_Filter):
-    __slots__ = ("clear_at", "high", "limit")
-
-    def __init__(self, spec: LimitSpec) -> None:
-        super().__init__(spec.alarm_type, spec.on_delay, spec.off_delay)
-        self.high = spec.high
-        self.limit = spec.value
-        self.clear_at = spec.value - spec.deadband if spec.high else spec.value + spec.deadband
-
-    def raw(self, value: float) -> bool:
-        if self.high:
-            return value >= (self.clear_at if self.active else self.limit)
-        return value <= (self.clear_at if self.active else self.limit)
-
-
-class _RateFilter(_Filter):
-    __slots__ = ("clear_at", "direction", "limit", "per", "samples", "window")
-
-    def __init__(self, spec: RateSpec) -> None:
-        super().__init__(AlarmType.RATE_OF_CHANGE, spec.on_delay, spec.off_delay)
-        self.per = spec.per_seconds
-        self.limit = spec.limit
-        self.clear_at = spec.limit - spec.deadband
-        self.window = spec.window
-        self.direction = spec.direction
-        self.samples: deque[tuple[float, float]] = deque()
-
-    def rate(self, ts: float, value: float) -> float | None:
-        """The rate over about ``window`` seconds ending at this sample, in the configured
-        unit, signed by direction; None until the history spans half a window."""
-        samples = self.samples
-        if samples and ts <= samples[-1][0]:
-            return None  # out of order or repeated: the history only moves forward
-        if samples and ts - samples[-1][0] > 2 * self.window:
-            samples.clear()  # after a long gap the old samples say nothing about now
-        samples.append((ts, value))
-        cutoff = ts - self.window
-        # Keep the newest sample at or before the cutoff as the reference point.
-        while len(samples) > 2 and samples[1][0] <= cutoff:
-            samples.popleft()
-        first_ts, first_value = samples[0]
-        span = ts - first_ts
-        if span <= 0 or span < 0.5 * self.window:
-            return None
-        rate = (value - first_value) / span * self.per
-        if self.direction == "rise":
-            return rate
-        if self.direction == "fall":
-            return -rate
-        return abs(rate)
-
-    def raw(self, rate: float) -> bool:
-        return rate >= (self.clear_at if self.active else self.limit)
 
 
 # --------------------------------------------------------------------------- evaluator
@@ -314,23 +100,23 @@ class PointEvaluator:
         self.rules = rules
         self.alive_at = now  # comm-loss counts from start-up until the first reading
         self._pending = pending
-        self._limits = tuple(_LimitFilter(spec) for spec in rules.limits)
-        self._rate = _RateFilter(rules.rate) if rules.rate is not None else None
+        self._limits = tuple(LimitFilter(spec) for spec in rules.limits)
+        self._rate = RateFilter(rules.rate) if rules.rate is not None else None
         discrete = rules.discrete
         self._discrete = (
-            _Filter(AlarmType.DISCRETE, discrete.on_delay, discrete.off_delay)
+            DelayFilter(AlarmType.DISCRETE, discrete.on_delay, discrete.off_delay)
             if discrete is not None and not discrete.fault
             else None
         )
         fault = rules.fault
         self._fault = (
-            _Filter(AlarmType.SENSOR_FAULT, fault.on_delay, fault.off_delay)
+            DelayFilter(AlarmType.SENSOR_FAULT, fault.on_delay, fault.off_delay)
             if fault is not None
             else None
         )
-        self._comm = _Filter(AlarmType.COMM_LOSS, 0.0, 0.0) if rules.comm is not None else None
+        self._comm = DelayFilter(AlarmType.COMM_LOSS, 0.0, 0.0) if rules.comm is not None else None
         self.comm_timeout = rules.comm.timeout if rules.comm is not None else math.inf
-        filters: list[_Filter] = [*self._limits]
+        filters: list[DelayFilter] = [*self._limits]
         for extra in (self._rate, self._discrete, self._fault, self._comm):
             if extra is not None:
                 filters.append(extra)
@@ -506,11 +292,11 @@ class PointEvaluator:
         self._settle()
         return changes
 
-    def _timed_change(self, state: _Filter) -> ConditionChange:
-        limit = state.limit if isinstance(state, _LimitFilter | _RateFilter) else None
+    def _timed_change(self, state: DelayFilter) -> ConditionChange:
+        limit = state.limit if isinstance(state, LimitFilter | RateFilter) else None
         # The rate at the last reading is not kept; for the others the last value is the one
         # that held through the delay (a pending point always takes the slow path).
-        value = None if isinstance(state, _RateFilter) else self._last_value
+        value = None if isinstance(state, RateFilter) else self._last_value
         return ConditionChange(state.alarm_type, state.active, value, limit, "after delay")
 
     @property

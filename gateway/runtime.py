@@ -162,22 +162,9 @@ class Gateway:
         notifier = None
         notifications = self.config.notifications
         if notifications is not None:
-
-            def record(events: Sequence[AlarmEvent]) -> None:
-                # Sends and failures are journalled (one transaction per notice), then shown
-                # like any other event.
-                written = journal.write(events)
-                hub.accept_events(written)
-                if history is not None:
-                    history.accept(written)
-
-            notifier = Notifier(
-                notifications,
-                catalog,
-                lambda event: record([event]),
-                clock=self.clock,
-                record_many=record,
-            )
+            # Sends and failures go through the engine's publisher: journalled (one
+            # transaction per notice), then heard by the engine's listeners like any event.
+            notifier = Notifier(notifications, catalog, engine.publisher, clock=self.clock)
             # Escalation ladders live in memory: alarms still unanswered after a restart
             # start theirs again from their raising.
             notifier.resume(unanswered_alarms(engine))

@@ -3,42 +3,42 @@
 ``accept`` is synchronous and never waits: routing, escalation and consolidation are
 pure and run at once, so an acknowledgement stops escalation the moment it arrives.
 Notices then wait in one bounded queue per channel; one sender task per channel
-delivers them in order with retries, so a dead mail server never delays the WeCom
-robot. A queue that overflows does not drop silently: it logs, counts and records a
-NOTIFY_FAILED event for each alarm it could not take.
+delivers them in order with retries (``alerting.notify.delivery``), so a dead mail server
+never delays the WeCom robot. A queue that overflows does not drop silently: it logs,
+counts and records a NOTIFY_FAILED event for each alarm it could not take.
 
-``record`` receives the notifier's own events (ESCALATED, NOTIFIED, NOTIFY_FAILED); the
-gateway wires it to the alarm journal. Those kinds are ignored if fed back to ``accept``.
+The notifier's own events (ESCALATED, NOTIFIED, NOTIFY_FAILED) go through the alarm
+publisher, the engine's (``engine.publisher``): journalled first, kept for retry while the
+journal fails, then heard by every listener like any alarm event. Those kinds are ignored
+when they come back to ``accept``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
+import functools
 import logging
 import random
 import time
-from collections import deque
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import aiohttp
 
 from alerting.events import UNACKNOWLEDGED_STATES, AlarmEvent, AlarmState, EventKind
-from alerting.notify.channels import Channel, DeliveryError, build_channel
+from alerting.notify.channels import Channel, build_channel
 from alerting.notify.consolidate import Consolidator, Release
+from alerting.notify.delivery import ChannelStatus, Lane, Outcomes
 from alerting.notify.escalation import Dispatch, EscalationTracker, Ladder
 from alerting.notify.messages import Notice, format_notice, latest_per_alarm
 from alerting.notify.routing import match_routes
-from collectors.backoff import backoff_delays
+from alerting.notify.timing import Clock, Wait, wait_or_wake
+from alerting.publisher import AlarmPublisher
 from config.catalog import Catalog
 from config.notifications import NotificationSettings, Route
 
 log = logging.getLogger(__name__)
-
-Record = Callable[[AlarmEvent], object]  # any return value (journal.write returns rows) is ignored
-RecordMany = Callable[[Sequence[AlarmEvent]], object]
 
 MAX_IDLE = 1.0  # the timer loop looks at the clock at least this often (seconds)
 
@@ -65,20 +65,6 @@ def _who(level: int, name: str) -> str:
 
 
 @dataclass(slots=True)
-class ChannelStatus:
-    name: str
-    kind: str
-    queued: int = 0
-    sent: int = 0  # notices delivered
-    failed: int = 0  # notices given up on
-    retries: int = 0
-    dropped: int = 0  # notices refused by a full queue
-    last_success: float | None = None
-    last_error: str | None = None
-    last_error_at: float | None = None
-
-
-@dataclass(slots=True)
 class NotifierHealth:
     running: bool
     counters: dict[str, int]
@@ -87,41 +73,28 @@ class NotifierHealth:
     held: int  # alarms held for a consolidation summary
 
 
-@dataclass(slots=True)
-class _Delivery:
-    notice: Notice
-    queued_at: float
-
-
-@dataclass(slots=True)
-class _Lane:
-    """One channel's queue and the event its sender waits on."""
-
-    queue: deque[_Delivery] = field(default_factory=deque)
-    ready: asyncio.Event = field(default_factory=asyncio.Event)
-
-
 class Notifier:
     def __init__(
         self,
         settings: NotificationSettings,
         catalog: Catalog,
-        record: Record,
+        publisher: AlarmPublisher,
         *,
-        clock: Callable[[], float] = time.time,
+        clock: Clock = time.time,
+        wait: Wait = wait_or_wake,
         channels: Mapping[str, Channel] | None = None,
         rng: random.Random | None = None,
-        record_many: RecordMany | None = None,
     ) -> None:
-        """``record`` gets each event the notifier makes; ``record_many``, if given, gets
-        them in batches instead (one journal transaction for a summary of 500 alarms).
-        ``channels`` replaces the channels built from settings (same names); by default
-        ``run`` builds them on its own HTTP session."""
+        """``publisher`` journals the events the notifier makes, one transaction per
+        notice (a summary of 500 alarms is one). ``clock`` and ``wait`` are how it reads
+        the time and lets it pass (``alerting.notify.timing``): escalation deadlines and
+        retry back-off. ``channels`` replaces the channels built from settings (same
+        names); by default ``run`` builds them on its own HTTP session."""
         self._settings = settings
         self._catalog = catalog
-        self._record_one = record
-        self._record_many = record_many
+        self._publisher = publisher
         self._clock = clock
+        self._wait = wait
         self._rng = rng or random.Random()
         self._routes = list(settings.routes)
         self._route_by_name = {route.name: route for route in settings.routes}
@@ -142,9 +115,21 @@ class Notifier:
             settings.consolidation_window
         )
         self._injected = dict(channels) if channels is not None else None
-        self._lanes = {name: _Lane() for name in settings.channels}
-        self._status = {
-            name: ChannelStatus(name, channel.kind) for name, channel in settings.channels.items()
+        self._lanes = {
+            name: Lane(
+                ChannelStatus(name, channel.kind),
+                settings.queue_capacity,
+                settings.retry,
+                Outcomes(
+                    sent=self._sent,
+                    failed=functools.partial(self._failed, name),
+                    count=self._count,
+                ),
+                clock=clock,
+                wait=wait,
+                rng=self._rng,
+            )
+            for name, channel in settings.channels.items()
         }
         self._states: dict[str, AlarmState] = {}
         self._counters: dict[str, int] = {}
@@ -263,25 +248,7 @@ class Notifier:
         if release.summary:
             self._count("summaries")
         for channel in level.channels:
-            self._enqueue(channel, notice)
-
-    def _enqueue(self, channel: str, notice: Notice) -> None:
-        lane = self._lanes[channel]
-        status = self._status[channel]
-        if len(lane.queue) >= self._settings.queue_capacity:
-            status.dropped += 1
-            self._count("dropped")
-            log.error(
-                "notification queue of channel %s is full (%d notices): %r not sent",
-                channel,
-                self._settings.queue_capacity,
-                notice.title,
-            )
-            self._failed(channel, notice, "通知队列已满，未发送", attempts=0)
-            return
-        lane.queue.append(_Delivery(notice, self._clock()))
-        status.queued = len(lane.queue)
-        lane.ready.set()
+            self._lanes[channel].offer(notice)
 
     # ---------------------------------------------------------------- output
 
@@ -299,11 +266,11 @@ class Notifier:
                     raise ValueError(f"no channel object for {', '.join(sorted(missing))}")
                 async with asyncio.TaskGroup() as group:
                     group.create_task(self._timer(), name="notify-timer")
-                    for name in self._lanes:
-                        group.create_task(self._sender(channels[name]), name=f"notify-{name}")
+                    for name, lane in self._lanes.items():
+                        group.create_task(lane.run(channels[name]), name=f"notify-{name}")
         finally:
             self._running = False
-            waiting = sum(len(lane.queue) for lane in self._lanes.values())
+            waiting = sum(len(lane) for lane in self._lanes.values())
             if waiting:
                 log.error("notifier stopped with %d notices not yet delivered", waiting)
 
@@ -314,83 +281,28 @@ class Notifier:
             deadline = self.next_deadline()
             pause = MAX_IDLE if deadline is None else deadline - self._clock()
             pause = min(MAX_IDLE, max(0.001, pause))
-            # asyncio.timeout, not wait_for: no extra task, and a clean cancellation.
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(pause):
-                    await self._wake.wait()
+            await self._wait(self._wake, pause)
 
-    async def _sender(self, channel: Channel) -> None:
-        lane = self._lanes[channel.name]
-        status = self._status[channel.name]
-        while True:
-            while not lane.queue:
-                lane.ready.clear()
-                await lane.ready.wait()
-            delivery = lane.queue[0]
-            await self._deliver(channel, delivery.notice)
-            lane.queue.popleft()
-            status.queued = len(lane.queue)
+    # ------------------------------------------------------------- outcomes
 
-    async def _deliver(self, channel: Channel, notice: Notice) -> None:
-        retry = self._settings.retry
-        status = self._status[channel.name]
-        delays = backoff_delays(
-            retry.initial_delay, retry.max_delay, retry.factor, jitter=0.1, rng=self._rng
+    def _sent(self, notice: Notice, channel: Channel, attempt: int) -> None:
+        who = _who(notice.level, notice.level_name)
+        comment = (
+            f"{who}通知已发送：渠道 {channel.name}（{channel.kind}），"
+            f"路由 {notice.route}，第 {attempt} 次尝试"
         )
-        error = "no attempt made"
-        for attempt in range(1, retry.attempts + 1):
-            try:
-                await channel.send(notice)
-            except DeliveryError as failure:
-                error = failure.reason
-                final = not failure.retryable or attempt == retry.attempts
-                log.log(
-                    logging.ERROR if final else logging.WARNING,
-                    "notice %r via %s, attempt %d/%d failed: %s",
-                    notice.title,
-                    channel.name,
-                    attempt,
-                    retry.attempts,
-                    failure.reason,
-                )
-                if final:
-                    break
-            except Exception as failure:  # a channel bug must not stop the others
-                log.exception("channel %s failed unexpectedly", channel.name)
-                self._count("channel_bugs")
-                error = f"unexpected {type(failure).__name__}: {failure}"
-                break
-            else:
-                now = self._clock()
-                status.sent += 1
-                status.last_success = now
-                self._count("sent")
-                who = _who(notice.level, notice.level_name)
-                comment = (
-                    f"{who}通知已发送：渠道 {channel.name}（{channel.kind}），"
-                    f"路由 {notice.route}，第 {attempt} 次尝试"
-                )
-                self._record(
-                    [
-                        self._derived(dispatch.event, EventKind.NOTIFIED, now, comment)
-                        for dispatch, _ in latest_per_alarm(notice.dispatches)
-                    ]
-                )
-                return
-            status.retries += 1
-            self._count("retries")
-            await asyncio.sleep(next(delays))
-        self._failed(channel.name, notice, error, attempts=attempt)
+        now = self._clock()
+        self._record(
+            [
+                self._derived(dispatch.event, EventKind.NOTIFIED, now, comment)
+                for dispatch, _ in latest_per_alarm(notice.dispatches)
+            ]
+        )
 
     def _failed(self, channel: str, notice: Notice, error: str, attempts: int) -> None:
-        now = self._clock()
-        status = self._status[channel]
-        status.failed += 1
-        status.last_error = error
-        status.last_error_at = now
-        self._count("failed")
         who = _who(notice.level, notice.level_name)
         comment = f"{who}通知失败：渠道 {channel}，路由 {notice.route}，尝试 {attempts} 次：{error}"
+        now = self._clock()
         self._record(
             [
                 self._derived(dispatch.event, EventKind.NOTIFY_FAILED, now, comment)
@@ -413,22 +325,10 @@ class Notifier:
         )
 
     def _record(self, events: Sequence[AlarmEvent]) -> None:
-        """Hand the notifier's events (one per alarm of a notice) to the journal."""
-        if not events:
-            return
-        if self._record_many is not None:
-            try:
-                self._record_many(events)
-            except Exception:  # a journal failure must not stop notifications
-                self._count("record_errors", len(events))
-                log.exception("could not record %d notification event(s)", len(events))
-            return
-        for event in events:
-            try:
-                self._record_one(event)
-            except Exception:  # a journal failure must not stop notifications
-                self._count("record_errors")
-                log.exception("could not record %s of alarm %s", event.kind.value, event.alarm_id)
+        """Publish the notifier's events (one per alarm of a notice). The publisher never
+        raises for a failing journal: it keeps them for retry, so notifying goes on."""
+        if events:
+            self._publisher.publish(events)
 
     def _level_name(self, dispatch: Dispatch) -> str:
         return self._route_by_name[dispatch.route].escalation[dispatch.level - 1].name
@@ -441,7 +341,9 @@ class Notifier:
         return NotifierHealth(
             running=self._running,
             counters=dict(self._counters),
-            channels={name: dataclasses.replace(s) for name, s in self._status.items()},
+            channels={
+                name: dataclasses.replace(lane.status) for name, lane in self._lanes.items()
+            },
             escalating=len(self._tracker),
             held=self._consolidator.held,
         )

@@ -1,7 +1,8 @@
 """The user database: users, sessions, display tokens and the audit log, in one SQLite file.
 
-WAL mode with ``synchronous=FULL`` like the alarm journal: an audit entry has reached the
-disk when ``audit`` returns. The gateway and the ``hazgw user`` command may open the file
+WAL mode with ``synchronous=FULL`` like the alarm journal (``alerting.sqlite``): an audit
+entry has reached the disk when ``audit`` returns. A file (and folder) created here is the
+gateway user's alone (0600, 0700). The gateway and the ``hazgw user`` command may open the file
 at the same time (WAL readers do not block, writers wait up to ``busy_timeout``).
 
 User names are unique regardless of ASCII case (``Admin`` is ``admin``); Chinese names are
@@ -14,12 +15,12 @@ All methods are synchronous and short: single indexed statements or small transa
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from alerting.sqlite import open_database, transaction
 from dashboard.auth.roles import Role
 
 SCHEMA_VERSION = "1"
@@ -131,11 +132,8 @@ class AuthStore:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.execute("PRAGMA busy_timeout=5000")
+            # Password hashes and session digests: readable by the gateway's user only.
+            self._db = open_database(self.path, file_mode=0o600, dir_mode=0o700)
             self._db.executescript(_SCHEMA)
             self._check_version()
         except (OSError, sqlite3.Error) as error:
@@ -152,17 +150,6 @@ class AuthStore:
                 f"{self.path} has user database schema {row[0]}, this gateway reads "
                 f"{SCHEMA_VERSION}"
             )
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._db
-            self._db.execute("COMMIT")
-        except BaseException:
-            if self._db.in_transaction:
-                self._db.execute("ROLLBACK")
-            raise
 
     # ---------------------------------------------------------------------- users
 
@@ -194,7 +181,7 @@ class AuthStore:
 
     def remove_user(self, name: str) -> bool:
         """Delete the user and every session of theirs, in one transaction."""
-        with self._transaction() as db:
+        with transaction(self._db) as db:
             db.execute("DELETE FROM sessions WHERE user_name = ?", (name,))
             cursor = db.execute("DELETE FROM users WHERE name = ?", (name,))
         return cursor.rowcount > 0
@@ -249,7 +236,7 @@ class AuthStore:
 
     def delete_session(self, token_hash: str) -> str | None:
         """Delete one session; returns its user, or None if there was none."""
-        with self._transaction() as db:
+        with transaction(self._db) as db:
             row = db.execute(
                 "SELECT user_name FROM sessions WHERE token_hash = ?", (token_hash,)
             ).fetchone()
@@ -320,7 +307,7 @@ class AuthStore:
         """Append entries in one durable transaction (raises sqlite3.Error on failure)."""
         if not entries:
             return
-        with self._transaction() as db:
+        with transaction(self._db) as db:
             db.executemany(
                 "INSERT INTO audit (ts, user_name, action, target, detail, address) "
                 "VALUES (?, ?, ?, ?, ?, ?)",

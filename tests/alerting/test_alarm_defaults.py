@@ -11,7 +11,7 @@ from alarm_support import SITE, point, pt, site_yaml
 
 from alerting import oel
 from alerting.defaults import RuleError, resolve
-from alerting.rules import Annunciation
+from alerting.specs import Annunciation
 from config.catalog import PointKey
 from config.issues import ConfigError
 from config.vocabulary import AlarmType, Priority

@@ -13,7 +13,7 @@ from alarm_support import Clock, key, open_engine, reading
 
 from alerting.engine import ActionError, AlarmEngine, EngineSettings, UnknownAlarm
 from alerting.events import AlarmEvent, AlarmState, EventKind
-from alerting.journal import AlarmJournal, HistoryQuery
+from alerting.journal import HistoryQuery
 from alerting.statemachine import InvalidTransition
 from collectors.readings import Reading
 from config.vocabulary import Priority
@@ -294,8 +294,8 @@ def test_hazard_source_colours(engine: AlarmEngine, clock: Clock) -> None:
     assert colours()["HS1"] == "red"  # acknowledged but still active
     engine.shelve("T1/GT-1/HH", "张三", "test", 60)
     assert colours()["HS1"] == "orange"  # shelved alarms do not colour
-    status = engine.source_status("T1", "HS1")
-    assert status is not None and status.shelved == 1 and status.worst is Priority.HIGH
+    (status,) = [s for s in engine.hazard_sources() if s.site == "T1" and s.source.id == "HS1"]
+    assert (status.shelved, status.worst, status.annunciated) == (1, Priority.HIGH, 1)
     feed(engine, clock, "GT-1", 1.0)
     assert colours()["HS1"] == "green"
 
@@ -365,37 +365,38 @@ def test_unknown_points_are_counted_not_fatal(engine: AlarmEngine, clock: Clock)
     assert state(engine, "T1/LT-1/H") is U
 
 
-class FlakyJournal(AlarmJournal):
-    """A real journal whose commits fail while ``broken`` is set (a full disk)."""
+def test_a_failing_journal_holds_events_until_they_are_durable(
+    tmp_path: Path, clock: Clock
+) -> None:
+    from journal_faults import JournalFault
 
-    broken = False
-
-    def write(self, events, records=()):  # type: ignore[no-untyped-def]
-        if self.broken:
-            raise sqlite3.OperationalError("database or disk is full")
-        return super().write(events, records)
-
-
-def test_a_failing_journal_never_hides_an_alarm(tmp_path: Path, clock: Clock) -> None:
-    from alarm_support import standard_catalog
-
-    journal = FlakyJournal(tmp_path / "alarms.db")
-    engine = AlarmEngine(standard_catalog(tmp_path), journal, clock=clock)
+    engine, journal = open_engine(tmp_path, clock)
+    fault = JournalFault(journal.path)
     recorder = Recorder()
     engine.add_listener(recorder)
-    journal.broken = True
+    fault.fail_commits()
     feed(engine, clock, "GT-1", 30.0)
-    assert recorder.kinds("T1/GT-1/H") == ["raised"]  # told anyway
-    assert recorder.events[0].seq == 0  # but not durable yet
+    # The engine's state moves on; nobody hears of it before it is durable.
+    assert state(engine, "T1/GT-1/H") is U
+    assert recorder.events == []
     assert engine.stats.journal_errors == 1 and not engine.journal_healthy
-    engine.tick()
     assert engine.unjournalled == 1
-    journal.broken = False
+    clock.advance(1)
+    engine.acknowledge(["T1/GT-1/H"], "张三")  # joins the held batch, in order
     engine.tick()
-    assert engine.journal_healthy
-    stored = journal.history(HistoryQuery(alarm_id="T1/GT-1/H"))
-    assert [e.kind for e in stored] == [EventKind.RAISED]
-    assert len(recorder.events) == 1  # the retry is not published twice
+    assert engine.unjournalled == 2 and engine.stats.journal_errors == 3
+    fault.mend()
+    engine.tick()
+    assert engine.journal_healthy and engine.unjournalled == 0
+    assert recorder.kinds("T1/GT-1/H") == ["raised", "acknowledged"]
+    assert [e.seq for e in recorder.events] == [seq for seq, _, _ in fault.committed()]
+    assert all(e.seq > 0 for e in recorder.events)
+    engine.tick()
+    assert len(recorder.events) == 2  # heard exactly once
+    # The records went with them: a restart recovers the acknowledged alarm.
+    journal.close()
+    again, _ = open_engine(tmp_path, clock)
+    assert again.get("T1/GT-1/H").state is A
 
 
 def test_settings_bound_the_shelf(tmp_path: Path, clock: Clock) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,10 @@ import pytest
 _ROOT = str(Path(__file__).resolve().parents[3])
 if _ROOT not in sys.path:
     sys.path.append(_ROOT)
+# The alarm tests' helpers (journal_faults) are shared with these.
+_ALERTING_TESTS = str(Path(__file__).resolve().parents[1])
+if _ALERTING_TESTS not in sys.path:
+    sys.path.append(_ALERTING_TESTS)
 
 from notify_support import (  # noqa: E402
     Clock,
@@ -26,6 +30,8 @@ from notify_support import (  # noqa: E402
     serve_mailbox,
 )
 
+from alerting.journal import AlarmJournal  # noqa: E402
+from alerting.publisher import AlarmPublisher  # noqa: E402
 from config.catalog import Catalog  # noqa: E402
 from config.site import Site  # noqa: E402
 
@@ -46,8 +52,19 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-async def recorder() -> Recorder:
-    return Recorder()
+def journal(tmp_path: Path) -> Iterator[AlarmJournal]:
+    with AlarmJournal(tmp_path / "alarms.db") as journal:
+        yield journal
+
+
+@pytest.fixture
+def publisher(journal: AlarmJournal) -> AlarmPublisher:
+    return AlarmPublisher(journal)
+
+
+@pytest.fixture
+async def recorder(publisher: AlarmPublisher) -> Recorder:
+    return Recorder(publisher)
 
 
 @pytest.fixture

@@ -8,8 +8,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -19,6 +20,7 @@ from aiohttp import web
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from alerting.events import AlarmEvent, AlarmState, EventKind, alarm_id
+from alerting.publisher import AlarmPublisher
 from config.catalog import PointKey
 from config.site import Site
 from config.vocabulary import AlarmType, Priority
@@ -198,16 +200,57 @@ def event(
     )
 
 
-@dataclass
 class Clock:
-    now: float = T0
+    """The notifier's clock and its way to wait (``Notifier(clock=c, wait=c.wait)``),
+    driven by the test: time passes only in ``advance``, never on its own.
+
+    A wait with a wake event (the timer's) ends when the event is set or when ``advance``
+    reaches its deadline. A plain pause (a retry's back-off) is recorded in ``pauses`` and
+    passes at once, moving the clock by its length; with ``hold_pauses`` set it waits for
+    ``advance`` like the others, so a test can see a channel stuck in its back-off."""
+
+    def __init__(self, now: float = T0) -> None:
+        self.now = now
+        self.pauses: list[float] = []
+        self.hold_pauses = False
+        self.watch = Watch()
+        self._waiting: list[tuple[float, asyncio.Future[None]]] = []
 
     def __call__(self) -> float:
         return self.now
 
     def advance(self, seconds: float) -> float:
         self.now += seconds
+        for deadline, done in self._waiting:
+            if deadline <= self.now and not done.done():
+                done.set_result(None)
+        self.watch.poke()
         return self.now
+
+    async def wait(self, wake: asyncio.Event | None, seconds: float) -> None:
+        if wake is None:
+            self.pauses.append(seconds)
+            self.watch.poke()
+            if not self.hold_pauses:
+                self.advance(seconds)
+                await asyncio.sleep(0)  # a real pause yields to the loop; so does this one
+                return
+        elif wake.is_set():
+            return
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
+        entry = (self.now + seconds, done)
+        self._waiting.append(entry)
+        woken = None
+        if wake is not None:
+            woken = loop.create_task(wake.wait())
+            woken.add_done_callback(lambda _: done.done() or done.set_result(None))
+        try:
+            await done
+        finally:
+            self._waiting.remove(entry)
+            if woken is not None:
+                woken.cancel()
 
 
 class Watch:
@@ -226,16 +269,46 @@ class Watch:
                 await self._changed.wait()
 
 
-class Recorder:
-    """The ``record`` callback: keeps the notifier's events, wakes waiting tests."""
+class LogWatch(logging.Handler):
+    """Wakes a test on every record a logger emits: a failing journal tells no listener,
+    but it does log each failed commit."""
 
     def __init__(self) -> None:
-        self.events: list[AlarmEvent] = []
+        super().__init__(logging.DEBUG)
         self.watch = Watch()
 
-    def __call__(self, event: AlarmEvent) -> None:
-        self.events.append(event)
+    def emit(self, record: logging.LogRecord) -> None:
         self.watch.poke()
+
+
+@contextlib.contextmanager
+def watching_log(name: str) -> Iterator[Watch]:
+    handler = LogWatch()
+    logger = logging.getLogger(name)
+    logger.addHandler(handler)
+    try:
+        yield handler.watch
+    finally:
+        logger.removeHandler(handler)
+
+
+class Recorder:
+    """A listener of a real publisher over a real journal: keeps what the listeners hear
+    (committed events only), batch by batch, and wakes waiting tests."""
+
+    def __init__(self, publisher: AlarmPublisher) -> None:
+        self.publisher = publisher
+        self.batches: list[list[AlarmEvent]] = []
+        self.watch = Watch()
+        publisher.add_listener(self)
+
+    def __call__(self, events: Sequence[AlarmEvent]) -> None:
+        self.batches.append(list(events))
+        self.watch.poke()
+
+    @property
+    def events(self) -> list[AlarmEvent]:
+        return [event for batch in self.batches for event in batch]
 
     def of(self, kind: EventKind) -> list[AlarmEvent]:
         return [e for e in self.events if e.kind is kind]

@@ -1,0 +1,186 @@
+"""The one writer of the alarm journal: commit first, then tell.
+
+Every alarm event goes through ``AlarmPublisher.publish``: the engine's (raised,
+acknowledged, shelved …) and the notifier's (notified, escalated, notify failed).
+
+1. The events, and the alarm records they changed, are committed to the journal in one
+   transaction, after any earlier batch still waiting for the journal: the journal's order
+   (``seq``) is the order of ``publish`` calls.
+2. If the commit fails (disk full, I/O error, the file locked by another process), the
+   batch is kept for retry, the failure logged and counted, and ``healthy`` turns false
+   (``/api/health`` shows it). ``retry`` — the engine's tick, twice a second — and every
+   later ``publish`` try again. What is kept is bounded (``max_held`` events): beyond it
+   the oldest are dropped, counted and logged, never silently.
+3. Only after the commit succeeds are the listeners told: each event exactly once, with
+   its ``seq``, in commit order. While the journal fails, listeners (the screens, the
+   notifier, the InfluxDB copy) hear nothing new; the alarm component of the health page
+   is what tells the operator that alarms are waiting for the disk.
+
+A listener may itself publish (the notifier records a notice it could not queue while it
+takes an alarm in). That batch is committed at once, but it reaches the listeners only
+after the batch being delivered has reached all of them, so that every listener hears
+every event in commit order.
+
+Everything runs on the event loop's thread; no locks.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from alerting.events import AlarmEvent
+from alerting.journal import AlarmJournal
+from alerting.statemachine import AlarmRecord
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[Sequence[AlarmEvent]], None]
+
+DEFAULT_MAX_HELD = 100_000
+
+
+@dataclass(slots=True)
+class PublisherStats:
+    committed: int = 0  # events journalled and handed to the listeners
+    journal_errors: int = 0  # failed commits (each retry that fails counts)
+    dropped: int = 0  # events given up because too many waited for a failing journal
+    listener_errors: int = 0
+
+
+class AlarmPublisher:
+    """Commits alarm events to ``journal``, keeps what it could not commit, then tells the
+    listeners. ``max_held``: how many events may wait for a failing journal."""
+
+    def __init__(self, journal: AlarmJournal, *, max_held: int = DEFAULT_MAX_HELD) -> None:
+        if max_held < 1:
+            raise ValueError("max_held must be at least 1")
+        self.journal = journal
+        self.max_held = max_held
+        self.stats = PublisherStats()
+        self._listeners: list[Listener] = []
+        self._held_events: deque[AlarmEvent] = deque()
+        self._held_records: dict[str, AlarmRecord] = {}  # newest record per alarm
+        self._undelivered: deque[list[AlarmEvent]] = deque()  # committed, not yet told
+        self._delivering = False
+        self._failing = False
+
+    # ----------------------------------------------------------------- listeners
+
+    def add_listener(self, listener: Listener) -> None:
+        """``listener(events)`` is called with every batch of events after the journal has
+        committed it. It must not block; a listener that raises is logged and counted, and
+        the others are told all the same."""
+        self._listeners.append(listener)
+
+    def remove_listener(self, listener: Listener) -> None:
+        self._listeners.remove(listener)
+
+    # ------------------------------------------------------------------- writing
+
+    def publish(
+        self, events: Sequence[AlarmEvent], records: Iterable[AlarmRecord] = ()
+    ) -> list[AlarmEvent]:
+        """Journal ``events`` and ``records``, then tell the listeners.
+
+        Returns this batch's events as committed (with their ``seq``); if the journal
+        failed, as given (``seq`` 0): they are held and will be committed, and heard, by a
+        later ``publish`` or ``retry``. Never raises for a journal failure."""
+        batch = list(events)
+        for record in records:
+            self._held_records[record.alarm_id] = record
+        before = len(self._held_events)
+        self._held_events.extend(batch)
+        if not self._held_events and not self._held_records:
+            return []
+        written = self._commit()
+        if written is None:
+            return batch
+        self._deliver()
+        return written[before:]
+
+    def retry(self) -> bool:
+        """Commit what is held, if anything, and tell the listeners. True when nothing is
+        held any more."""
+        if (self._held_events or self._held_records) and self._commit() is not None:
+            self._deliver()
+        return self.healthy
+
+    def prune(self, now: float) -> int:
+        """Delete journalled events older than the journal's retention. Raises
+        ``sqlite3.Error``: the caller tries again later."""
+        return self.journal.prune(now)
+
+    def _commit(self) -> list[AlarmEvent] | None:
+        """Write everything held in one transaction; on success queue it for delivery."""
+        events = list(self._held_events)
+        try:
+            written = self.journal.write(events, self._held_records.values())
+        except sqlite3.Error as error:
+            self.stats.journal_errors += 1
+            log.error(
+                "alarm journal: commit failed (%s); %d event(s) held for retry, not yet shown",
+                error,
+                len(events),
+                exc_info=not self._failing,  # the traceback once per outage, not per retry
+            )
+            self._failing = True
+            self._trim()
+            return None
+        if self._failing:
+            self._failing = False
+            log.warning("alarm journal: committing again; %d held event(s) journalled", len(events))
+        self._held_events.clear()
+        self._held_records.clear()
+        self.stats.committed += len(written)
+        if written:
+            self._undelivered.append(written)
+        return written
+
+    def _trim(self) -> None:
+        overflow = len(self._held_events) - self.max_held
+        if overflow <= 0:
+            return
+        for _ in range(overflow):
+            self._held_events.popleft()
+        self.stats.dropped += overflow
+        log.error(
+            "alarm journal: %d event(s) dropped so far, never journalled nor shown: more than "
+            "%d waited for the failing journal",
+            self.stats.dropped,
+            self.max_held,
+        )
+
+    # ------------------------------------------------------------------ telling
+
+    def _deliver(self) -> None:
+        if self._delivering:
+            return  # a listener published: the loop below delivers it after this batch
+        self._delivering = True
+        try:
+            while self._undelivered:
+                batch = self._undelivered.popleft()
+                for listener in list(self._listeners):
+                    try:
+                        listener(batch)
+                    except Exception:  # a listener's bug must not stop the others: counted
+                        self.stats.listener_errors += 1
+                        log.exception(
+                            "alarm listener %r failed on %d event(s)", listener, len(batch)
+                        )
+        finally:
+            self._delivering = False
+
+    # ------------------------------------------------------------------- health
+
+    @property
+    def held(self) -> int:
+        """Events waiting for the journal: neither durable nor shown yet."""
+        return len(self._held_events)
+
+    @property
+    def healthy(self) -> bool:
+        return not self._held_events and not self._held_records
