@@ -11,10 +11,11 @@ acknowledged, shelved …) and the notifier's (notified, escalated, notify faile
    (``/api/health`` shows it). ``retry`` — the engine's tick, twice a second — and every
    later ``publish`` try again. What is kept is bounded (``max_held`` events): beyond it
    the oldest are dropped, counted and logged, never silently.
-3. Only after the commit succeeds are the listeners told: each event exactly once, with
-   its ``seq``, in commit order. While the journal fails, listeners (the screens, the
-   notifier, the InfluxDB copy) hear nothing new; the alarm component of the health page
-   is what tells the operator that alarms are waiting for the disk.
+3. Then the listeners are told: each event exactly once, with its ``seq``, in commit order.
+   If the commit failed, they are told at once all the same, with ``seq`` 0: a full disk
+   must never silence an alarm (the screens, the notifier and the 叫应 ladder go on), and
+   the alarm component of the health page tells the operator that events wait for the
+   disk. When such events are committed later they are journalled, not told again.
 
 A listener may itself publish (the notifier records a notice it could not queue while it
 takes an alarm in). That batch is committed at once, but it reaches the listeners only
@@ -67,6 +68,9 @@ class AlarmPublisher:
         self._undelivered: deque[list[AlarmEvent]] = deque()  # committed, not yet told
         self._delivering = False
         self._failing = False
+        # How many of the held events, from the oldest, the listeners have already heard
+        # (told with seq 0 while the journal failed): a later commit must not tell them twice.
+        self._told_held = 0
 
     # ----------------------------------------------------------------- listeners
 
@@ -87,8 +91,9 @@ class AlarmPublisher:
         """Journal ``events`` and ``records``, then tell the listeners.
 
         Returns this batch's events as committed (with their ``seq``); if the journal
-        failed, as given (``seq`` 0): they are held and will be committed, and heard, by a
-        later ``publish`` or ``retry``. Never raises for a journal failure."""
+        failed, as given (``seq`` 0): the listeners hear them at once all the same, and they
+        are held to be committed by a later ``publish`` or ``retry``. Never raises for a
+        journal failure."""
         batch = list(events)
         for record in records:
             self._held_records[record.alarm_id] = record
@@ -98,6 +103,11 @@ class AlarmPublisher:
             return []
         written = self._commit()
         if written is None:
+            # Not durable yet, but an alarm nobody hears is worse than one not yet on disk.
+            self._told_held = len(self._held_events)
+            if batch:
+                self._undelivered.append(batch)
+            self._deliver()
             return batch
         self._deliver()
         return written[before:]
@@ -122,7 +132,8 @@ class AlarmPublisher:
         except sqlite3.Error as error:
             self.stats.journal_errors += 1
             log.error(
-                "alarm journal: commit failed (%s); %d event(s) held for retry, not yet shown",
+                "alarm journal: commit failed (%s); %d event(s) held for retry (shown, not yet "
+                "journalled)",
                 error,
                 len(events),
                 exc_info=not self._failing,  # the traceback once per outage, not per retry
@@ -136,8 +147,10 @@ class AlarmPublisher:
         self._held_events.clear()
         self._held_records.clear()
         self.stats.committed += len(written)
-        if written:
-            self._undelivered.append(written)
+        fresh = written[self._told_held :]  # the rest were told while the journal failed
+        self._told_held = 0
+        if fresh:
+            self._undelivered.append(fresh)
         return written
 
     def _trim(self) -> None:
@@ -146,9 +159,10 @@ class AlarmPublisher:
             return
         for _ in range(overflow):
             self._held_events.popleft()
+        self._told_held = max(0, self._told_held - overflow)
         self.stats.dropped += overflow
         log.error(
-            "alarm journal: %d event(s) dropped so far, never journalled nor shown: more than "
+            "alarm journal: %d event(s) dropped so far, shown but never journalled: more than "
             "%d waited for the failing journal",
             self.stats.dropped,
             self.max_held,
@@ -178,7 +192,7 @@ class AlarmPublisher:
 
     @property
     def held(self) -> int:
-        """Events waiting for the journal: neither durable nor shown yet."""
+        """Events waiting for the journal: shown, not yet durable."""
         return len(self._held_events)
 
     @property

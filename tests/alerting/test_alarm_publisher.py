@@ -14,7 +14,7 @@ from journal_faults import JournalFault
 
 from alerting.engine import AlarmEngine
 from alerting.events import AlarmEvent, AlarmState, EventKind, alarm_id
-from alerting.journal import AlarmJournal
+from alerting.journal import AlarmJournal, HistoryQuery
 from alerting.notify.notifier import Notifier
 from alerting.publisher import AlarmPublisher
 from config.notifications import NotificationSettings
@@ -65,7 +65,7 @@ def journal(tmp_path: Path) -> Iterator[AlarmJournal]:
         yield journal
 
 
-def test_engine_and_notifier_events_wait_for_the_journal_together(
+def test_engine_and_notifier_events_are_heard_at_once_and_journalled_together(
     tmp_path: Path, clock: Clock
 ) -> None:
     engine, journal = open_engine(tmp_path, clock)
@@ -98,10 +98,13 @@ def test_engine_and_notifier_events_wait_for_the_journal_together(
     notifier.tick()  # nobody acknowledged: the notifier escalates (its own event)
     clock.advance(1)
     engine.acknowledge(["T1/GT-1/H"], "张三")  # the engine's event, after it
-    assert heard.kinds() == ["raised"]  # neither heard while not durable
+    # A full disk must not silence an alarm: both are heard at once, not yet journalled.
+    assert heard.kinds() == ["raised", "escalated", "acknowledged"]
+    assert heard.durable == [True, False, False]
+    assert [e.seq for e in heard.events][1:] == [0, 0]
     assert engine.unjournalled == 2 and not engine.journal_healthy
     assert engine.stats.journal_errors == 2
-    assert notifier.health().escalating == 1  # the ack has not reached the notifier either
+    assert notifier.health().escalating == 0  # the ack reached the notifier: ladder stops
 
     # (engine.tick retries too; here only the publisher's retry, so that the comm-loss
     # timers of the other points stay out of the picture.)
@@ -111,28 +114,32 @@ def test_engine_and_notifier_events_wait_for_the_journal_together(
     fault.mend()
     assert engine.publisher.retry() is True
     assert engine.journal_healthy
-    assert heard.kinds() == ["raised", "escalated", "acknowledged"]  # in commit order
-    assert heard.durable == [True, True, True]
-    assert [e.seq for e in heard.events] == [seq for seq, _, _ in fault.committed()]
-    assert notifier.health().escalating == 0  # the ack reached it, once committed
+    # Journalled in the order they happened, and not told a second time.
+    assert [kind for _, _, kind in fault.committed()] == ["raised", "escalated", "acknowledged"]
+    assert heard.kinds() == ["raised", "escalated", "acknowledged"]
     engine.publisher.retry()
     assert len(heard.events) == 3  # exactly once
 
 
-def test_listener_hears_only_after_the_commit(journal: AlarmJournal) -> None:
+def test_a_failed_commit_is_heard_at_once_and_committed_later(journal: AlarmJournal) -> None:
     fault = JournalFault(journal.path)
     publisher = AlarmPublisher(journal)
     heard = Heard(fault)
     publisher.add_listener(heard)
     fault.fail_commits()
     kept = publisher.publish([made(1)])
-    assert kept[0].seq == 0 and heard.events == []
+    assert kept[0].seq == 0 and [e.comment for e in heard.events] == ["event 1"]
+    assert heard.events[0].seq == 0 and heard.durable == [False]
     assert publisher.held == 1 and publisher.stats.journal_errors == 1
     fault.mend()
     written = publisher.publish([made(2)])  # the next publish commits what was held first
     assert [e.comment for e in written] == ["event 2"] and written[0].seq > 0
-    assert [e.comment for e in heard.events] == ["event 1", "event 2"]
-    assert heard.durable == [True, True]
+    assert [e.comment for e in heard.events] == ["event 1", "event 2"]  # event 1 not twice
+    assert heard.durable == [False, True]
+    assert [e.comment for e in journal.history(HistoryQuery(limit=10))][::-1] == [
+        "event 1",
+        "event 2",
+    ]
     assert publisher.healthy and publisher.stats.committed == 2
 
 
@@ -148,9 +155,15 @@ def test_what_is_held_is_bounded_and_counted(
         publisher.publish([made(n)])
     assert publisher.held == 3 and publisher.stats.dropped == 2
     assert "2 event(s) dropped so far" in caplog.text
+    assert [e.comment for e in heard.events] == [f"event {n}" for n in range(5)]  # all shown
     fault.mend()
     assert publisher.retry() is True
-    assert [e.comment for e in heard.events] == ["event 2", "event 3", "event 4"]
+    assert len(heard.events) == 5  # none told twice
+    assert [e.comment for e in journal.history(HistoryQuery(limit=10))][::-1] == [
+        "event 2",
+        "event 3",
+        "event 4",
+    ]
 
 
 def test_records_alone_are_held_too(journal: AlarmJournal, tmp_path: Path, clock: Clock) -> None:
