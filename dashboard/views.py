@@ -10,22 +10,19 @@ from datetime import UTC, datetime
 from collectors.health import CollectorHealth, DeviceHealth, LinkState
 from collectors.readings import Quality, Reading, Reason
 from config.catalog import Catalog, PointInfo
+from dashboard.components import ComponentStatus
 from dashboard.hub import HubStats
 from dashboard.live import LiveState
 from dashboard.protocol import point_id
-from dashboard.schemas import (
+from dashboard.schemas.health import (
     CollectorHealthOut,
     ComponentOut,
     DeviceHealthOut,
-    HazardSourceOut,
     HealthOut,
-    PointOut,
-    PointsOut,
-    RangeOut,
     Status,
     WebsocketOut,
 )
-from dashboard.services import ComponentStatus
+from dashboard.schemas.points import HazardSourceOut, PointOut, PointsOut, RangeOut
 
 
 def iso(ts: float | None) -> str | None:

@@ -38,7 +38,7 @@ let live = null;
 let connection = { state: "connecting", attempt: 0, delay: 0 };
 
 export function alarmPath(id) {
-  // Alarm ids contain slashes (SITE/TAG/TYPE); the API takes them whole from the path.
+  // An alarm id is SITE/TAG/TYPE; the API takes the three as path segments, each encoded.
   return `/api/alarms/${id.split("/").map(encodeURIComponent).join("/")}`;
 }
 
