@@ -2,7 +2,7 @@
 // arrive (and after every snapshot: a reconnect or a gateway restart). Shared by the wall
 // and the console; knows nothing about the DOM.
 
-import { LiveClient } from "./live.js";
+import { LiveClient } from "./liveclient.js";
 import { WS_UNAUTHORIZED, liveUrl, whoAmI } from "./api.js";
 
 export class LiveModel {

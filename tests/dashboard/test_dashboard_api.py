@@ -127,17 +127,21 @@ async def test_health_reports_collectors_devices_and_counters(
     assert down.json()["status"] == "down"
 
 
-async def test_page_static_files_and_vendor(server: DashboardServer) -> None:
+async def test_pages_static_files_and_vendor(server: DashboardServer) -> None:
     async with httpx.AsyncClient(base_url=server.url, timeout=5) as client:
-        page = await client.get("/")
-        script = await client.get("/static/app.js")
-        live = await client.get("/static/live.js")
+        start = await client.get("/")
+        wall = await client.get("/wall")
+        script = await client.get("/static/wall.js")
+        live = await client.get("/static/liveclient.js")
+        retired = await client.get("/static/app.js")
         openapi = await client.get("/api/openapi.json")
         vendor = await client.get("/vendor/uplot/dist/uPlot.esm.js")
-    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    assert '<html lang="zh-CN">' in page.text and "连接断开" in page.text
+    # Nobody is signed in here: / leads to the login page, which comes back to the console.
+    assert (start.status_code, start.headers["location"]) == (303, "/login?next=/console")
+    assert wall.status_code == 200 and wall.headers["content-type"].startswith("text/html")
     assert script.status_code == 200 and "javascript" in script.headers["content-type"]
     assert "LiveClient" in live.text
+    assert retired.status_code == 404  # the old live page is gone
     assert {"/api/points", "/api/health"} <= set(openapi.json()["paths"])
     if VENDOR_DIR.is_dir():
         assert vendor.status_code == 200
