@@ -15,7 +15,8 @@ from alerting.events import AlarmEvent, AlarmState, EventKind
 from collectors.readings import Quality, Reading, Reason, bad
 from config.catalog import PointKey
 from config.vocabulary import AlarmType, Priority
-from dashboard.hub import ChannelClosed, ClientChannel, Hub
+from dashboard.channel import ChannelClosed, ClientChannel
+from dashboard.hub import Hub
 from dashboard.live import LiveState
 from dashboard.protocol import CLOSE_GOING_AWAY, CLOSE_TOO_SLOW, Resume
 
@@ -159,7 +160,7 @@ async def test_lagging_client_gets_every_event_in_order() -> None:
         hub.flush()
     await take(channel)  # snapshot
     catch_up = await take(channel)
-    assert [e["journal_seq"] for e in catch_up["events"]] == list(range(1, 8))
+    assert [e["seq"] for e in catch_up["events"]] == list(range(1, 8))
     assert (catch_up["prev"], catch_up["seq"]) == (0, 7)
     assert not channel.closed
 
@@ -214,7 +215,7 @@ async def test_resume_from_the_ring(
     if expected[0] == "delta":
         _, prev, seq, numbers = expected
         assert (message["type"], message["prev"], message["seq"]) == ("delta", prev, seq)
-        assert [e["journal_seq"] for e in message["events"]] == numbers
+        assert [e["seq"] for e in message["events"]] == numbers
         assert set(message["readings"]) == {f"S1/P{n}" for n in numbers}
     else:
         assert (message["type"], message["reason"], message["seq"]) == (*expected, frames)
@@ -253,7 +254,7 @@ async def test_timer_flushes_after_the_interval_and_sooner_for_events() -> None:
     hub.accept_events([event(1)])
     start = loop.time()
     delta = await take(channel)
-    assert [e["journal_seq"] for e in delta["events"]] == [1]
+    assert [e["seq"] for e in delta["events"]] == [1]
     assert loop.time() - start < 0.04
 
 
