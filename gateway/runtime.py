@@ -37,6 +37,7 @@ from config.catalog import Catalog
 from config.gateway_file import GatewayConfig
 from config.issues import ConfigError
 from config.site import Site
+from dashboard.alarmfeed import AlarmFeed
 from dashboard.app import create_app
 from dashboard.auth import AuthService, auth_component
 from dashboard.components import ComponentStatus
@@ -205,7 +206,7 @@ class Gateway:
         catalog = Catalog(self.sites)
         live = LiveState()
         journal, engine = build_alerting(self.config, catalog, self.state_dir, self.clock)
-        hub = Hub(live, clock=self.clock)
+        hub = Hub(live, clock=self.clock, alarms=AlarmFeed(engine, catalog))
         engine.add_listener(hub.accept_events)
 
         storage = build_storage(self.config, catalog)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dashboard.schemas.base import Schema
 
 Value = float | bool | None
+# A reading, as on the websocket: [value, quality, reason, ts]. The value is null whenever
+# the quality is bad (a faulty measurement never shows a number); reason "" when good.
+ReadingOut = tuple[Value, str, str, float]
 
 
 class HazardSourceOut(Schema):
@@ -31,12 +34,7 @@ class PointOut(Schema):
     unit: str
     range: RangeOut | None
     gas: str | None
-    # Latest reading; all None until the point has reported once.
-    value: Value
-    quality: str | None
-    reason: str | None
-    ts: float | None
-    time: str | None
+    reading: ReadingOut | None  # the latest; None until the point has reported once
 
 
 class PointsOut(Schema):

@@ -24,6 +24,7 @@ from collectors.health import CollectorHealth
 from collectors.readings import Reading
 from config.catalog import Catalog, PointKey
 from config.site import Site
+from dashboard.alarmfeed import AlarmFeed
 from dashboard.app import create_app
 from dashboard.auth import TEST_COST, AuthService, AuthSettings, Role
 from dashboard.hub import Hub
@@ -192,9 +193,9 @@ async def running_app(
 ) -> AsyncIterator[AppKit]:
     catalog = Catalog([site])
     live = LiveState()
-    hub = Hub(live, flush_interval=0.05, heartbeat=30.0)
     journal = AlarmJournal(tmp_path / "alarms.db")
     engine = AlarmEngine(catalog, journal, clock=clock)
+    hub = Hub(live, flush_interval=0.05, heartbeat=30.0, alarms=AlarmFeed(engine, catalog))
     engine.add_listener(hub.accept_events)
     auth = AuthService.open(tmp_path, clock=clock, settings=AuthSettings(hash_cost=TEST_COST))
     engine.add_listener(auth.alarm_listener)

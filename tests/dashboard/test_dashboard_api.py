@@ -59,24 +59,13 @@ async def test_points_carry_configuration_and_latest_values(
         "unit": "m",
         "range": {"low": 0.0, "high": 20.0},
         "gas": None,
-        "value": 12.5,
-        "quality": "good",
-        "reason": "",
-        "ts": 1_700_000_000.25,
-        "time": "2023-11-14T22:13:20.250+00:00",
+        # One shape for a reading, here and on the websocket: [value, quality, reason, ts].
+        "reading": [12.5, "good", "", 1_700_000_000.25],
     }
-    assert [points["DEMO-CHEM/GT-201"][k] for k in ("value", "quality", "reason")] == [
-        None,
-        "bad",
-        "comm_loss",
-    ]
-    assert [points["DEMO-CHEM/PT-102"][k] for k in ("value", "quality", "reason")] == [
-        2.7,
-        "uncertain",
-        "out_of_range",
-    ]
+    assert points["DEMO-CHEM/GT-201"]["reading"][:3] == [None, "bad", "comm_loss"]
+    assert points["DEMO-CHEM/PT-102"]["reading"][:3] == [2.7, "uncertain", "out_of_range"]
     assert points["DEMO-DUST/XS-303"]["hazard_source"]["grade"] == 3
-    assert points["DEMO-DUST/XS-303"]["quality"] is None  # never reported yet
+    assert points["DEMO-DUST/XS-303"]["reading"] is None  # never reported yet
 
 
 async def test_health_reports_collectors_devices_and_counters(
