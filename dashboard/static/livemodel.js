@@ -74,6 +74,9 @@ export class LiveModel {
     const ids = new Set(Object.keys(msg.readings));
     for (const [id, reading] of Object.entries(msg.readings)) this.readings.set(id, reading);
     if (ids.size > 0) this.onReadings(ids);
+    // Events first: a page may note something about them (a critical alarm raised again
+    // sounds even if it was silenced) that the records then show.
+    if (msg.events && msg.events.length > 0) this.onEvents(msg.events);
     const alarms = msg.alarms ?? [];
     const sources = msg.sources ?? [];
     if (alarms.length > 0 || sources.length > 0) {
@@ -81,7 +84,6 @@ export class LiveModel {
       if (this.reloading || this.reloadTimer !== null) this.held.push([alarms, sources]);
       this.onAlarms(alarms, sources);
     }
-    if (msg.events && msg.events.length > 0) this.onEvents(msg.events);
   }
 
   status(status) {

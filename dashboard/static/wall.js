@@ -286,7 +286,7 @@ function silence() {
 
 function onEvents(events) {
   if (annunciator.events(events)) {
-    // Sound at once (the delta's alarm records have filled in the banner text already).
+    // Sound at once; the alarm records of the same delta fill in the banner next.
     beeper.start();
     document.body.dataset.sound = "on";
   }
