@@ -242,7 +242,8 @@ class Hub:
     def _encode_delta(
         self, seq: int, prev: int, keys: Iterable[PointKey], events: Sequence[AlarmEvent]
     ) -> str:
-        changes = self._alarm_changes(events) if self._alarm_changes is not None else NO_CHANGES
+        feed = self._alarm_changes
+        changes = feed(events) if feed is not None and events else NO_CHANGES
         return delta_message(seq, prev, self._readings(keys), events, changes)
 
     def _kick_slow(self, channel: ClientChannel) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ from config.vocabulary import AlarmType, Priority
 from dashboard.channel import ChannelClosed, ClientChannel
 from dashboard.hub import Hub
 from dashboard.live import LiveState
-from dashboard.protocol import CLOSE_GOING_AWAY, CLOSE_TOO_SLOW, Resume
+from dashboard.protocol import CLOSE_GOING_AWAY, CLOSE_TOO_SLOW, AlarmChanges, Resume
 
 A = PointKey("S1", "A")
 B = PointKey("S1", "B")
@@ -323,3 +324,36 @@ async def test_uncertain_reading_keeps_its_value_and_reason() -> None:
     feed(hub, live, Reading(A, 120.0, 5.0, Quality.UNCERTAIN, Reason.OUT_OF_RANGE))
     message = await take(hub.connect())
     assert message["readings"]["S1/A"] == [120.0, "uncertain", "out_of_range", 5.0]
+
+
+async def test_alarm_records_are_read_when_a_delta_is_encoded() -> None:
+    """A delta carries what the alarm feed says *then*: a resumed client gets the alarm's
+    newest record once, not one per event it missed."""
+    states = {"S1/A/H": "active_unacknowledged"}
+    asked: list[list[int]] = []
+
+    def records(events: Sequence[AlarmEvent]) -> AlarmChanges:
+        asked.append([e.seq for e in events])
+        ids = dict.fromkeys(e.alarm_id for e in events)
+        return AlarmChanges([{"id": ident, "state": states[ident]} for ident in ids])
+
+    hub, live = make_hub(alarms=records)
+    channel = hub.connect()
+    snapshot = await take(channel)
+    hub.accept_events([event(1)])
+    hub.flush()
+    delta = await take(channel)
+    assert delta["alarms"] == [{"id": "S1/A/H", "state": "active_unacknowledged"}]
+    assert delta["sources"] == []
+    feed(hub, live, Reading(B, 1.0, 1.0))
+    hub.flush()
+    assert (await take(channel))["alarms"] == []  # readings only: the feed is not asked
+    assert asked == [[1]]
+
+    states["S1/A/H"] = "active_acknowledged"
+    hub.accept_events([event(2)])
+    hub.flush()
+    resumed = hub.connect(Resume(snapshot["epoch"], snapshot["seq"]))
+    catch_up = await take(resumed)
+    assert [e["seq"] for e in catch_up["events"]] == [1, 2]
+    assert catch_up["alarms"] == [{"id": "S1/A/H", "state": "active_acknowledged"}]
