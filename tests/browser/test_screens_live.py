@@ -32,6 +32,7 @@ LEVEL = "DEMO-CHEM/LT-101"
 HH = "DEMO-CHEM/GT-201/HH"
 H = "DEMO-CHEM/GT-201/H"
 FAULT = "DEMO-CHEM/GT-202/SENSOR_FAULT"
+FAULT_POINT = "DEMO-CHEM/GT-202"
 
 
 async def test_device_value_reaches_the_wall_within_2_s(
@@ -98,6 +99,11 @@ async def test_gas_leak_turns_the_tile_red_and_reaches_the_console_within_2_s(
     await expect(wall.page.locator("#count-unacked")).not_to_have_text("0")
     await expect(console.page.locator(f'tr[data-alarm="{H}"]')).to_be_visible()
     await expect(console.page.locator(f'tr[data-alarm="{FAULT}"]')).to_be_visible(timeout=5000)
+    # A faulty detector shows why, never a number (the rule the retired / page was tested on).
+    faulty = wall.page.locator(f'.val[data-point="{FAULT_POINT}"]')
+    await expect(faulty).to_have_class(re.compile(r"\bq-bad\b"))
+    await expect(faulty.locator(".label")).to_have_text("传感器故障")
+    assert not re.search(r"\d", await faulty.locator(".value").inner_text())
     # The console lists the most urgent first.
     assert await console.page.locator("#alarm-rows tr").first.get_attribute("data-alarm") == HH
     # All of it came with the websocket deltas: no screen fetched a list after the events.
