@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 APT_PACKAGES := mosquitto mosquitto-clients influxdb influxdb-client victoria-metrics chromium fonts-wqy-microhei socat
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck system venv clean
+.PHONY: demo test lint typecheck system venv clean screenshots
 
 # Debian packages the gateway, its demo and its tests run against; installed only when missing.
 system:
@@ -34,6 +34,11 @@ test: system venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(PY) -m pytest -q -p no:cacheprovider tests
+
+# The screenshots in docs/ (wall, console, phone), from the demo in Chromium. Not part of
+# `make test`, which changes no tracked file.
+screenshots: system venv
+	$(PY) tests/browser/screenshots.py
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -292,8 +292,8 @@ async def _worker(conn: Connection, url: str, clients: int) -> tuple[list[Seen],
                     events, _ = decoder.raw_decode(message.decode(), start + 9)
                     for event in events:
                         seen.append(
-                            Seen(number, event["alarm_id"], event["kind"],
-                                 int(event["journal_seq"]), float(event["ts"]), received)
+                            Seen(number, event["id"], event["kind"],
+                                 int(event["seq"]), float(event["ts"]), received)
                         )
         except ConnectionClosed as closed:
             problems.append(f"client {number}: closed by server: {closed}")

@@ -71,7 +71,8 @@ from config.site import Site
 from config.vocabulary import AlarmType, Priority
 from dashboard.app import create_app
 from dashboard.auth import AuthService, install_auth
-from dashboard.hub import ClientChannel, Hub
+from dashboard.channel import ClientChannel
+from dashboard.hub import Hub
 from dashboard.live import LiveState
 from dashboard.server import DashboardServer
 from dashboard.services import DashboardServices

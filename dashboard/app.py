@@ -1,8 +1,12 @@
-"""The dashboard web app: ``create_app(services)`` builds it; nothing happens at import.
+"""The dashboard web app: ``create_app(services)`` builds all of it; nothing happens at import.
 
-Routes: ``/`` (the live page), ``/static`` (its files), ``/vendor`` (npm front-end
-libraries, when ``dashboard/node_modules`` is installed), ``/api/points``,
-``/api/health``, ``/ws``, plus any routers the gateway passes in (alarms, ...).
+Always: ``/api/points``, ``/api/health``, ``/ws``, the screens (``/login``, ``/wall``,
+``/console``, ``/commissioning``; ``/`` sends the browser to the one it wants), ``/static``
+and ``/vendor`` (npm front-end libraries, when ``dashboard/node_modules`` is installed).
+With ``services.alarms``: the alarm and console API. With ``services.auth``: sign-in,
+user administration and the gate in front of ``/api/*`` and ``/ws``. With
+``services.commissioning``: the commissioning API. ``extra_routers`` are the gateway's
+own additions (the demo's drill buttons), included last.
 """
 
 from __future__ import annotations
@@ -13,10 +17,15 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
-from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
+from dashboard.auth import auth_router, install_auth, operator_user
 from dashboard.routes import health, points, terms, ws
+from dashboard.routes.admin import admin_router
+from dashboard.routes.alarms import alarms_router
+from dashboard.routes.commissioning import commissioning_router
+from dashboard.routes.console import console_router
+from dashboard.routes.pages import pages_router
 from dashboard.services import DashboardServices
 
 log = logging.getLogger(__name__)
@@ -24,6 +33,34 @@ log = logging.getLogger(__name__)
 PACKAGE_DIR = Path(__file__).resolve().parent
 STATIC_DIR = PACKAGE_DIR / "static"
 VENDOR_DIR = PACKAGE_DIR / "node_modules"
+
+
+def routers(services: DashboardServices) -> list[APIRouter]:
+    """Every router the services call for, in the order they are included."""
+    # terms serves /static/terms.js: it must come before the /static mount.
+    included = [points.router(), health.router(), ws.router(), terms.router(), pages_router()]
+    alarms = services.alarms
+    if alarms is not None:
+        catalog, clock = services.catalog, services.clock
+        included += [
+            console_router(
+                alarms.journal, alarms.engine, catalog, trend=alarms.trend, clock=clock
+            ),
+            alarms_router(alarms.engine, alarms.journal, catalog, current_user=operator_user),
+        ]
+    if services.auth is not None:
+        included += [auth_router(services.auth), admin_router(services.auth)]
+    commissioning = services.commissioning
+    if commissioning is not None:
+        included.append(
+            commissioning_router(
+                services.catalog,
+                commissioning.collectors,
+                reload=commissioning.reload,
+                clock=services.clock,
+            )
+        )
+    return included
 
 
 def create_app(services: DashboardServices, *, extra_routers: Sequence[APIRouter] = ()) -> FastAPI:
@@ -48,20 +85,11 @@ def create_app(services: DashboardServices, *, extra_routers: Sequence[APIRouter
         openapi_url="/api/openapi.json",
     )
     app.state.services = services
-    app.include_router(points.router())
-    app.include_router(health.router())
-    app.include_router(ws.router())
-    app.include_router(terms.router())  # /static/terms.js: before the /static mount
-    for router in extra_routers:
+    for router in [*routers(services), *extra_routers]:
         app.include_router(router)
-
-    index = STATIC_DIR / "index.html"
-
-    @app.get("/", include_in_schema=False)
-    async def live_page() -> FileResponse:
-        return FileResponse(index, media_type="text/html; charset=utf-8")
-
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     if VENDOR_DIR.is_dir():
         app.mount("/vendor", StaticFiles(directory=VENDOR_DIR), name="vendor")
+    if services.auth is not None:
+        install_auth(app, services.auth)
     return app

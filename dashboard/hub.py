@@ -7,12 +7,14 @@ sequence, and reads the frame's values from ``LiveState``, so the hub and the li
 state never disagree, and an out-of-order reading that the live state refused is never
 shown. The frame is encoded once and shared by every client that keeps up.
 
-Each client (``ClientChannel``) has a bounded outbox of encoded messages and its own
-sender task (in ``dashboard.routes.ws``), so a slow screen never delays another. A client
-whose outbox is full switches to coalescing: it only remembers which points changed
-(latest value wins) and the alarm events it has not had, and gets them as one catch-up
-message when it is ready again. Alarm events are never dropped: a client that falls more
-than ``client_events`` events behind is disconnected and must resume or resync.
+Each client (``dashboard.channel.ClientChannel``) has a bounded outbox of encoded messages
+and its own sender task (in ``dashboard.routes.ws``), so a slow screen never delays
+another; a client whose outbox is full coalesces what it missed into one catch-up message.
+Alarm events are never dropped: a client that falls more than ``client_events`` events
+behind is disconnected and must resume or resync.
+
+With ``alarms`` (``dashboard.alarmfeed.AlarmFeed``) a delta also carries the current
+record of every alarm its events touched, read when the delta is encoded.
 
 A bounded ring of recent frames lets a client that reconnects continue from its last
 sequence number instead of loading a full snapshot. See docs/websocket.md.
@@ -31,157 +33,19 @@ from dataclasses import dataclass
 from alerting.events import AlarmEvent
 from collectors.readings import Reading
 from config.catalog import PointKey
+from dashboard.channel import ClientChannel, Frame
 from dashboard.live import LiveState
 from dashboard.protocol import (
     CLOSE_GOING_AWAY,
     CLOSE_TOO_SLOW,
+    NO_CHANGES,
+    AlarmChanges,
     Resume,
     delta_message,
-    heartbeat_message,
     snapshot_message,
 )
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Frame:
-    """What changed between two flushes. Values are looked up in the live state when
-    a frame is encoded, so only the keys are kept."""
-
-    seq: int
-    keys: tuple[PointKey, ...]
-    events: tuple[AlarmEvent, ...]
-
-
-class ChannelClosed(Exception):
-    """The hub has closed this client (too slow for alarm events, or shutting down)."""
-
-    def __init__(self, code: int, reason: str) -> None:
-        super().__init__(f"{code} {reason}")
-        self.code = code
-        self.reason = reason
-
-
-class ClientChannel:
-    """One client's queue. Created by ``Hub.connect``; drained by one sender task."""
-
-    def __init__(
-        self,
-        hub: Hub,
-        client_id: int,
-        label: str,
-        first_message: str,
-        seq: int,
-        max_messages: int,
-        max_events: int,
-        heartbeat: float,
-    ) -> None:
-        self.id = client_id
-        self.label = label
-        self._hub = hub
-        self._max_messages = max_messages
-        self._max_events = max_events
-        self._heartbeat = heartbeat
-        self._outbox: deque[str] = deque([first_message])
-        self._last_seq = seq  # seq of the newest frame in (or sent from) the outbox
-        # Coalescing state; _lag_keys is None while the client keeps up.
-        self._lag_keys: set[PointKey] | None = None
-        self._lag_events: list[AlarmEvent] = []
-        self._lag_prev = seq
-        self._lag_seq = seq
-        self._ready = asyncio.Event()
-        self._ready.set()
-        self._closed = asyncio.Event()
-        self.close_code = 1000
-        self.close_reason = ""
-        self.catch_ups = 0
-
-    # -- for the sender task
-
-    async def next_message(self) -> str:
-        """The next message to send; waits until there is one. Raises ``ChannelClosed``.
-
-        When nothing changes for ``heartbeat`` seconds it returns a heartbeat, so that a
-        screen can tell a quiet gateway from a dead connection."""
-        while True:
-            if self._closed.is_set():
-                raise ChannelClosed(self.close_code, self.close_reason)
-            if self._outbox:
-                return self._outbox.popleft()
-            if self._lag_keys is not None:
-                return self._catch_up()
-            self._ready.clear()
-            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
-            # arrives as the event is set, and the sender task would never stop.
-            try:
-                async with asyncio.timeout(self._heartbeat):
-                    await self._ready.wait()
-            except TimeoutError:
-                return heartbeat_message(self._last_seq, self._hub.now())
-
-    async def wait_closed(self) -> None:
-        """Returns when the hub closes this client; the route then aborts a blocked send."""
-        await self._closed.wait()
-
-    @property
-    def closed(self) -> bool:
-        return self._closed.is_set()
-
-    @property
-    def lagging(self) -> bool:
-        return self._lag_keys is not None
-
-    @property
-    def queued(self) -> int:
-        return len(self._outbox)
-
-    @property
-    def pending_events(self) -> int:
-        return len(self._lag_events)
-
-    # -- for the hub
-
-    def _wants_frame(self) -> bool:
-        return self._lag_keys is None and len(self._outbox) < self._max_messages
-
-    def _push(self, message: str, seq: int) -> None:
-        self._outbox.append(message)
-        self._last_seq = seq
-        self._ready.set()
-
-    def _coalesce(self, frame: Frame) -> bool:
-        """Remember a frame the outbox has no room for. False: too many alarm events."""
-        if self._lag_keys is None:
-            self._lag_keys = set()
-            self._lag_events = []
-            self._lag_prev = self._last_seq
-        self._lag_keys.update(frame.keys)
-        self._lag_events.extend(frame.events)
-        self._lag_seq = frame.seq
-        self._ready.set()
-        return len(self._lag_events) <= self._max_events
-
-    def _catch_up(self) -> str:
-        keys = self._lag_keys or set()
-        events = self._lag_events
-        prev, seq = self._lag_prev, self._lag_seq
-        self._lag_keys = None
-        self._lag_events = []
-        self._last_seq = seq
-        self.catch_ups += 1
-        return self._hub._encode_delta(seq, prev, keys, events)
-
-    def _close(self, code: int, reason: str) -> None:
-        if self._closed.is_set():
-            return
-        self.close_code = code
-        self.close_reason = reason
-        self._outbox.clear()
-        self._lag_keys = None
-        self._lag_events = []
-        self._closed.set()
-        self._ready.set()
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +90,7 @@ class Hub:
         heartbeat: float = 5.0,
         clock: Callable[[], float] = time.time,
         epoch: str | None = None,
+        alarms: Callable[[Sequence[AlarmEvent]], AlarmChanges] | None = None,
     ) -> None:
         if flush_interval <= 0 or event_delay < 0 or heartbeat <= 0:
             raise ValueError(
@@ -242,6 +107,7 @@ class Hub:
             if value < 1:
                 raise ValueError(f"{name} must be at least 1, got {value}")
         self._live = live
+        self._alarm_changes = alarms
         self._flush_interval = flush_interval
         self._event_delay = min(event_delay, flush_interval)
         self._max_frame_points = max_frame_points
@@ -330,11 +196,11 @@ class Hub:
         self._remember(frame)
         encoded: str | None = None
         for channel in list(self._channels.values()):
-            if channel._wants_frame():
+            if channel.wants_frame():
                 if encoded is None:
                     encoded = self._encode_delta(frame.seq, frame.seq - 1, frame.keys, frame.events)
-                channel._push(encoded, frame.seq)
-            elif not channel._coalesce(frame):
+                channel.push(encoded, frame.seq)
+            elif not channel.coalesce(frame):
                 self._kick_slow(channel)
 
     def _remember(self, frame: Frame) -> None:
@@ -376,7 +242,9 @@ class Hub:
     def _encode_delta(
         self, seq: int, prev: int, keys: Iterable[PointKey], events: Sequence[AlarmEvent]
     ) -> str:
-        return delta_message(seq, prev, self._readings(keys), events)
+        feed = self._alarm_changes
+        changes = feed(events) if feed is not None and events else NO_CHANGES
+        return delta_message(seq, prev, self._readings(keys), events, changes)
 
     def _kick_slow(self, channel: ClientChannel) -> None:
         self.kicked_slow += 1
@@ -408,14 +276,15 @@ class Hub:
         else:
             self.resumed += 1
         channel = ClientChannel(
-            self,
             self._next_id,
             label,
             first,
             self._seq,
-            self._client_messages,
-            self._client_events,
-            self._heartbeat,
+            max_messages=self._client_messages,
+            max_events=self._client_events,
+            heartbeat=self._heartbeat,
+            encode_delta=self._encode_delta,
+            now=self.now,
         )
         self._next_id += 1
         self._channels[channel.id] = channel
@@ -443,7 +312,7 @@ class Hub:
     def _drop(self, channel: ClientChannel, code: int, reason: str) -> None:
         if self._channels.pop(channel.id, None) is not None:
             self._catch_ups_closed += channel.catch_ups
-        channel._close(code, reason)
+        channel.close(code, reason)
 
     def close_all(self, code: int = CLOSE_GOING_AWAY, reason: str = "server shutting down") -> None:
         for channel in list(self._channels.values()):

@@ -1,21 +1,27 @@
 """The websocket wire format (docs/websocket.md): pure encoding and parsing, no I/O.
 
 Readings travel as ``{"<site>/<tag>": [value, quality, reason, ts]}``: a compact map that
-the page can merge straight into its state. Site codes and tags cannot contain ``/``
+the page can merge straight into its state; ``/api/points`` gives each point's reading in
+the same ``[value, quality, reason, ts]`` shape. Site codes and tags cannot contain ``/``
 (config pattern ``[A-Za-z0-9_.-]+``), so the point id splits unambiguously.
+
+Alarm events travel as ``/api/alarms/history`` answers them (``EventOut``), and the alarms
+they changed as ``/api/alarms`` lists them (``AlarmOut``), with their hazard sources as
+``/api/hazard-sources`` does (``HazardSourceOut``): a screen applies those and never asks
+for the lists again but after a snapshot.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from alerting.events import AlarmEvent
 from collectors.readings import Reading, Value
 from config.catalog import PointKey
+from dashboard.schemas.alarms import event_out
 
 PROTOCOL_VERSION = 1
 
@@ -42,12 +48,6 @@ def point_id(key: PointKey) -> str:
     return f"{key.site}/{key.tag}"
 
 
-def _finite(value: float | None) -> float | None:
-    if value is None or math.isfinite(value):
-        return value
-    return None
-
-
 def encode_reading(reading: Reading) -> EncodedReading:
     # A reading's value is never NaN or infinite (a Reading refuses them): valid JSON.
     value: Value = reading.value
@@ -59,26 +59,21 @@ def encode_readings(readings: Iterable[Reading]) -> dict[str, EncodedReading]:
 
 
 def encode_event(event: AlarmEvent) -> dict[str, Any]:
-    value = event.value
-    if isinstance(value, float):
-        value = _finite(value)
-    return {
-        "alarm_id": event.alarm_id,
-        "point": point_id(event.point),
-        "site": event.point.site,
-        "tag": event.point.tag,
-        "alarm_type": event.alarm_type.value,
-        "kind": event.kind.value,
-        "state": event.state.value,
-        "priority": event.priority.value,
-        "colour": event.priority.colour,
-        "ts": round(event.ts, 3),
-        "value": value,
-        "limit": _finite(event.limit),
-        "user": event.user,
-        "comment": event.comment,
-        "journal_seq": event.seq,
-    }
+    """The event as ``/api/alarms/history`` answers it."""
+    return event_out(event).model_dump(mode="json")
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmChanges:
+    """The current records of the alarms a delta's events touched (``AlarmOut`` as JSON; a
+    record in state ``normal`` has left the active list) and of their hazard sources
+    (``HazardSourceOut`` as JSON)."""
+
+    alarms: list[dict[str, Any]] = field(default_factory=list)
+    sources: list[dict[str, Any]] = field(default_factory=list)
+
+
+NO_CHANGES = AlarmChanges()
 
 
 def dumps(message: dict[str, Any]) -> str:
@@ -103,7 +98,11 @@ def snapshot_message(
 
 
 def delta_message(
-    seq: int, prev: int, readings: Iterable[Reading], events: Sequence[AlarmEvent]
+    seq: int,
+    prev: int,
+    readings: Iterable[Reading],
+    events: Sequence[AlarmEvent],
+    changes: AlarmChanges = NO_CHANGES,
 ) -> str:
     return dumps(
         {
@@ -111,6 +110,8 @@ def delta_message(
             "seq": seq,
             "prev": prev,
             "events": [encode_event(event) for event in events],
+            "alarms": changes.alarms,
+            "sources": changes.sources,
             "readings": encode_readings(readings),
         }
     )

@@ -1,31 +1,29 @@
 """What the web app needs from the running gateway, handed over in one object.
 
-The gateway builds these once and passes them to ``create_app``; routes reach
-them through the dependencies in ``dashboard.deps``, never through globals.
+The gateway builds these once and passes them to ``create_app``, which builds every
+route from them; routes reach the state through the dependencies in ``dashboard.deps``
+or the objects their router was built with, never through globals.
+
+A part left out (``alarms``, ``auth``, ``commissioning`` None) leaves its routes out: the
+tests of the live data build the app from a catalog, a live state and a hub alone.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
+from alerting.engine import AlarmEngine
+from alerting.journal import AlarmJournal
 from collectors.health import CollectorHealth
 from config.catalog import Catalog
+from dashboard.auth.service import AuthService
+from dashboard.components import ComponentStatus as ComponentStatus
 from dashboard.hub import Hub
 from dashboard.live import LiveState
-
-
-@dataclass(frozen=True, slots=True)
-class ComponentStatus:
-    """A part of the gateway that is not a collector: the pipeline, a storage sink, the
-    alarm journal. ``ok`` says whether it works *now* (a database reachable, a buffer not
-    dropping); the counters say what happened so far (written, dropped, retried...)."""
-
-    name: str
-    ok: bool
-    counters: Mapping[str, int | float] = field(default_factory=dict)
-    detail: str | None = None
+from dashboard.routes.commissioning import Reload
+from dashboard.trends import TrendSource
 
 
 def _no_collectors() -> Sequence[CollectorHealth]:
@@ -37,11 +35,33 @@ def _no_components() -> Sequence[ComponentStatus]:
 
 
 @dataclass(frozen=True, slots=True)
+class AlarmServices:
+    """The alarm engine and its journal, for the alarm and console routes; ``trend`` is
+    where point trends come from (None: ``/api/trend`` answers that none is configured)."""
+
+    engine: AlarmEngine
+    journal: AlarmJournal
+    trend: TrendSource | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CommissioningServices:
+    """The running collectors (``Parts.collectors``) and the gateway's reload (None: the
+    reload route answers 501)."""
+
+    collectors: Sequence[object]
+    reload: Reload | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class DashboardServices:
     """The gateway's state as the web app sees it.
 
     ``collectors`` and ``components`` are called on every ``GET /api/health``; they must be
     cheap and must not block (they read the gateway's own health objects).
+
+    ``auth`` puts the sign-in gate in front of the app; without it nobody is signed in, so
+    every alarm action answers 401 (who acts is never taken from the request).
     """
 
     catalog: Catalog
@@ -50,3 +70,6 @@ class DashboardServices:
     collectors: Callable[[], Sequence[CollectorHealth]] = _no_collectors
     components: Callable[[], Sequence[ComponentStatus]] = _no_components
     clock: Callable[[], float] = time.time
+    alarms: AlarmServices | None = None
+    auth: AuthService | None = None
+    commissioning: CommissioningServices | None = None

@@ -9,22 +9,19 @@ from datetime import UTC, datetime
 from collectors.health import CollectorHealth, DeviceHealth, LinkState
 from collectors.readings import Reading
 from config.catalog import Catalog, PointInfo
+from dashboard.components import ComponentStatus
 from dashboard.hub import HubStats
 from dashboard.live import LiveState
-from dashboard.protocol import point_id
-from dashboard.schemas import (
+from dashboard.protocol import encode_reading, point_id
+from dashboard.schemas.health import (
     CollectorHealthOut,
     ComponentOut,
     DeviceHealthOut,
-    HazardSourceOut,
     HealthOut,
-    PointOut,
-    PointsOut,
-    RangeOut,
     Status,
     WebsocketOut,
 )
-from dashboard.services import ComponentStatus
+from dashboard.schemas.points import HazardSourceOut, PointOut, PointsOut, RangeOut
 
 
 def iso(ts: float | None) -> str | None:
@@ -36,9 +33,6 @@ def iso(ts: float | None) -> str | None:
 def _point(info: PointInfo, reading: Reading | None) -> PointOut:
     config = info.config
     source = info.hazard_source
-    value = reading.value if reading is not None else None
-    quality = reading.quality.value if reading is not None else None
-    reason = reading.reason.value if reading is not None else None
     return PointOut(
         id=point_id(info.key),
         site=info.key.site,
@@ -53,11 +47,8 @@ def _point(info: PointInfo, reading: Reading | None) -> PointOut:
         unit=config.unit,
         range=RangeOut(low=config.range.low, high=config.range.high) if config.range else None,
         gas=config.gas,
-        value=value,
-        quality=quality,
-        reason=reason,
-        ts=reading.ts if reading is not None else None,
-        time=iso(reading.ts) if reading is not None else None,
+        # The websocket's encoding, its rules too: a value that is not a number is a fault.
+        reading=tuple(encode_reading(reading)) if reading is not None else None,
     )
 
 

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastapi import APIRouter
+from fastapi import APIRouter, FastAPI
 
 from alerting.defaults import RuleError, resolve
 from alerting.engine import AlarmEngine, tick_forever
@@ -33,22 +33,22 @@ from collectors.bounded import DropOldestQueue
 from collectors.health import CollectorHealth
 from collectors.logonce import LogOnce
 from collectors.modbus.collector import build_modbus_collectors
+from collectors.modbus.device import OnHeartbeat
 from collectors.mqtt.collector import build_mqtt_collectors
 from config.catalog import Catalog
 from config.gateway_file import GatewayConfig
 from config.issues import ConfigError
 from config.site import Site
+from dashboard.alarmfeed import AlarmFeed
 from dashboard.app import create_app
-from dashboard.auth import AuthService, auth_component, auth_router, install_auth, operator_user
+from dashboard.auth import AuthService, auth_component
+from dashboard.components import ComponentStatus
 from dashboard.hub import Hub
 from dashboard.live import LiveState
-from dashboard.routes.admin import admin_router
-from dashboard.routes.alarms import alarm_component, alarms_router
-from dashboard.routes.commissioning import ReloadResult, commissioning_router, reload_errors
-from dashboard.routes.console import console_router
-from dashboard.routes.pages import pages_router
+from dashboard.routes.alarms import alarm_component
+from dashboard.routes.commissioning import ReloadResult, reload_errors
 from dashboard.server import DashboardServer
-from dashboard.services import ComponentStatus, DashboardServices
+from dashboard.services import AlarmServices, CommissioningServices, DashboardServices
 from gateway.pipeline import MemoryBuffer, Pipeline, ReadingObserver
 from gateway.storage.factory import build_writer
 from gateway.storage.lineprotocol import encode_alarm_event_lines
@@ -111,6 +111,57 @@ class Parts:
     server: DashboardServer
 
 
+@dataclass(frozen=True)
+class Storage:
+    """Where readings and alarm events are stored; all None when no storage is configured."""
+
+    buffer: MemoryBuffer | None = None
+    writer: InfluxWriter | None = None
+    history: AlarmHistory | None = None
+
+
+def build_storage(config: GatewayConfig, catalog: Catalog) -> Storage:
+    """The reading buffer, its database writer, and the alarm events' copy to the database."""
+    storage = config.storage
+    if storage is None:
+        log.warning("no storage configured: readings are not written to any database")
+        return Storage()
+    buffer = MemoryBuffer(storage.buffer_capacity, name=storage.target.kind)
+    writer = build_writer(storage, catalog, buffer)
+    return Storage(buffer, writer, AlarmHistory(writer, catalog))
+
+
+def build_alerting(
+    config: GatewayConfig, catalog: Catalog, state_dir: Path, clock: Clock
+) -> tuple[AlarmJournal, AlarmEngine]:
+    """The alarm journal (opened here) and the engine that recovers its alarms from it."""
+    journal = AlarmJournal(
+        state_dir / "alarms.db", retention_days=config.alarm_journal.retention_days
+    )
+    return journal, AlarmEngine(catalog, journal, clock=clock)
+
+
+def build_notifier(
+    config: GatewayConfig, catalog: Catalog, engine: AlarmEngine, clock: Clock
+) -> Notifier | None:
+    """The notifier, when notifications are configured. Its own events (sends, failures)
+    go through the engine's publisher: journalled (one transaction per notice), then heard
+    by the engine's listeners like any other event."""
+    notifications = config.notifications
+    if notifications is None:
+        return None
+    return Notifier(notifications, catalog, engine.publisher, clock=clock)
+
+
+def build_collectors(
+    sites: Sequence[Site], clock: Clock, on_heartbeat: OnHeartbeat | None = None
+) -> list[Collector]:
+    return [
+        *build_modbus_collectors(sites, clock, on_heartbeat=on_heartbeat),
+        *build_mqtt_collectors(sites, clock),
+    ]
+
+
 class Gateway:
     def __init__(
         self,
@@ -138,64 +189,36 @@ class Gateway:
         self.ready = asyncio.Event()
 
     def build(self) -> Parts:
-        """Construct every part; no I/O but opening the alarm journal."""
+        """Construct every part; no I/O but opening the alarm journal (and, the first time,
+        the user database). Each step below builds one part; the wiring between them (who
+        listens to whom) is spelled out here, in one place."""
         catalog = Catalog(self.sites)
         live = LiveState()
-        hub = Hub(live, clock=self.clock)
-        journal = AlarmJournal(
-            self.state_dir / "alarms.db",
-            retention_days=self.config.alarm_journal.retention_days,
-        )
-        engine = AlarmEngine(catalog, journal, clock=self.clock)
+        journal, engine = build_alerting(self.config, catalog, self.state_dir, self.clock)
+        hub = Hub(live, clock=self.clock, alarms=AlarmFeed(engine, catalog))
         engine.add_listener(hub.accept_events)
 
-        writer = buffer = history = None
-        storage = self.config.storage
-        if storage is not None:
-            buffer = MemoryBuffer(storage.buffer_capacity, name=storage.target.kind)
-            writer = build_writer(storage, catalog, buffer)
-            history = AlarmHistory(writer, catalog)
-            engine.add_listener(history.accept)
-        else:
-            log.warning("no storage configured: readings are not written to any database")
+        storage = build_storage(self.config, catalog)
+        if storage.history is not None:
+            engine.add_listener(storage.history.accept)
 
-        notifier = None
-        notifications = self.config.notifications
-        if notifications is not None:
-            # Sends and failures go through the engine's publisher: journalled (one
-            # transaction per notice), then heard by the engine's listeners like any event.
-            notifier = Notifier(notifications, catalog, engine.publisher, clock=self.clock)
+        notifier = build_notifier(self.config, catalog, engine, self.clock)
+        if notifier is not None:
             # Escalation ladders live in memory: alarms still unanswered after a restart
             # start theirs again from their raising.
             notifier.resume(unanswered_alarms(engine))
             engine.add_listener(notifier.accept)
 
         observers: list[ReadingObserver] = [live, engine, hub]
-        pipeline = Pipeline(observers, [buffer] if buffer is not None else [])
-        collectors: list[Collector] = [
-            *build_modbus_collectors(
-                self.sites, self.clock, on_heartbeat=engine.accept_heartbeats
-            ),
-            *build_mqtt_collectors(self.sites, self.clock),
-        ]
+        pipeline = Pipeline(observers, [storage.buffer] if storage.buffer is not None else [])
+        # Status-word heartbeats go from each Modbus poll straight to the alarm engine.
+        collectors = build_collectors(self.sites, self.clock, engine.accept_heartbeats)
 
-        def collector_health() -> Sequence[CollectorHealth]:
-            return [collector.health for collector in collectors]
+        if self.auth is None:
+            self.auth = AuthService.open(self.state_dir)
+        auth = self.auth
+        engine.add_listener(auth.alarm_listener)  # alarm actions into the audit log
 
-        def components() -> Sequence[ComponentStatus]:
-            statuses = self._components(pipeline, buffer, writer, history, notifier, engine)
-            if self.auth is not None:
-                statuses.append(auth_component(self.auth))
-            return statuses
-
-        services = DashboardServices(
-            catalog=catalog,
-            live=live,
-            hub=hub,
-            collectors=collector_health,
-            components=components,
-            clock=self.clock,
-        )
         parts = Parts(
             catalog,
             live,
@@ -204,39 +227,51 @@ class Gateway:
             engine,
             journal,
             collectors,
-            writer,
-            buffer,
-            history,
+            storage.writer,
+            storage.buffer,
+            storage.history,
             notifier,
-            server=None,  # type: ignore[arg-type]  # set below, needs the routers
+            server=None,  # type: ignore[arg-type]  # set below: the extra routers see the parts
         )
-        if self.auth is None:
-            self.auth = AuthService.open(self.state_dir)
-        auth = self.auth
-        engine.add_listener(auth.alarm_listener)  # alarm actions into the audit log
-        routers = [
-            # Before the alarms router, whose /api/alarms/{id:path} would take history.csv.
-            console_router(
-                journal,
-                engine,
-                catalog,
-                trend=build_trend_source(self.config.storage),
-                clock=self.clock,
+        services = self._dashboard_services(parts, auth)
+        extra = self.extra_routers(parts) if self.extra_routers is not None else ()
+        parts.server = self._web_server(create_app(services, extra_routers=extra))
+        return parts
+
+    def _dashboard_services(self, parts: Parts, auth: AuthService) -> DashboardServices:
+        """What the web app reads: the live data, the alarms, health, users, commissioning."""
+        collectors = parts.collectors
+
+        def collector_health() -> Sequence[CollectorHealth]:
+            return [collector.health for collector in collectors]
+
+        def components() -> Sequence[ComponentStatus]:
+            statuses = self._components(
+                parts.pipeline, parts.buffer, parts.writer, parts.history, parts.notifier,
+                parts.engine,
+            )
+            if self.auth is not None:
+                statuses.append(auth_component(self.auth))
+            return statuses
+
+        return DashboardServices(
+            catalog=parts.catalog,
+            live=parts.live,
+            hub=parts.hub,
+            collectors=collector_health,
+            components=components,
+            clock=self.clock,
+            alarms=AlarmServices(
+                parts.engine, parts.journal, trend=build_trend_source(self.config.storage)
             ),
-            alarms_router(engine, journal, catalog, current_user=operator_user),
-            auth_router(auth),
-            admin_router(auth),
-            commissioning_router(catalog, collectors, reload=self.reload, clock=self.clock),
-            pages_router(),  # /login, /wall, /console, /commissioning (each asks /api/me)
-        ]
-        if self.extra_routers is not None:
-            routers.extend(self.extra_routers(parts))
-        app = create_app(services, extra_routers=routers)
-        install_auth(app, auth)
+            auth=auth,
+            commissioning=CommissioningServices(collectors, reload=self.reload),
+        )
+
+    def _web_server(self, app: FastAPI) -> DashboardServer:
         # After a reload the web app comes back on the port it had (also when it was port 0).
         port = self._bound_port if self._bound_port is not None else self.config.http.port
-        parts.server = DashboardServer(app, host=self.config.http.host, port=port)
-        return parts
+        return DashboardServer(app, host=self.config.http.host, port=port)
 
     @staticmethod
     def _components(
@@ -309,8 +344,7 @@ class Gateway:
         try:
             for info in Catalog(loaded.sites):
                 resolve(info.key, info.config, info.hazard_source.id)
-            build_modbus_collectors(loaded.sites, self.clock)
-            build_mqtt_collectors(loaded.sites, self.clock)
+            build_collectors(loaded.sites, self.clock)
         except (RuleError, ValueError) as error:
             return ReloadResult(errors=[str(error)])
         self.config, self.sites = loaded.config, loaded.sites

@@ -4,12 +4,9 @@ Wiring (the gateway does this once; see docs/security.md)::
 
     auth = AuthService.open(state_dir)                # <state_dir>/users.db
     engine.add_listener(auth.alarm_listener)          # alarm actions into the audit log
-    app = create_app(services, extra_routers=[
-        console_router(...),                          # before the alarms router (history.csv)
-        alarms_router(engine, journal, catalog, current_user=operator_user),
-        auth_router(auth), admin_router(auth), commissioning_router(...),
-    ])
-    install_auth(app, auth)                           # the gate: /api/* and /ws need a session
+    app = create_app(DashboardServices(..., auth=auth))
+    # create_app includes auth_router(auth) and admin_router(auth) and calls
+    # install_auth(app, auth): the gate, /api/* and /ws need a session
 """
 
 from dashboard.auth.demo import DEMO_PASSWORD, create_demo_users
@@ -24,7 +21,6 @@ from dashboard.auth.deps import (
     principal_of,
     require,
     require_user,
-    user_provider,
 )
 from dashboard.auth.middleware import (
     COOKIE_NAME,
@@ -92,5 +88,4 @@ __all__ = [
     "principal_of",
     "require",
     "require_user",
-    "user_provider",
 ]

@@ -98,10 +98,3 @@ Operator = Annotated[Principal, Depends(require(Role.OPERATOR))]
 Engineer = Annotated[Principal, Depends(require(Role.ENGINEER))]
 Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
 
-
-def user_provider(connection: HTTPConnection) -> User | None:
-    """For ``alerting.identity.install_user_provider``: the signed-in person, if any."""
-    principal = principal_of(connection)
-    if principal is None or principal.display:
-        return None
-    return User(principal.name)

@@ -34,10 +34,9 @@ from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from alerting.identity import install_user_provider
 from dashboard.auth import audit
 from dashboard.auth.connections import LiveConnection
-from dashboard.auth.deps import AUTH_STATE, DENIED_KEY, PRINCIPAL_KEY, user_provider
+from dashboard.auth.deps import AUTH_STATE, DENIED_KEY, PRINCIPAL_KEY
 from dashboard.auth.service import AuthService, audit_name
 
 log = logging.getLogger(__name__)
@@ -208,8 +207,7 @@ class _KickGuard:
 def install_auth(
     app: FastAPI, auth: AuthService, *, public_paths: Iterable[str] = PUBLIC_PATHS
 ) -> None:
-    """Put the auth gate in front of ``app`` (call before the server starts) and make the
-    signed-in person the one alarm actions are attributed to."""
+    """Put the auth gate in front of ``app`` (``create_app`` does, before the server starts);
+    the routes' dependencies (``dashboard.auth.deps``) then find the signed-in principal."""
     setattr(app.state, AUTH_STATE, auth)
-    install_user_provider(app, user_provider)
     app.add_middleware(AuthMiddleware, auth=auth, public_paths=frozenset(public_paths))

@@ -38,7 +38,7 @@ from dashboard.auth.store import (
     UserRecord,
 )
 from dashboard.auth.tokens import TokenKind, digest, new_token, token_kind
-from dashboard.services import ComponentStatus
+from dashboard.components import ComponentStatus
 
 log = logging.getLogger(__name__)
 

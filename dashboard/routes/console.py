@@ -1,8 +1,7 @@
 """The duty console's data: alarm history as CSV, a point's trend, the shift summary.
 
-``console_router(journal, engine, catalog, trend=build_trend_source(storage))`` builds it.
-It must be passed to ``create_app`` *before* the alarms router: that router's
-``GET /api/alarms/{alarm_id:path}`` would otherwise take ``/api/alarms/history.csv``.
+``console_router(journal, engine, catalog, trend=build_trend_source(storage))`` builds it
+(``create_app`` does, when the services have an alarm engine).
 
     GET /api/alarms/history.csv   the filters of /api/alarms/history, plus &tz=Asia/Shanghai
     GET /api/trend?site=&tag=&range=1h|8h|24h|7d

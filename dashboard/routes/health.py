@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from dashboard.deps import ServicesDep
-from dashboard.schemas import HealthOut
+from dashboard.schemas.health import HealthOut
 from dashboard.views import health_view
 
 

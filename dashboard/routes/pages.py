@@ -1,8 +1,9 @@
-"""The screens: ``/login``, ``/wall`` (大屏), ``/console`` (值班台), ``/commissioning`` (调试).
+"""The screens: ``/login``, ``/wall`` (大屏), ``/console`` (值班台), ``/commissioning`` (调试),
+and ``/``, which sends the browser where it would go next.
 
-Each is a static HTML page; the data comes from the API. The pages themselves are public:
-each asks ``GET /api/me`` first and sends the browser to ``/login?next=<page>`` when that
-answers 401 (``dashboard/static/api.js``), so one rule covers pages, API calls and the
+Each screen is a static HTML page; the data comes from the API. The pages themselves are
+public: each asks ``GET /api/me`` first and sends the browser to ``/login?next=<page>`` when
+that answers 401 (``dashboard/static/api.js``), so one rule covers pages, API calls and the
 websocket, and an expired session on an open screen lands on the login page too.
 """
 
@@ -11,8 +12,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from fastapi import APIRouter
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, RedirectResponse
+
+from dashboard.auth.deps import auth_of
+from dashboard.auth.middleware import find_credential
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 
@@ -32,7 +36,23 @@ def pages_router(static_dir: Path = STATIC_DIR) -> APIRouter:
     router = APIRouter(tags=["pages"], include_in_schema=False)
     for path, filename in PAGES.items():
         router.add_api_route(path, _page(static_dir / filename), methods=["GET"])
+    router.add_api_route("/", start_page, methods=["GET"])
     return router
+
+
+async def start_page(request: Request) -> RedirectResponse:
+    """``/``: a paired wall display to the wall, a signed-in person to the duty console,
+    anybody else to the login page (which comes back to the console)."""
+    return RedirectResponse(start_path(request), status_code=303, headers=_HEADERS)
+
+
+def start_path(request: Request) -> str:
+    auth = auth_of(request)
+    found = find_credential(request, allow_query=False)
+    principal = auth.authenticate(found[0]) if auth is not None and found is not None else None
+    if principal is None:
+        return "/login?next=/console"
+    return "/wall" if principal.display else "/console"
 
 
 def _page(file: Path) -> Callable[[], Awaitable[FileResponse]]:

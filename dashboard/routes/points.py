@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from dashboard.deps import ServicesDep
-from dashboard.schemas import PointsOut
+from dashboard.schemas.points import PointsOut
 from dashboard.views import points_view
 
 

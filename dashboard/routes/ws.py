@@ -14,8 +14,9 @@ import logging
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.websockets import WebSocketDisconnected
 
+from dashboard.channel import ChannelClosed, ClientChannel
 from dashboard.deps import HubDep
-from dashboard.hub import ChannelClosed, ClientChannel, Hub
+from dashboard.hub import Hub
 from dashboard.protocol import ProtocolError, Resume, parse_hello
 
 log = logging.getLogger(__name__)

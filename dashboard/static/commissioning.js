@@ -110,9 +110,9 @@ function renderPoints() {
   },
   el("td", {}, el("strong", {}, point.tag)),
   el("td", {}, point.name),
-  el("td", { class: "num" }, point.quality === "bad" || point.value === null ? "—" : formatNumber(point.value)),
+  el("td", { class: "num" }, point.reading === null || point.reading[0] === null ? "—" : formatNumber(point.reading[0])),
   el("td", { class: "muted" }, point.unit),
-  el("td", { class: "small muted" }, point.quality ?? ""))));
+  el("td", { class: "small muted" }, point.reading?.[1] ?? ""))));
 }
 
 function pickPoint(point) {

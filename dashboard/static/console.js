@@ -6,7 +6,7 @@
 
 import { allows, api, whoAmI } from "./api.js";
 import { initI18n, onLanguageChange, t, tOr } from "./i18n.js";
-import { LiveModel } from "./livemodel.js";
+import { LiveModel, mergeAlarms } from "./livemodel.js";
 import {
   $, UNACKNOWLEDGED, alarmTypeLabel, byPriorityThenTime, el, formatDateTime, formatNumber,
   formatWhen, priorityChip, renderTopbar, showConnection, showReading, stateLabel, toast,
@@ -38,7 +38,7 @@ let live = null;
 let connection = { state: "connecting", attempt: 0, delay: 0 };
 
 export function alarmPath(id) {
-  // Alarm ids contain slashes (SITE/TAG/TYPE); the API takes them whole from the path.
+  // An alarm id is SITE/TAG/TYPE; the API takes the three as path segments, each encoded.
   return `/api/alarms/${id.split("/").map(encodeURIComponent).join("/")}`;
 }
 
@@ -52,19 +52,30 @@ function failed(error) {
 
 // ---------------------------------------------------------------- active alarms
 
+// Fetched after a websocket snapshot only; deltas bring changed records and new events.
 async function loadAlarms() {
   const [body, recent] = await Promise.all([
     api("/api/alarms"), api(`/api/alarms/history?limit=${RECENT_EVENTS}`),
   ]);
-  page.alarms = body.alarms;
   page.recentEvents = recent.events;
+  $("load-error").hidden = true;
+  showAlarms(body.alarms);
+  renderRecent();
+}
+
+function showAlarms(alarms) {
+  page.alarms = alarms;
   for (const alarm of page.alarms) {
     if (alarm.site_name) page.sites.set(alarm.site, alarm.site_name);
   }
   const ids = new Set(page.alarms.map((alarm) => alarm.id));
   for (const id of page.selected) if (!ids.has(id)) page.selected.delete(id);
-  $("load-error").hidden = true;
   renderAlarms();
+}
+
+/** Events of a websocket delta (journal order) on top of the recent events (newest first). */
+function addRecentEvents(events) {
+  page.recentEvents = [...events].reverse().concat(page.recentEvents).slice(0, RECENT_EVENTS);
   renderRecent();
 }
 
@@ -223,7 +234,6 @@ async function ackOne(alarm) {
   } catch (error) {
     failed(error);
   }
-  live.requestReload(0);
 }
 
 async function ackMany(ids) {
@@ -249,7 +259,6 @@ async function ackMany(ids) {
   } catch (error) {
     failed(error);
   }
-  live.requestReload(0);
 }
 
 async function shelve(alarm) {
@@ -266,7 +275,6 @@ async function shelve(alarm) {
   } catch (error) {
     failed(error);
   }
-  live.requestReload(0);
 }
 
 async function unshelve(alarm) {
@@ -275,7 +283,6 @@ async function unshelve(alarm) {
   } catch (error) {
     failed(error);
   }
-  live.requestReload(0);
 }
 
 async function note(alarm) {
@@ -596,6 +603,9 @@ async function main() {
   updateExportLink();
   live = new LiveModel({
     reload: loadAlarms,
+    // The action's own answer is not applied: its event's delta brings the same record.
+    onAlarms: (records) => showAlarms(mergeAlarms(page.alarms, records)),
+    onEvents: addRecentEvents,
     onReadings: (ids) => {
       const targets = ids === null ? page.currentCells.keys() : [...ids].filter((id) => page.currentCells.has(id));
       for (const id of targets) renderCurrent(id, page.currentCells.get(id));

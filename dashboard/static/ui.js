@@ -98,7 +98,6 @@ export function renderTopbar(me, current) {
     ["/wall", "nav.wall"],
     ["/console", "nav.console"],
     ...(allows(me, "engineer") ? [["/commissioning", "nav.commissioning"]] : []),
-    ["/", "nav.live"],
   ];
   const nav = el("nav", {}, ...links.map(([href, key]) =>
     el("a", { href, class: href === current ? "current" : null, "data-i18n": key }, t(key))));

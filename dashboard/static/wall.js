@@ -5,7 +5,7 @@
 import { adoptDisplayToken, api, whoAmI } from "./api.js";
 import { Beeper } from "./audio.js";
 import { initI18n, locale, onLanguageChange, t, tOr } from "./i18n.js";
-import { LiveModel } from "./livemodel.js";
+import { LiveModel, mergeAlarms } from "./livemodel.js";
 import {
   $, UNACKNOWLEDGED, alarmTypeLabel, el, formatNumber, formatWhen, roleLabel, showConnection,
   showReading, stateLabel,
@@ -16,7 +16,6 @@ import {
 
 const HEALTH_EVERY = 5000;
 const LOAD_EVERY = 15000;
-const ALARMS_EVERY = 15000;  // backstop: events trigger reloads at once
 const MAX_ALARMS_SHOWN = 8;
 const MAX_DEVICES_SHOWN = 8;
 
@@ -46,8 +45,8 @@ async function loadPoints() {
   page.points = new Map(body.points.map((point) => [point.id, point]));
   for (const point of body.points) {
     // Values from the websocket are newer; these only fill gaps before the snapshot.
-    if (point.quality !== null && !live.readings.has(point.id)) {
-      live.readings.set(point.id, [point.value, point.quality, point.reason, point.ts]);
+    if (point.reading !== null && !live.readings.has(point.id)) {
+      live.readings.set(point.id, point.reading);
     }
   }
   buildTiles(body.points);
@@ -62,6 +61,14 @@ async function loadAlarms() {
     buildTiles([...page.points.values()]);  // a hazard source without points: a grey tile
   }
   hideLoadError();
+  renderAlarms();
+}
+
+/** Alarm records and hazard-source statuses from a websocket delta. */
+function applyAlarms(records, sources) {
+  page.alarms = mergeAlarms(page.alarms, records);
+  for (const source of sources) page.statuses.set(sourceKey(source.site, source.id), source);
+  annunciator.update(page.alarms);
   renderAlarms();
 }
 
@@ -279,7 +286,7 @@ function silence() {
 
 function onEvents(events) {
   if (annunciator.events(events)) {
-    // Sound at once; the alarm list reload that follows fills in the banner text.
+    // Sound at once; the alarm records of the same delta fill in the banner next.
     beeper.start();
     document.body.dataset.sound = "on";
   }
@@ -409,6 +416,7 @@ async function main() {
       else for (const id of ids) renderReading(id);
       if (ids === null || [...ids].some((id) => page.cells.has(id))) renderTiles();
     },
+    onAlarms: applyAlarms,
     onEvents,
     onStatus,
     onReloadError: showLoadError,
@@ -418,7 +426,6 @@ async function main() {
   loadFloods();
   setInterval(loadHealth, HEALTH_EVERY);
   setInterval(loadFloods, LOAD_EVERY);
-  setInterval(() => { if (live.connected) live.requestReload(0); }, ALARMS_EVERY);
   window.hazgwWall = { page, live, annunciator, beeper };  // for debugging and tests
 }
 

@@ -107,7 +107,7 @@ export class Annunciator {
     let fresh = false;
     for (const event of events) {
       if (event.priority === "critical" && (event.kind === "raised" || event.kind === "realarmed")) {
-        this.silenced.delete(event.alarm_id);
+        this.silenced.delete(event.id);
         fresh = true;
       }
     }

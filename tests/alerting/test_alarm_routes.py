@@ -1,11 +1,11 @@
-"""The alarm HTTP API through the real dashboard app (``create_app`` with the alarm router),
-over httpx's ASGI transport, backed by a real engine and SQLite journal."""
+"""The alarm HTTP API through the real dashboard app (``create_app`` given the alarm engine
+and the user database), over httpx's ASGI transport, backed by a real engine and SQLite
+journal; the client is signed in as the operator 张三."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
-from urllib.parse import quote
 
 import httpx
 import pytest
@@ -13,15 +13,16 @@ from alarm_support import Clock, key, open_engine, reading
 
 from alerting.engine import AlarmEngine
 from alerting.events import AlarmEvent, AlarmState, EventKind
-from alerting.identity import header_provider, install_user_provider
 from config.vocabulary import AlarmType, Priority
 from dashboard.app import create_app
+from dashboard.auth import TEST_COST, AuthService, AuthSettings, Role
 from dashboard.hub import Hub
 from dashboard.live import LiveState
-from dashboard.routes.alarms import alarm_component, alarms_router
-from dashboard.services import DashboardServices
+from dashboard.routes.alarms import alarm_component
+from dashboard.services import AlarmServices, DashboardServices
 
-USER = {"X-Hazgw-User": quote("张三")}
+OPERATOR = ("张三", "operator-pass-1")
+VIEWER = ("李四", "viewer-pass-1")
 
 
 class Gateway:
@@ -45,15 +46,34 @@ async def gateway(tmp_path: Path) -> Gateway:
 
 
 @pytest.fixture
-async def client(gateway: Gateway) -> AsyncIterator[httpx.AsyncClient]:
+async def auth(tmp_path: Path) -> AsyncIterator[AuthService]:
+    service = AuthService.open(tmp_path / "auth", settings=AuthSettings(hash_cost=TEST_COST))
+    service.add_user(*OPERATOR, Role.OPERATOR, actor="test")
+    service.add_user(*VIEWER, Role.VIEWER, actor="test")
+    yield service
+    service.close()
+
+
+def app_of(gateway: Gateway, auth: AuthService | None) -> httpx.AsyncClient:
     engine = gateway.engine
-    services = DashboardServices(catalog=engine.catalog, live=LiveState(), hub=gateway.hub,
-                                 components=lambda: [alarm_component(engine)])
-    app = create_app(
-        services, extra_routers=[alarms_router(engine, engine.journal, engine.catalog)]
+    services = DashboardServices(
+        catalog=engine.catalog, live=LiveState(), hub=gateway.hub,
+        components=lambda: [alarm_component(engine)],
+        alarms=AlarmServices(engine, engine.journal), auth=auth,
     )
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://gw") as http:
+    transport = httpx.ASGITransport(app=create_app(services))
+    return httpx.AsyncClient(transport=transport, base_url="http://gw")
+
+
+async def bearer(auth: AuthService, who: tuple[str, str]) -> dict[str, str]:
+    signed_in = await auth.login(*who, "127.0.0.1")
+    return {"Authorization": f"Bearer {signed_in.token}"}
+
+
+@pytest.fixture
+async def client(gateway: Gateway, auth: AuthService) -> AsyncIterator[httpx.AsyncClient]:
+    async with app_of(gateway, auth) as http:
+        http.headers.update(await bearer(auth, OPERATOR))
         yield http
 
 
@@ -82,18 +102,17 @@ async def test_active_alarms_listed_with_names_and_colours(
 
 async def test_ack_one(gateway: Gateway, client: httpx.AsyncClient) -> None:
     gateway.feed("GT-1", 30.0)
-    response = await client.post("/api/alarms/T1/GT-1/H/ack", json={"comment": "已确认"},
-                                 headers=USER)
+    response = await client.post("/api/alarms/T1/GT-1/H/ack", json={"comment": "已确认"})
     assert response.status_code == 200, response.text
     body = response.json()
     assert (body["state"], body["acknowledged_by"]) == ("active_acknowledged", "张三")
-    again = await client.post("/api/alarms/T1/GT-1/H/ack", json={}, headers=USER)
+    again = await client.post("/api/alarms/T1/GT-1/H/ack", json={})
     assert again.status_code == 409 and "active_acknowledged" in again.json()["detail"]
-    missing = await client.post("/api/alarms/T1/NOPE/H/ack", headers=USER)
+    missing = await client.post("/api/alarms/T1/NOPE/H/ack")
     assert missing.status_code == 404
     # without a body at all
     gateway.feed("LT-1", 90.0)
-    bare = await client.post("/api/alarms/T1/LT-1/H/ack", headers=USER)
+    bare = await client.post("/api/alarms/T1/LT-1/H/ack")
     assert bare.status_code == 200
 
 
@@ -103,8 +122,7 @@ async def test_ack_of_a_returned_alarm_answers_who_acknowledged(
     gateway.feed("LT-1", 90.0, 50.0)  # raised and returned before anyone answered
     returned_at = gateway.clock.now
     gateway.clock.advance(7)
-    response = await client.post("/api/alarms/T1/LT-1/H/ack", json={"comment": "已复位"},
-                                 headers=USER)
+    response = await client.post("/api/alarms/T1/LT-1/H/ack", json={"comment": "已复位"})
     assert response.status_code == 200, response.text
     body = response.json()
     # Before, the alarm had left memory and the answer was a fresh record with nobody.
@@ -127,7 +145,6 @@ async def test_ack_many(gateway: Gateway, client: httpx.AsyncClient) -> None:
         "/api/alarms/ack",
         json={"ids": ["T1/GT-1/H", "T1/GT-1/HH", "T1/LT-1/H", "T1/LT-1/L", "X/Y/H"],
               "comment": "批量确认"},
-        headers=USER,
     )
     assert response.status_code == 200
     body = response.json()
@@ -154,51 +171,55 @@ async def test_bad_bodies_are_422(
     gateway: Gateway, client: httpx.AsyncClient, path: str, body: object
 ) -> None:
     gateway.feed("GT-1", 30.0)
-    response = await client.post(path, json=body, headers=USER)
+    response = await client.post(path, json=body)
     assert response.status_code == 422, response.text
 
 
-async def test_who_is_acting(gateway: Gateway, client: httpx.AsyncClient) -> None:
+async def test_who_is_acting(gateway: Gateway, auth: AuthService) -> None:
+    """The signed-in person, never a name the request brings along."""
     gateway.feed("GT-1", 30.0)
-    anonymous = await client.post("/api/alarms/T1/GT-1/H/ack")
-    assert anonymous.status_code == 401 and "X-Hazgw-User" in anonymous.json()["detail"]
-    garbled = await client.post("/api/alarms/T1/GT-1/H/ack", headers={"X-Hazgw-User": "%FF"})
-    assert garbled.status_code == 400
-    plain = await client.post("/api/alarms/T1/GT-1/H/ack", headers={"X-Hazgw-User": "duty-1"})
-    assert plain.json()["acknowledged_by"] == "duty-1"
+    forged = {"X-Hazgw-User": "duty-1"}
+    async with app_of(gateway, auth) as http:
+        anonymous = await http.post("/api/alarms/T1/GT-1/H/ack", headers=forged)
+        assert anonymous.status_code == 401
+        viewer = await http.post(
+            "/api/alarms/T1/GT-1/H/ack", headers={**forged, **await bearer(auth, VIEWER)}
+        )
+        assert viewer.status_code == 403
+        operator = await http.post(
+            "/api/alarms/T1/GT-1/H/ack", headers={**forged, **await bearer(auth, OPERATOR)}
+        )
+        assert operator.json()["acknowledged_by"] == "张三"
 
 
-async def test_configured_operator_name(gateway: Gateway, tmp_path: Path) -> None:
-    engine = gateway.engine
-    services = DashboardServices(catalog=engine.catalog, live=LiveState(), hub=gateway.hub)
-    router = alarms_router(engine, engine.journal, engine.catalog)
-    app = create_app(services, extra_routers=[router])
-    install_user_provider(app, header_provider(default_operator="值班员"))
+async def test_without_sign_in_no_action_is_taken(gateway: Gateway) -> None:
+    """An app without the user database has nobody signed in: every action is refused
+    (fail closed), whatever the request says, and the alarm stays unacknowledged."""
     gateway.feed("GT-1", 30.0)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://gw") as c:
-        response = await c.post("/api/alarms/T1/GT-1/H/ack")
-        assert response.json()["acknowledged_by"] == "值班员"
-        named = await c.post("/api/alarms/T1/GT-1/HH/ack", headers=USER)
-        assert named.status_code == 409  # HH is normal: refused, but the user was accepted
+    async with app_of(gateway, None) as http:
+        for path in ("/api/alarms/T1/GT-1/H/ack", "/api/alarms/T1/GT-1/H/unshelve"):
+            refused = await http.post(path, headers={"X-Hazgw-User": "duty-1"})
+            assert refused.status_code == 401, path
+        bulk = await http.post("/api/alarms/ack", json={"ids": ["T1/GT-1/H"]})
+        assert bulk.status_code == 401
+    assert gateway.engine.get("T1/GT-1/H").state is AlarmState.UNACK
 
 
 async def test_shelve_unshelve_and_notes(gateway: Gateway, client: httpx.AsyncClient) -> None:
     gateway.feed("LT-1", 90.0)
     shelved = await client.post("/api/alarms/T1/LT-1/H/shelve",
-                                json={"reason": "液位计校准", "minutes": 30}, headers=USER)
+                                json={"reason": "液位计校准", "minutes": 30})
     assert shelved.status_code == 200
     body = shelved.json()
     assert (body["state"], body["shelved_by"], body["shelve_reason"]) == (
         "shelved", "张三", "液位计校准"
     )
     assert body["shelved_until"] == gateway.clock.now + 1800
-    unshelved = await client.post("/api/alarms/T1/LT-1/H/unshelve", json={"comment": "完成"},
-                                  headers=USER)
+    unshelved = await client.post("/api/alarms/T1/LT-1/H/unshelve", json={"comment": "完成"})
     assert unshelved.json()["state"] == "active_unacknowledged"
-    twice = await client.post("/api/alarms/T1/LT-1/H/unshelve", headers=USER)
+    twice = await client.post("/api/alarms/T1/LT-1/H/unshelve")
     assert twice.status_code == 409
-    note = await client.post("/api/alarms/T1/LT-1/H/notes", json={"text": "已排液处理"},
-                             headers=USER)
+    note = await client.post("/api/alarms/T1/LT-1/H/notes", json={"text": "已排液处理"})
     assert note.status_code == 200
     assert (note.json()["kind"], note.json()["user"]) == ("note", "张三")
     assert note.json()["seq"] > 0
@@ -211,7 +232,7 @@ async def test_shelve_unshelve_and_notes(gateway: Gateway, client: httpx.AsyncCl
 
 async def test_out_of_service_and_back(gateway: Gateway, client: httpx.AsyncClient) -> None:
     removed = await client.post("/api/alarms/T1/GT-1/H/out-of-service",
-                                json={"reason": "探测器更换"}, headers=USER)
+                                json={"reason": "探测器更换"})
     assert removed.status_code == 200 and removed.json()["state"] == "out_of_service"
     assert removed.json()["removed_reason"] == "探测器更换"
     gateway.feed("GT-1", 30.0)
@@ -219,9 +240,9 @@ async def test_out_of_service_and_back(gateway: Gateway, client: httpx.AsyncClie
     assert [(a["id"], a["state"], a["active"]) for a in listed] == [
         ("T1/GT-1/H", "out_of_service", True)
     ]
-    restored = await client.post("/api/alarms/T1/GT-1/H/in-service", headers=USER)
+    restored = await client.post("/api/alarms/T1/GT-1/H/in-service")
     assert restored.json()["state"] == "active_unacknowledged"
-    again = await client.post("/api/alarms/T1/GT-1/H/in-service", headers=USER)
+    again = await client.post("/api/alarms/T1/GT-1/H/in-service")
     assert again.status_code == 409
 
 
@@ -229,7 +250,7 @@ async def test_history_with_filters(gateway: Gateway, client: httpx.AsyncClient)
     gateway.feed("GT-1", 55.0)
     gateway.clock.advance(10)
     gateway.feed("XS-1", True)
-    await client.post("/api/alarms/ack", json={"ids": ["T1/GT-1/H"]}, headers=USER)
+    await client.post("/api/alarms/ack", json={"ids": ["T1/GT-1/H"]})
     everything = (await client.get("/api/alarms/history")).json()["events"]
     assert [e["id"] for e in everything] == ["T1/GT-1/H", "T1/XS-1/DISCRETE", "T1/GT-1/HH",
                                              "T1/GT-1/H"]
@@ -275,8 +296,7 @@ async def test_history_pages_by_seq_even_when_times_disagree(
 async def test_load_report(gateway: Gateway, client: httpx.AsyncClient) -> None:
     for _ in range(5):
         gateway.feed("LT-1", 90.0, 5.0, 50.0)  # H and L raised and returned
-        await client.post("/api/alarms/ack", json={"ids": ["T1/LT-1/H", "T1/LT-1/L"]},
-                          headers=USER)
+        await client.post("/api/alarms/ack", json={"ids": ["T1/LT-1/H", "T1/LT-1/L"]})
         gateway.clock.advance(10)
     response = await client.get("/api/alarms/load", params={"site": "T1"})
     assert response.status_code == 200

@@ -1,6 +1,6 @@
-"""The assembled dashboard for auth and console tests: the real create_app with the alarm
-router, the console, commissioning, admin and auth routers and install_auth, served by a
-real uvicorn (DashboardServer, port 0), exactly as the gateway composes them."""
+"""The assembled dashboard for auth and console tests: the real create_app given the alarm
+engine, the user database and the commissioning services (so with every router and the
+auth gate), served by a real uvicorn (DashboardServer, port 0), as the gateway does."""
 
 from __future__ import annotations
 
@@ -24,24 +24,14 @@ from collectors.health import CollectorHealth
 from collectors.readings import Reading
 from config.catalog import Catalog, PointKey
 from config.site import Site
+from dashboard.alarmfeed import AlarmFeed
 from dashboard.app import create_app
-from dashboard.auth import (
-    TEST_COST,
-    AuthService,
-    AuthSettings,
-    Role,
-    auth_router,
-    install_auth,
-    operator_user,
-)
+from dashboard.auth import TEST_COST, AuthService, AuthSettings, Role
 from dashboard.hub import Hub
 from dashboard.live import LiveState
-from dashboard.routes.admin import admin_router
-from dashboard.routes.alarms import alarms_router
-from dashboard.routes.commissioning import Reload, commissioning_router
-from dashboard.routes.console import console_router
+from dashboard.routes.commissioning import Reload
 from dashboard.server import DashboardServer
-from dashboard.services import DashboardServices
+from dashboard.services import AlarmServices, CommissioningServices, DashboardServices
 from dashboard.trends import TrendSource
 
 SITE = "T-AUTH"
@@ -203,26 +193,24 @@ async def running_app(
 ) -> AsyncIterator[AppKit]:
     catalog = Catalog([site])
     live = LiveState()
-    hub = Hub(live, flush_interval=0.05, heartbeat=30.0)
     journal = AlarmJournal(tmp_path / "alarms.db")
     engine = AlarmEngine(catalog, journal, clock=clock)
+    hub = Hub(live, flush_interval=0.05, heartbeat=30.0, alarms=AlarmFeed(engine, catalog))
     engine.add_listener(hub.accept_events)
     auth = AuthService.open(tmp_path, clock=clock, settings=AuthSettings(hash_cost=TEST_COST))
     engine.add_listener(auth.alarm_listener)
     add_role_users(auth)
     services = DashboardServices(
-        catalog=catalog, live=live, hub=hub, collectors=lambda: list(collector_health)
+        catalog=catalog,
+        live=live,
+        hub=hub,
+        collectors=lambda: list(collector_health),
+        clock=clock,
+        alarms=AlarmServices(engine, journal, trend=trend),
+        auth=auth,
+        commissioning=CommissioningServices(collectors, reload=reload),
     )
-    routers = [
-        # Before the alarms router: its /api/alarms/{id:path} would take history.csv.
-        console_router(journal, engine, catalog, trend=trend, clock=clock),
-        alarms_router(engine, journal, catalog, current_user=operator_user),
-        auth_router(auth),
-        admin_router(auth),
-        commissioning_router(catalog, collectors, reload=reload, clock=clock),
-    ]
-    app = create_app(services, extra_routers=routers)
-    install_auth(app, auth)
+    app = create_app(services)
     server = DashboardServer(app, host="127.0.0.1", port=0, graceful_timeout=2)
     await server.start()
     try:

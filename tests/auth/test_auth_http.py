@@ -101,8 +101,10 @@ async def test_every_api_route_needs_a_session(app: AppKit) -> None:
                 assert response.status_code == 401, f"{method} {path} {headers}"
                 checked += 1
         assert (await client.get("/api/no-such-route")).status_code == 401
-        # Pages and static files stay public: the login page must load.
-        assert (await client.get("/")).status_code == 200
+        # Pages and static files stay public: the login page must load, and / leads there.
+        assert (await client.get("/login")).status_code == 200
+        start = await client.get("/")
+        assert (start.status_code, start.headers["location"]) == (303, "/login?next=/console")
     assert checked > 60
 
 
@@ -184,6 +186,18 @@ async def test_a_display_token_reads_but_never_acts(app: AppKit) -> None:
         assert (await wall.post(f"/api/alarms/{alarm}/ack", json={})).status_code == 403
         assert (await wall.get("/api/users")).status_code == 403
     assert app.auth.audit_log(action="denied")[0].user == "display:大屏"
+
+
+async def test_the_start_page_leads_where_each_one_works(app: AppKit) -> None:
+    """``/``: a wall display to the wall, a signed-in person to the console, nobody to the
+    login page (which comes back to the console)."""
+    _, token = app.auth.create_display_token("大屏", actor="admin")
+    async with app.client(headers={"Authorization": f"Bearer {token}"}) as wall:
+        assert (await wall.get("/")).headers["location"] == "/wall"
+    async with app.login("viewer") as viewer:
+        assert (await viewer.get("/")).headers["location"] == "/console"
+    async with app.client(headers={"Authorization": "Bearer hzs_forged"}) as forged:
+        assert (await forged.get("/")).headers["location"] == "/login?next=/console"
 
 
 # ---------------------------------------------------------------------- websocket

@@ -7,7 +7,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, AsyncExitStack, asynccontextmanager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -25,6 +25,16 @@ from gateway.sim.plant import GAS_CONTROLLER_UNIT, TANK_GAUGE_UNIT, Plant
 
 PASSWORD = "demo"  # `hazgw demo` users: viewer, operator, engineer, admin
 DOCS = Path(__file__).resolve().parents[2] / "docs"
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's; Playwright never downloads a browser here
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 WALL_SIZE: ViewportSize = {"width": 1920, "height": 1080}
 CONSOLE_SIZE: ViewportSize = {"width": 1600, "height": 900}
 # Messages a healthy page may log: the 401 of /api/me before signing in, the browser's
@@ -33,11 +43,33 @@ EXPECTED_CONSOLE = ("status of 401", "AudioContext")
 STOP_TIMEOUT = 20.0  # a demo that does not stop within this is a bug: fail, do not hang
 
 
+# What a screen fetches to (re)load its alarm lists: after a websocket snapshot only.
+ALARM_LISTS = frozenset({"/api/alarms", "/api/alarms/history", "/api/hazard-sources"})
+
+
 @dataclass
 class Screen:
     context: BrowserContext
     page: Page
     errors: list[str]
+    requests: list[str] = field(default_factory=list)  # paths the page asked for, in order
+    lists_asked: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def request(self, path: str) -> None:
+        self.requests.append(path)
+        if self.list_fetches() >= 2:
+            self.lists_asked.set()
+
+    def list_fetches(self) -> int:
+        return sum(1 for path in self.requests if path in ALARM_LISTS)
+
+    async def lists_loaded(self, within: float = 5.0) -> int:
+        """Wait until the page has asked for its two alarm lists (the load that follows the
+        websocket snapshot) and has its answers; returns how many list requests it made."""
+        async with asyncio.timeout(within):
+            await self.lists_asked.wait()
+        await self.page.wait_for_load_state("networkidle")
+        return self.list_fetches()
 
 
 async def open_screen(
@@ -58,7 +90,9 @@ async def open_screen(
             errors.append(f"console: {text}")
 
     page.on("console", console)
-    return Screen(context, page, errors)
+    screen = Screen(context, page, errors)
+    page.on("request", lambda request: screen.request(urlsplit(request.url).path))
+    return screen
 
 
 async def sign_in(

@@ -1,6 +1,7 @@
 """Live behaviour of the wall and the console against the demo's simulated plant: values
 within 2 s, a gas leak through to a red tile and a console row, acknowledgement seen by a
-second browser; saves the screenshots kept in docs/."""
+second browser, and none of it makes a screen fetch its alarm lists again: the websocket
+deltas carry the changed alarm records."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import time
 import pytest
 from browser_kit import (
     CONSOLE_SIZE,
-    DOCS,
     WALL_SIZE,
     EventWatch,
     api_client,
@@ -32,6 +32,7 @@ LEVEL = "DEMO-CHEM/LT-101"
 HH = "DEMO-CHEM/GT-201/HH"
 H = "DEMO-CHEM/GT-201/H"
 FAULT = "DEMO-CHEM/GT-202/SENSOR_FAULT"
+FAULT_POINT = "DEMO-CHEM/GT-202"
 
 
 async def test_device_value_reaches_the_wall_within_2_s(
@@ -73,6 +74,7 @@ async def test_gas_leak_turns_the_tile_red_and_reaches_the_console_within_2_s(
     tile = wall.page.locator(f'.tile[data-source="{TANK}"]')
     await expect(tile).to_have_attribute("data-colour", "green", timeout=5000)
     await expect(wall.page.locator("#critical-banner")).to_be_hidden()
+    fetched = (await wall.lists_loaded(), await console.lists_loaded())
 
     raised = EventWatch(
         demo.parts.engine,
@@ -97,12 +99,16 @@ async def test_gas_leak_turns_the_tile_red_and_reaches_the_console_within_2_s(
     await expect(wall.page.locator("#count-unacked")).not_to_have_text("0")
     await expect(console.page.locator(f'tr[data-alarm="{H}"]')).to_be_visible()
     await expect(console.page.locator(f'tr[data-alarm="{FAULT}"]')).to_be_visible(timeout=5000)
+    # A faulty detector shows why, never a number (the rule the retired / page was tested on).
+    faulty = wall.page.locator(f'.val[data-point="{FAULT_POINT}"]')
+    await expect(faulty).to_have_class(re.compile(r"\bq-bad\b"))
+    await expect(faulty.locator(".label")).to_have_text("传感器故障")
+    assert not re.search(r"\d", await faulty.locator(".value").inner_text())
     # The console lists the most urgent first.
     assert await console.page.locator("#alarm-rows tr").first.get_attribute("data-alarm") == HH
-
-    DOCS.mkdir(exist_ok=True)
-    await wall.page.screenshot(path=str(DOCS / "screenshot-wall.png"))
-    await console.page.screenshot(path=str(DOCS / "screenshot-console.png"))
+    # All of it came with the websocket deltas: no screen fetched a list after the events.
+    assert (wall.list_fetches(), console.list_fetches()) == fetched
+    await expect(console.page.locator("#recent-rows tr").first).to_be_attached()
 
     await wall.page.click("#silence")
     await expect(wall.page.locator("body")).to_have_attribute("data-sound", "silenced")
@@ -128,6 +134,7 @@ async def test_acknowledging_in_one_browser_updates_another(
             theirs = second.page.locator(f'tr[data-alarm="{HH}"]')
             await expect(theirs).to_have_attribute("data-state", "active_unacknowledged")
             await expect(theirs.locator("button.ack")).to_have_count(1)
+            fetched = (await first.lists_loaded(), await second.lists_loaded())
 
             mine = first.page.locator(f'tr[data-alarm="{HH}"]')
             await mine.locator("button.ack").click()
@@ -143,6 +150,10 @@ async def test_acknowledging_in_one_browser_updates_another(
             await expect(theirs.locator("button.ack")).to_have_count(0)
             await expect(theirs).to_contain_text("operator")
             await expect(mine).to_have_attribute("data-state", "active_acknowledged")
+            # Both learnt it from the acknowledgement's delta, neither by fetching the list.
+            assert (first.list_fetches(), second.list_fetches()) == fetched
+            recent = second.page.locator('#recent-rows tr[data-kind="acknowledged"]')
+            await expect(recent.first).to_contain_text("现场确认：已开启排风")
 
             history = await admin.get(
                 "/api/alarms/history", params={"alarm_id": HH, "kind": "acknowledged"}

@@ -59,24 +59,13 @@ async def test_points_carry_configuration_and_latest_values(
         "unit": "m",
         "range": {"low": 0.0, "high": 20.0},
         "gas": None,
-        "value": 12.5,
-        "quality": "good",
-        "reason": "",
-        "ts": 1_700_000_000.25,
-        "time": "2023-11-14T22:13:20.250+00:00",
+        # One shape for a reading, here and on the websocket: [value, quality, reason, ts].
+        "reading": [12.5, "good", "", 1_700_000_000.25],
     }
-    assert [points["DEMO-CHEM/GT-201"][k] for k in ("value", "quality", "reason")] == [
-        None,
-        "bad",
-        "comm_loss",
-    ]
-    assert [points["DEMO-CHEM/PT-102"][k] for k in ("value", "quality", "reason")] == [
-        2.7,
-        "uncertain",
-        "out_of_range",
-    ]
+    assert points["DEMO-CHEM/GT-201"]["reading"][:3] == [None, "bad", "comm_loss"]
+    assert points["DEMO-CHEM/PT-102"]["reading"][:3] == [2.7, "uncertain", "out_of_range"]
     assert points["DEMO-DUST/XS-303"]["hazard_source"]["grade"] == 3
-    assert points["DEMO-DUST/XS-303"]["quality"] is None  # never reported yet
+    assert points["DEMO-DUST/XS-303"]["reading"] is None  # never reported yet
 
 
 async def test_health_reports_collectors_devices_and_counters(
@@ -127,17 +116,21 @@ async def test_health_reports_collectors_devices_and_counters(
     assert down.json()["status"] == "down"
 
 
-async def test_page_static_files_and_vendor(server: DashboardServer) -> None:
+async def test_pages_static_files_and_vendor(server: DashboardServer) -> None:
     async with httpx.AsyncClient(base_url=server.url, timeout=5) as client:
-        page = await client.get("/")
-        script = await client.get("/static/app.js")
-        live = await client.get("/static/live.js")
+        start = await client.get("/")
+        wall = await client.get("/wall")
+        script = await client.get("/static/wall.js")
+        live = await client.get("/static/liveclient.js")
+        retired = await client.get("/static/app.js")
         openapi = await client.get("/api/openapi.json")
         vendor = await client.get("/vendor/uplot/dist/uPlot.esm.js")
-    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    assert '<html lang="zh-CN">' in page.text and "连接断开" in page.text
+    # Nobody is signed in here: / leads to the login page, which comes back to the console.
+    assert (start.status_code, start.headers["location"]) == (303, "/login?next=/console")
+    assert wall.status_code == 200 and wall.headers["content-type"].startswith("text/html")
     assert script.status_code == 200 and "javascript" in script.headers["content-type"]
     assert "LiveClient" in live.text
+    assert retired.status_code == 404  # the old live page is gone
     assert {"/api/points", "/api/health"} <= set(openapi.json()["paths"])
     if VENDOR_DIR.is_dir():
         assert vendor.status_code == 200

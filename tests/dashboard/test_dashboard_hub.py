@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -15,9 +16,10 @@ from alerting.events import AlarmEvent, AlarmState, EventKind
 from collectors.readings import Quality, Reading, Reason, bad
 from config.catalog import PointKey
 from config.vocabulary import AlarmType, Priority
-from dashboard.hub import ChannelClosed, ClientChannel, Hub
+from dashboard.channel import ChannelClosed, ClientChannel
+from dashboard.hub import Hub
 from dashboard.live import LiveState
-from dashboard.protocol import CLOSE_GOING_AWAY, CLOSE_TOO_SLOW, Resume
+from dashboard.protocol import CLOSE_GOING_AWAY, CLOSE_TOO_SLOW, AlarmChanges, Resume
 
 A = PointKey("S1", "A")
 B = PointKey("S1", "B")
@@ -159,7 +161,7 @@ async def test_lagging_client_gets_every_event_in_order() -> None:
         hub.flush()
     await take(channel)  # snapshot
     catch_up = await take(channel)
-    assert [e["journal_seq"] for e in catch_up["events"]] == list(range(1, 8))
+    assert [e["seq"] for e in catch_up["events"]] == list(range(1, 8))
     assert (catch_up["prev"], catch_up["seq"]) == (0, 7)
     assert not channel.closed
 
@@ -214,7 +216,7 @@ async def test_resume_from_the_ring(
     if expected[0] == "delta":
         _, prev, seq, numbers = expected
         assert (message["type"], message["prev"], message["seq"]) == ("delta", prev, seq)
-        assert [e["journal_seq"] for e in message["events"]] == numbers
+        assert [e["seq"] for e in message["events"]] == numbers
         assert set(message["readings"]) == {f"S1/P{n}" for n in numbers}
     else:
         assert (message["type"], message["reason"], message["seq"]) == (*expected, frames)
@@ -253,7 +255,7 @@ async def test_timer_flushes_after_the_interval_and_sooner_for_events() -> None:
     hub.accept_events([event(1)])
     start = loop.time()
     delta = await take(channel)
-    assert [e["journal_seq"] for e in delta["events"]] == [1]
+    assert [e["seq"] for e in delta["events"]] == [1]
     assert loop.time() - start < 0.04
 
 
@@ -322,3 +324,36 @@ async def test_uncertain_reading_keeps_its_value_and_reason() -> None:
     feed(hub, live, Reading(A, 120.0, 5.0, Quality.UNCERTAIN, Reason.OUT_OF_RANGE))
     message = await take(hub.connect())
     assert message["readings"]["S1/A"] == [120.0, "uncertain", "out_of_range", 5.0]
+
+
+async def test_alarm_records_are_read_when_a_delta_is_encoded() -> None:
+    """A delta carries what the alarm feed says *then*: a resumed client gets the alarm's
+    newest record once, not one per event it missed."""
+    states = {"S1/A/H": "active_unacknowledged"}
+    asked: list[list[int]] = []
+
+    def records(events: Sequence[AlarmEvent]) -> AlarmChanges:
+        asked.append([e.seq for e in events])
+        ids = dict.fromkeys(e.alarm_id for e in events)
+        return AlarmChanges([{"id": ident, "state": states[ident]} for ident in ids])
+
+    hub, live = make_hub(alarms=records)
+    channel = hub.connect()
+    snapshot = await take(channel)
+    hub.accept_events([event(1)])
+    hub.flush()
+    delta = await take(channel)
+    assert delta["alarms"] == [{"id": "S1/A/H", "state": "active_unacknowledged"}]
+    assert delta["sources"] == []
+    feed(hub, live, Reading(B, 1.0, 1.0))
+    hub.flush()
+    assert (await take(channel))["alarms"] == []  # readings only: the feed is not asked
+    assert asked == [[1]]
+
+    states["S1/A/H"] = "active_acknowledged"
+    hub.accept_events([event(2)])
+    hub.flush()
+    resumed = hub.connect(Resume(snapshot["epoch"], snapshot["seq"]))
+    catch_up = await take(resumed)
+    assert [e["seq"] for e in catch_up["events"]] == [1, 2]
+    assert catch_up["alarms"] == [{"id": "S1/A/H", "state": "active_acknowledged"}]

@@ -21,6 +21,7 @@ from dashboard.protocol import (
     parse_hello,
     snapshot_message,
 )
+from dashboard.schemas.alarms import EventOut
 
 P = PointKey("DEMO-CHEM", "LT-101")
 
@@ -81,23 +82,27 @@ def test_messages_are_strict_json() -> None:
     )
     delta = json.loads(delta_message(4, 3, [], [event]))
     assert delta["events"] == [encode_event(event)]
+    # One shape for an event: as /api/alarms/history answers it (EventOut).
     assert delta["events"][0] == {
-        "alarm_id": "DEMO-CHEM/LT-101/HH",
-        "point": "DEMO-CHEM/LT-101",
+        "seq": 77,
+        "ts": 9.0,
+        "id": "DEMO-CHEM/LT-101/HH",
         "site": "DEMO-CHEM",
         "tag": "LT-101",
-        "alarm_type": "HH",
+        "hazard_source": "",
+        "type": "HH",
         "kind": "acknowledged",
         "state": "active_acknowledged",
         "priority": "critical",
         "colour": "red",
-        "ts": 9.0,
         "value": None,
         "limit": 18.0,
         "user": "张三",
         "comment": "已通知现场",
-        "journal_seq": 77,
+        "until": None,
     }
+    assert set(delta["events"][0]) == set(EventOut.model_fields)
+    assert (delta["alarms"], delta["sources"]) == ([], [])  # no alarm feed given
 
 
 @pytest.mark.parametrize(

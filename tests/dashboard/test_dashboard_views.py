@@ -96,14 +96,13 @@ def test_points_view(catalog: Catalog) -> None:
     }
     assert (level.device, level.unit, level.kind) == ("tank-gauges", "m", "level")
     assert level.range is not None and (level.range.low, level.range.high) == (0, 20)
-    assert (level.value, level.quality, level.reason) == (7.25, "good", "")
-    assert level.time == "2023-11-14T22:13:20.500+00:00"
+    assert level.reading == (7.25, "good", "", 1_700_000_000.5)
     fault = by_id["DEMO-CHEM/GT-201"]
-    assert (fault.value, fault.quality, fault.reason) == (None, "bad", "sensor_fault")
+    assert fault.reading is not None
+    assert fault.reading[:3] == (None, "bad", "sensor_fault")
     assert by_id["DEMO-CHEM/GT-202"].gas == "NH3"
     spark = by_id["DEMO-DUST/XS-303"]
-    assert (spark.value, spark.range) == (True, None)
+    assert spark.reading is not None and (spark.reading[0], spark.range) == (True, None)
     nan = by_id["DEMO-DUST/TT-302"]
-    assert (nan.value, nan.quality, nan.reason) == (None, "bad", "decode_error")
-    silent = by_id["DEMO-DUST/PDT-301"]
-    assert (silent.value, silent.quality, silent.ts, silent.time) == (None, None, None, None)
+    assert nan.reading is not None and nan.reading[:3] == (None, "bad", "decode_error")
+    assert by_id["DEMO-DUST/PDT-301"].reading is None

@@ -15,7 +15,7 @@ from alerting.events import AlarmEvent, AlarmState, EventKind
 from collectors.readings import Reading, Reason, bad
 from config.catalog import PointKey
 from config.vocabulary import AlarmType, Priority
-from dashboard.hub import ClientChannel
+from dashboard.channel import ClientChannel
 from dashboard.protocol import CLOSE_TOO_SLOW
 from dashboard.server import DashboardServer
 
@@ -77,7 +77,7 @@ async def test_snapshot_then_deltas_with_increasing_seq(
     received = {k: v for m in messages for k, v in m["readings"].items()}
     assert received[LT_ID] == [None, "bad", "comm_loss", 200.0]
     event = messages[-1]["events"][0]
-    assert (event["alarm_id"], event["kind"], event["journal_seq"]) == (
+    assert (event["id"], event["kind"], event["seq"]) == (
         "DEMO-CHEM/GT-201/H",
         "raised",
         1,
@@ -127,7 +127,7 @@ async def test_resume_from_a_sequence(server: DashboardServer, gateway: Gateway)
         LT_ID: [4.0, "good", "", 14.0],
         GT_ID: [None, "bad", "sensor_fault", 13.0],
     }
-    assert [e["journal_seq"] for e in resumed["events"]] == [7]
+    assert [e["seq"] for e in resumed["events"]] == [7]
     gateway.feed([Reading(LT, 5.0, 15.0)])
     chain_ok(await recv_until(ws, has_value(LT_ID, 5.0)), resumed["seq"])
     await ws.close()
@@ -169,7 +169,7 @@ def at_seq(seq: int) -> Callable[[Message], bool]:
 
 
 def has_event(journal_seq: int) -> Callable[[Message], bool]:
-    return lambda message: any(e["journal_seq"] == journal_seq for e in message.get("events", ()))
+    return lambda message: any(e["seq"] == journal_seq for e in message.get("events", ()))
 
 
 def big_batch(round_: int, points: int = 2000) -> list[Reading]:
@@ -230,7 +230,7 @@ async def test_stalled_client_does_not_delay_another_and_is_cut_off_by_alarm_eve
     assert stalled.closed and stalled.close_code == CLOSE_TOO_SLOW
     assert stalled not in gateway.hub.channels
     assert gateway.hub.stats().kicked_slow == 1
-    events = [e["journal_seq"] for _, m in fast.messages[mark:] for e in m.get("events", ())]
+    events = [e["seq"] for _, m in fast.messages[mark:] for e in m.get("events", ())]
     assert events == list(range(25))
 
     # Once it reads again it drains what the kernel held, then finds the connection closed.

@@ -22,7 +22,7 @@ HEARTBEAT_TIMEOUT = 5.0
 
 
 def raised(events: list[dict[str, Any]], alarm_id: str) -> bool:
-    return any(e["alarm_id"] == alarm_id and e["kind"] == "raised" for e in events)
+    return any(e["id"] == alarm_id and e["kind"] == "raised" for e in events)
 
 
 async def test_fault_bit_and_stalled_heartbeat_raise_sensor_fault_alarms(tmp_path: Path) -> None:

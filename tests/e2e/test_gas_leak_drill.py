@@ -23,7 +23,7 @@ H_ID, HH_ID = "DEMO-CHEM/GT-201/H", "DEMO-CHEM/GT-201/HH"
 
 
 def raised(events: list[dict[str, Any]], alarm_id: str) -> list[dict[str, Any]]:
-    return [e for e in events if e["alarm_id"] == alarm_id and e["kind"] == "raised"]
+    return [e for e in events if e["id"] == alarm_id and e["kind"] == "raised"]
 
 
 async def operator_client(url: str) -> httpx.AsyncClient:
@@ -57,7 +57,7 @@ async def test_gas_leak_alarms_notify_and_escalate_until_acknowledged(tmp_path: 
             # First level (25 %LEL, high/orange), then second level (50 %LEL, critical/red).
             await live.until(lambda: raised(live.events, HH_ID), 20, "second-level alarm")
             first, second = raised(live.events, H_ID)[0], raised(live.events, HH_ID)[0]
-            assert first["journal_seq"] < second["journal_seq"]
+            assert first["seq"] < second["seq"]
             assert (first["priority"], first["colour"], first["limit"]) == ("high", "orange", 25.0)
             assert (second["priority"], second["colour"], second["limit"]) == (
                 "critical",
@@ -128,7 +128,7 @@ async def test_gas_leak_alarms_notify_and_escalate_until_acknowledged(tmp_path: 
             assert ack.status_code == 200, ack.text
             await live.until(
                 lambda: any(
-                    e["alarm_id"] == HH_ID
+                    e["id"] == HH_ID
                     and e["kind"] == "acknowledged"
                     and e["user"] == "operator"
                     for e in live.events

@@ -1,56 +1,10 @@
-"""Response bodies of the dashboard API (they also document it in /api/docs)."""
+"""``GET /api/health``: collectors, the gateway's other parts and the websocket hub."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
-Value = float | bool | None
-
-
-class Schema(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class HazardSourceOut(Schema):
-    id: str
-    name: str
-    grade: int
-    kind: str
-
-
-class RangeOut(Schema):
-    low: float
-    high: float
-
-
-class PointOut(Schema):
-    id: str  # "<site>/<tag>", the key used on the websocket
-    site: str
-    enterprise: str
-    hazard_source: HazardSourceOut
-    device: str
-    tag: str
-    name: str
-    kind: str
-    unit: str
-    range: RangeOut | None
-    gas: str | None
-    # Latest reading; all None until the point has reported once.
-    value: Value
-    quality: str | None
-    reason: str | None
-    ts: float | None
-    time: str | None
-
-
-class PointsOut(Schema):
-    generated_at: str
-    generated_at_epoch: float
-    epoch: str  # websocket hub epoch and sequence when the values were read
-    seq: int
-    points: list[PointOut]
+from dashboard.schemas.base import Schema
 
 
 class DeviceHealthOut(Schema):
