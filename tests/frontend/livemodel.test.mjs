@@ -78,20 +78,42 @@ test("deltas merge readings and name the points that changed", async () => {
   }
 });
 
-test("alarm events in a delta are passed on in order and reload the alarms", async () => {
+test("alarm events in a delta are passed on in order; records apply without a reload", async () => {
+  const alarmsSeen = [];
   const { model, calls } = recorded();
+  model.onAlarms = (alarms, sources) => alarmsSeen.push([alarms, sources]);
   const events = [
-    { alarm_id: "S/A/HH", kind: "raised", priority: "critical" },
-    { alarm_id: "S/B/H", kind: "acknowledged", priority: "high" },
+    { id: "S/A/HH", kind: "raised", priority: "critical" },
+    { id: "S/B/H", kind: "acknowledged", priority: "high" },
   ];
-  model.delta({ readings: {}, events });
+  const records = [{ id: "S/A/HH", state: "active_unacknowledged" }];
+  const sources = [{ id: "HS1", colour: "red" }];
+  model.delta({ readings: {}, events, alarms: records, sources });
   assert.deepEqual(calls.events, [events]);
-  await run();
-  assert.equal(calls.reloads, 1);
-  model.delta({ readings: {} });  // no events key at all
+  assert.deepEqual(alarmsSeen, [[records, sources]]);
+  await run(1000);
+  assert.equal(calls.reloads, 0, "a delta carries the records: no list is fetched");
+  model.delta({ readings: {} });  // no events, alarms or sources keys at all
   await run(1000);
   assert.deepEqual(calls.events, [events]);
-  assert.equal(calls.reloads, 1);
+  assert.equal(alarmsSeen.length, 1);
+  assert.equal(calls.reloads, 0);
+});
+
+test("records that arrive during a reload are applied again after it", async () => {
+  const alarmsSeen = [];
+  let finish = null;
+  const { model } = recorded({ reload: () => new Promise((resolve) => { finish = resolve; }) });
+  model.onAlarms = (alarms) => alarmsSeen.push(alarms.map((a) => a.id));
+  model.snapshot({ epoch: "e1", readings: {} });
+  await run();
+  assert.notEqual(finish, null, "the snapshot started a reload");
+  model.delta({ readings: {}, alarms: [{ id: "S/A/HH" }], sources: [] });
+  assert.deepEqual(alarmsSeen, [["S/A/HH"]]);
+  finish();
+  await run();
+  // The fetched lists may predate the delta: its records are applied once more on top.
+  assert.deepEqual(alarmsSeen, [["S/A/HH"], ["S/A/HH"]]);
 });
 
 test("requests within the delay are one reload", async () => {

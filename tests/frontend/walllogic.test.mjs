@@ -181,11 +181,11 @@ test("Annunciator: a critical alarm raised again after a silence sounds again", 
   const table = [
     // [events of a delta, fresh?, sounding after the list is reloaded]
     [[], false, false],
-    [[{ alarm_id: gas.id, priority: "critical", kind: "acknowledged" }], false, false],
-    [[{ alarm_id: gas.id, priority: "high", kind: "raised" }], false, false],
-    [[{ alarm_id: "other", priority: "critical", kind: "raised" }], true, false],
-    [[{ alarm_id: gas.id, priority: "critical", kind: "raised" }], true, true],
-    [[{ alarm_id: gas.id, priority: "critical", kind: "realarmed" }], true, true],
+    [[{ id: gas.id, priority: "critical", kind: "acknowledged" }], false, false],
+    [[{ id: gas.id, priority: "high", kind: "raised" }], false, false],
+    [[{ id: "other", priority: "critical", kind: "raised" }], true, false],
+    [[{ id: gas.id, priority: "critical", kind: "raised" }], true, true],
+    [[{ id: gas.id, priority: "critical", kind: "realarmed" }], true, true],
   ];
   for (const [events, fresh, sounding] of table) {
     const bell = new Annunciator();
