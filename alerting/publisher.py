@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from alerting.events import AlarmEvent
 from alerting.journal import AlarmJournal
 from alerting.statemachine import AlarmRecord
+from collectors.bounded import DropOldestQueue
 
 log = logging.getLogger(__name__)
 
@@ -63,14 +64,12 @@ class AlarmPublisher:
         self.max_held = max_held
         self.stats = PublisherStats()
         self._listeners: list[Listener] = []
-        self._held_events: deque[AlarmEvent] = deque()
+        # Events the journal refused, oldest first: every one of them was told already.
+        self._held_events: DropOldestQueue[AlarmEvent] = DropOldestQueue(max_held)
         self._held_records: dict[str, AlarmRecord] = {}  # newest record per alarm
         self._undelivered: deque[list[AlarmEvent]] = deque()  # committed, not yet told
         self._delivering = False
         self._failing = False
-        # How many of the held events, from the oldest, the listeners have already heard
-        # (told with seq 0 while the journal failed): a later commit must not tell them twice.
-        self._told_held = 0
 
     # ----------------------------------------------------------------- listeners
 
@@ -97,25 +96,23 @@ class AlarmPublisher:
         batch = list(events)
         for record in records:
             self._held_records[record.alarm_id] = record
-        before = len(self._held_events)
-        self._held_events.extend(batch)
-        if not self._held_events and not self._held_records:
+        if not batch and not self._held_events and not self._held_records:
             return []
-        written = self._commit()
+        told = len(self._held_events)
+        written = self._commit(batch)
         if written is None:
             # Not durable yet, but an alarm nobody hears is worse than one not yet on disk.
-            self._told_held = len(self._held_events)
             if batch:
                 self._undelivered.append(batch)
             self._deliver()
             return batch
         self._deliver()
-        return written[before:]
+        return written[told:]
 
     def retry(self) -> bool:
         """Commit what is held, if anything, and tell the listeners. True when nothing is
         held any more."""
-        if (self._held_events or self._held_records) and self._commit() is not None:
+        if (self._held_events or self._held_records) and self._commit([]) is not None:
             self._deliver()
         return self.healthy
 
@@ -124,9 +121,12 @@ class AlarmPublisher:
         ``sqlite3.Error``: the caller tries again later."""
         return self.journal.prune(now)
 
-    def _commit(self) -> list[AlarmEvent] | None:
-        """Write everything held in one transaction; on success queue it for delivery."""
-        events = list(self._held_events)
+    def _commit(self, batch: list[AlarmEvent]) -> list[AlarmEvent] | None:
+        """Write what is held, then ``batch``, in one transaction. On success queue for
+        delivery what the listeners have not heard (``batch``: the held events were told
+        when their commit failed); on failure hold ``batch`` for the next try."""
+        told = len(self._held_events)
+        events = [*self._held_events, *batch]
         try:
             written = self.journal.write(events, self._held_records.values())
         except sqlite3.Error as error:
@@ -139,7 +139,7 @@ class AlarmPublisher:
                 exc_info=not self._failing,  # the traceback once per outage, not per retry
             )
             self._failing = True
-            self._trim()
+            self._hold(batch)
             return None
         if self._failing:
             self._failing = False
@@ -147,19 +147,15 @@ class AlarmPublisher:
         self._held_events.clear()
         self._held_records.clear()
         self.stats.committed += len(written)
-        fresh = written[self._told_held :]  # the rest were told while the journal failed
-        self._told_held = 0
+        fresh = written[told:]
         if fresh:
             self._undelivered.append(fresh)
         return written
 
-    def _trim(self) -> None:
-        overflow = len(self._held_events) - self.max_held
+    def _hold(self, batch: list[AlarmEvent]) -> None:
+        overflow = self._held_events.extend(batch)
         if overflow <= 0:
             return
-        for _ in range(overflow):
-            self._held_events.popleft()
-        self._told_held = max(0, self._told_held - overflow)
         self.stats.dropped += overflow
         log.error(
             "alarm journal: %d event(s) dropped so far, shown but never journalled: more than "

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
@@ -78,6 +78,14 @@ class DropOldestQueue(Generic[T]):
                 except TimeoutError:
                     break
         return self.take(max_items)
+
+    def __iter__(self) -> Iterator[T]:
+        """The items, oldest first, without taking them."""
+        return iter(self._items)
+
+    def clear(self) -> None:
+        """Forget every item (they were handed on some other way); not counted as dropped."""
+        self._items.clear()
 
     def __len__(self) -> int:
         return len(self._items)

@@ -26,10 +26,10 @@ from collectors.health import CollectorHealth, LinkState
 from collectors.logonce import LogOnce
 from collectors.mqtt.connection import Message, MessageQueueProbe, make_client
 from collectors.mqtt.payload import PayloadError, PayloadParser, Problem
-from collectors.mqtt.topics import Router, is_valid_filter
+from collectors.mqtt.topics import Router
 from collectors.readings import Reading, Reason, bad
 from config.catalog import PointKey
-from config.mqtt import MqttDevice, PayloadFormat, Subscription
+from config.mqtt import MqttDevice, Subscription
 from config.site import Site
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,6 @@ class MqttCollector:
         timeout: float = 10.0,
         log_window: float = 60.0,
     ) -> None:
-        _check(device)
         if max_queued_messages < 1:
             raise ValueError("max_queued_messages must be positive: the queue is bounded")
         self.site = site
@@ -301,25 +300,6 @@ class MqttCollector:
             "%s: incoming queue full (%d messages): message dropped, %d dropped so far",
             self._where, self._max_queued, self.health.counters[DROPPED],
         )
-
-
-def _check(device: MqttDevice) -> None:
-    """Refuse what would only fail at run time, naming the device and topic."""
-    tags = {point.tag for point in device.points}
-    for subscription in device.subscriptions:
-        if not is_valid_filter(subscription.topic):
-            raise ValueError(
-                f"mqtt device {device.id}: invalid topic filter {subscription.topic!r} "
-                "(+ and # must fill a whole level, # only the last)"
-            )
-        if subscription.format is PayloadFormat.VALUE and subscription.point not in tags:
-            raise ValueError(
-                f"mqtt device {device.id}: subscription {subscription.topic!r} names point "
-                f"{subscription.point!r}, which the device does not have"
-            )
-    keys = [point.payload_key for point in device.points]
-    if len(set(keys)) != len(keys):
-        raise ValueError(f"mqtt device {device.id}: two points share a payload key")
 
 
 def build_mqtt_collectors(sites: Sequence[Site], clock: Clock) -> list[MqttCollector]:

@@ -74,3 +74,12 @@ async def test_take_batch_lingers_for_more_then_gives_what_came() -> None:
     assert await asyncio.wait_for(queue.take_batch(3, linger=0.05), 1) == [4]  # linger ran out
     with pytest.raises(ValueError, match="positive"):
         await queue.take_batch(0, linger=0)
+
+
+def test_iterating_shows_the_oldest_first_and_takes_nothing_and_clear_is_not_a_drop() -> None:
+    queue: DropOldestQueue[int] = DropOldestQueue(3)
+    queue.extend([1, 2, 3, 4])
+    assert list(queue) == [2, 3, 4] and len(queue) == 3
+    assert list(queue) == [2, 3, 4]  # still there
+    queue.clear()
+    assert list(queue) == [] and queue.dropped == 1

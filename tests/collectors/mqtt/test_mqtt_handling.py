@@ -123,20 +123,6 @@ def test_future_timestamps_follow_the_injected_clock() -> None:
     assert collector.health.counters[payload_counter(Problem.FUTURE_TIMESTAMP)] == 1
 
 
-@pytest.mark.parametrize(
-    ("subscriptions", "message"),
-    [
-        ([{"topic": "a", "format": "value", "point": "NOPE"}], "names point 'NOPE'"),
-    ],
-)
-def test_bad_config_is_refused_before_any_io(
-    subscriptions: list[dict[str, object]], message: str
-) -> None:
-    with pytest.raises(ValueError, match="mqtt device dust-1") as error:
-        MqttCollector(SITE, make_device(subscriptions=subscriptions))
-    assert message in str(error.value)
-
-
 def test_build_mqtt_collectors_from_the_example_sites() -> None:
     sites = [load_site(EXAMPLES / "tank_farm.yaml"), load_site(EXAMPLES / "dust_line.yaml")]
     collectors = build_mqtt_collectors(sites, FakeClock())
