@@ -38,7 +38,7 @@ test: system venv
 # The screenshots in docs/ (wall, console, phone), from the demo in Chromium. Not part of
 # `make test`, which changes no tracked file.
 screenshots: system venv
-	$(PY) tests/browser/screenshots.py
+	$(PY) tests/dashboard/browser/screenshots.py
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -7,7 +7,7 @@ import yaml
 from config.gateway_file import GatewayConfig
 from config.loader import read_yaml, validate
 
-ROOT = Path(__file__).parents[2]
+ROOT = Path(__file__).parents[3]
 
 
 def test_compose_services_and_ports() -> None:

@@ -10,7 +10,7 @@ it. Playwright's objects belong to the event loop that made them, so every test 
 its async fixtures run on pytest-asyncio's session loop.
 
 The screenshots in docs/ are not taken here: ``make screenshots`` does
-(``tests/browser/screenshots.py``), and running the tests changes no tracked file.
+(``tests/dashboard/browser/screenshots.py``), and running the tests changes no tracked file.
 """
 
 from __future__ import annotations

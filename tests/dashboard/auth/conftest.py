@@ -12,7 +12,7 @@ import pytest
 
 # tests/ is on sys.path and tests/dashboard would be taken for the `dashboard` package
 # (a namespace package); with the project root on sys.path the real package wins.
-_ROOT = str(Path(__file__).resolve().parents[2])
+_ROOT = str(Path(__file__).resolve().parents[3])
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 

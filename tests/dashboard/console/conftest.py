@@ -1,4 +1,4 @@
-"""Console and commissioning fixtures. The assembled app comes from tests/auth/authkit.py
+"""Console and commissioning fixtures. The assembled app comes from tests/dashboard/auth/authkit.py
 (the same composition the gateway uses), so both folders test one wiring."""
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-_TESTS = Path(__file__).resolve().parents[1]
+_TESTS = Path(__file__).resolve().parents[2]
 # The project root first (tests/dashboard must not shadow the dashboard package), then the
 # auth test kit.
-for entry in (str(_TESTS.parent), str(_TESTS / "auth")):
+for entry in (str(_TESTS.parent), str(_TESTS / "dashboard" / "auth")):
     if entry not in sys.path:
         sys.path.insert(0, entry)
 

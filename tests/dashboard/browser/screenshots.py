@@ -8,7 +8,7 @@ the critical alarm is on the screens writes:
     docs/screenshot-console.png  the duty console, 1600x900, as an operator
     docs/screenshot-phone.png    the duty console on a phone, 390x844
 
-    python tests/browser/screenshots.py [--out DIR]
+    python tests/dashboard/browser/screenshots.py [--out DIR]
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 from playwright.async_api import ViewportSize, async_playwright, expect
 
 _HERE = Path(__file__).resolve().parent
-for _entry in (str(_HERE.parents[1]), str(_HERE)):  # the project root, then browser_kit
+for _entry in (str(_HERE.parents[2]), str(_HERE)):  # the project root, then browser_kit
     if _entry not in sys.path:
         sys.path.insert(0, _entry)
 

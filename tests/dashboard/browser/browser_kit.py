@@ -24,7 +24,7 @@ from gateway.sim.modbus_devices import SimModbusServer, encode
 from gateway.sim.plant import GAS_CONTROLLER_UNIT, TANK_GAUGE_UNIT, Plant
 
 PASSWORD = "demo"  # `hazgw demo` users: viewer, operator, engineer, admin
-DOCS = Path(__file__).resolve().parents[2] / "docs"
+DOCS = Path(__file__).resolve().parents[3] / "docs"
 CHROMIUM = Path("/usr/bin/chromium")  # Debian's; Playwright never downloads a browser here
 ARGS = [
     "--headless",
