@@ -3,14 +3,15 @@
 Layout (little endian)::
 
     u64 first_seq | u32 count
-    u32 points  | points × (u16 len, site utf-8, u16 len, tag utf-8)
+    u32 points  | u32 text bytes | points × 2 × u32 length in characters | text utf-8
     u8  states  | states × (u8 len, quality, u8 len, reason)
     count × u32 point index | count × u8 state index | count × u8 value kind
     count × f64 value | count × f64 ts
 
 Points and (quality, reason) pairs are written once per record and referred to by index,
 by their text rather than by enum position, so adding a ``Reason`` later does not change
-what old records mean. The columns are ``array`` buffers: packing and unpacking them is
+what old records mean. The point text is every site and tag one after the other, decoded
+in one go and cut by the lengths. The columns are ``array`` buffers: packing and unpacking them is
 done in C. ``first_seq`` numbers the record's first reading; every reading ever put into a
 buffer has its own sequence number, which is what commits and drops count by.
 """
@@ -22,13 +23,13 @@ import sys
 from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
 from collectors.readings import Quality, Reading, Reason, Value
 from config.catalog import PointKey
 
 HEAD = struct.Struct("<QI")
 _U32 = struct.Struct("<I")
-_U16 = struct.Struct("<H")
 _U8 = struct.Struct("<B")
 
 # Value kinds: a float, a boolean and "no value" must come back as exactly what went in.
@@ -85,10 +86,11 @@ def encode_readings(first_seq: int, readings: Sequence[Reading]) -> bytes:
         raise ValueError("more than 255 quality/reason pairs in one record")
     kinds = [_kind(r.value) for r in readings]
     values = [_number(r.value) for r in readings]
-    out = [HEAD.pack(first_seq, len(readings)), _U32.pack(len(points))]
-    for point in points:
-        _text(out, _U16, point.site)
-        _text(out, _U16, point.tag)
+    names = [name for point in points for name in (point.site, point.tag)]
+    text = "".join(names).encode("utf-8")
+    out = [HEAD.pack(first_seq, len(readings)), _U32.pack(len(points)), _U32.pack(len(text))]
+    out.append(_column("I", [len(name) for name in names]))
+    out.append(text)
     out.append(_U8.pack(len(states)))
     for quality, reason in states:
         _text(out, _U8, quality.value)
@@ -144,13 +146,26 @@ class _Reader:
             column.byteswap()
 
 
+def _points(reader: _Reader) -> list[PointKey]:
+    count = reader.number(_U32)
+    text_bytes = reader.number(_U32)
+    lengths = reader.integers("I", 2 * count)
+    text = str(reader.take(text_bytes), "utf-8")
+    ends = list(accumulate(lengths))
+    if ends and ends[-1] != len(text):
+        raise EncodingError("point names do not match their lengths")
+    starts = [0, *ends]
+    return [
+        PointKey(text[starts[i] : ends[i]], text[starts[i + 1] : ends[i + 1]])
+        for i in range(0, 2 * count, 2)
+    ]
+
+
 def decode_readings(payload: bytes | memoryview) -> Decoded:
     reader = _Reader(payload)
     first_seq, count = HEAD.unpack(reader.take(HEAD.size))
     try:
-        points = [
-            PointKey(reader.text(_U16), reader.text(_U16)) for _ in range(reader.number(_U32))
-        ]
+        points = _points(reader)
         states = [
             (Quality(reader.text(_U8)), Reason(reader.text(_U8)))
             for _ in range(reader.number(_U8))

@@ -63,8 +63,10 @@ def unframe_at(data: bytes | memoryview, offset: int) -> Framed | None:
 def scan(data: bytes) -> Iterator[Framed | Damaged]:
     """Every intact record of a segment, in order, and every damaged stretch between them.
 
-    After damage the scan resumes at the next magic that starts an intact record, so one
-    bad record costs only itself; a torn tail comes out as one ``Damaged`` at the end.
+    Segments are preallocated, so the space after the last record is zeros: that is free
+    space, not damage. After damage the scan resumes at the next magic that starts an
+    intact record, so one bad record costs only itself; a torn tail comes out as one
+    ``Damaged`` at the end (without the free space behind it).
     """
     position = 0
     while position < len(data):
@@ -73,9 +75,13 @@ def scan(data: bytes) -> Iterator[Framed | Damaged]:
             yield record
             position += record.size
             continue
+        if not data[position:].lstrip(b"\0"):
+            return
         resume = data.find(MAGIC, position + 1)
         while resume != -1 and unframe_at(data, resume) is None:
             resume = data.find(MAGIC, resume + 1)
-        end = len(data) if resume == -1 else resume
+        end = len(data.rstrip(b"\0")) if resume == -1 else resume
         yield Damaged(position, end - position)
-        position = end
+        if resume == -1:
+            return
+        position = resume
