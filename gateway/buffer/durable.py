@@ -473,7 +473,7 @@ class DurableBuffer:
             raise
 
     def _next_work(self) -> list[Reading]:
-        """Wait (holding _cond) until there is something to do; take the staged readings."""
+        """Wait (holding _cond) until there is something to do; take staged readings."""
         options = self.options
         while not (self._staging or self._stopping or self._flush_wanted or self._head_dirty):
             self._cond.wait()
@@ -488,9 +488,13 @@ class DurableBuffer:
                 if remaining <= 0:
                     break
                 self._cond.wait(remaining)
-        self._flush_wanted = False
-        work = list(self._staging)
-        self._staging.clear()
+        # At most one commit's worth at a time: after a stall a huge backlog is written as
+        # a series of ordinary commits, each offered to take as soon as it is durable.
+        count = min(len(self._staging), options.commit_every)
+        take = self._staging.popleft
+        work = [take() for _ in range(count)]
+        if not self._staging:
+            self._flush_wanted = False
         return work
 
     def _persist(self, readings: list[Reading]) -> None:

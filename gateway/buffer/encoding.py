@@ -78,14 +78,19 @@ def _text(out: list[bytes], size: struct.Struct, text: str) -> None:
 
 
 def encode_readings(first_seq: int, readings: Sequence[Reading]) -> bytes:
-    points: dict[PointKey, int] = {}
+    # Points by identity: collectors reuse one PointKey per point, and hashing the object's
+    # address is much cheaper than hashing its fields. An equal key that is another object
+    # is only listed twice; both decode to equal keys.
+    index_of: dict[int, int] = {}
+    point_index = [index_of.setdefault(id(r.point), len(index_of)) for r in readings]
+    points = list({id(r.point): r.point for r in readings}.values())
     states: dict[tuple[Quality, Reason], int] = {}
-    point_index = [points.setdefault(r.point, len(points)) for r in readings]
     state_index = [states.setdefault((r.quality, r.reason), len(states)) for r in readings]
     if len(states) > 255:
         raise ValueError("more than 255 quality/reason pairs in one record")
-    kinds = [_kind(r.value) for r in readings]
-    values = [_number(r.value) for r in readings]
+    raw = [r.value for r in readings]
+    kinds = [FLOAT if type(v) is float else _kind(v) for v in raw]
+    values = [v if type(v) is float else _number(v) for v in raw]
     names = [name for point in points for name in (point.site, point.tag)]
     text = "".join(names).encode("utf-8")
     out = [HEAD.pack(first_seq, len(readings)), _U32.pack(len(points)), _U32.pack(len(text))]
