@@ -124,6 +124,7 @@ class DurableBuffer:
         self._pending = sum(r.end - max(r.first, head) for r in self._records)
         self._bytes = sum(r.where.size for r in self._records)
         self._staging: deque[Reading] = deque()
+        self._writing = 0  # readings the writer thread took from staging and is writing
         self._staged_since = 0.0
         self._put_count = 0
         self._resolved = 0  # readings put that are durable or were dropped, in put order
@@ -245,7 +246,7 @@ class DurableBuffer:
 
     def __len__(self) -> int:
         """Readings not yet committed, durable or still on their way to the disk."""
-        return self._pending + len(self._staging)
+        return self._pending + self._writing + len(self._staging)
 
     # ------------------------------------------------------------------- the rest
 
@@ -274,12 +275,19 @@ class DurableBuffer:
             self._cond.notify()
         await self._wait_for(lambda: self._resolved >= target, None)
 
+    async def until(self, condition: Callable[[BufferHealth], bool]) -> BufferHealth:
+        """Wait until ``condition`` holds for the health, re-checked each time the writer
+        thread reports a commit or a failure; the health that satisfied it."""
+        self._loop = asyncio.get_running_loop()
+        await self._wait_for(lambda: condition(self.health), None)
+        return self.health
+
     @property
     def health(self) -> BufferHealth:
         with self._cond:
             return BufferHealth(
                 pending=self._pending,
-                staged=len(self._staging),
+                staged=len(self._staging) + self._writing,
                 bytes=self._bytes,
                 dropped=self._dropped,
                 last_drop_at=self._last_drop_at,
@@ -452,13 +460,16 @@ class DurableBuffer:
                     work = self._next_work()
                     stopping = self._stopping
                 if work:
-                    self._persist(work)
+                    written = self._persist(work)
                 else:
+                    written = True
                     self._mark_resolved(0)
                 self._housekeep()
                 if stopping:
                     with self._cond:
                         left = len(self._staging)
+                    if left and written:
+                        continue  # write everything that was put before the close
                     if left:
                         log.error(
                             "%s buffer: %d readings could not be made durable at shutdown",
@@ -493,11 +504,13 @@ class DurableBuffer:
         count = min(len(self._staging), options.commit_every)
         take = self._staging.popleft
         work = [take() for _ in range(count)]
+        self._writing = count
         if not self._staging:
             self._flush_wanted = False
         return work
 
-    def _persist(self, readings: list[Reading]) -> None:
+    def _persist(self, readings: list[Reading]) -> bool:
+        """Encode, append and sync one group commit; False if the disk refused it."""
         size = self.options.record_readings
         frames: list[bytes] = []
         chunks: list[list[Reading]] = []
@@ -511,7 +524,7 @@ class DurableBuffer:
             placed = self._appender.append(frames)
         except OSError as exc:
             self._write_failed(readings, exc)
-            return
+            return False
         self._next_seq = seq
         if not self._segments or self._segments[-1] != self._appender.number:
             self._segments.append(self._appender.number)
@@ -525,8 +538,10 @@ class DurableBuffer:
                 self._cached += len(chunk)
                 self._bytes += frame_size
                 self._pending += len(chunk)
+            self._writing = 0
             self._enforce_bounds()
         self._mark_resolved(len(readings))
+        return True
 
     def _write_failed(self, readings: list[Reading], exc: OSError) -> None:
         with self._cond:
@@ -534,6 +549,7 @@ class DurableBuffer:
             self._last_error = f"{type(exc).__name__}: {exc}"
             # Back in front of what was put meanwhile, in order; still bounded.
             self._staging.extendleft(reversed(readings))
+            self._writing = 0
             overflow = len(self._staging) - self.options.max_staged
             if overflow > 0:
                 for _ in range(overflow):
@@ -541,6 +557,7 @@ class DurableBuffer:
                 self._resolved += overflow
                 self._count_drop(overflow, "the disk is failing")
             errors = self._write_errors
+        self._notify_loop()
         if errors == 1 or errors % 100 == 0:
             log.error(
                 "%s buffer: cannot write to %s (%d failures so far): %s",

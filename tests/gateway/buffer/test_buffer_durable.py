@@ -320,3 +320,43 @@ async def test_put_after_close_is_refused(tmp_path: Path, opened: list[DurableBu
         buffer.put(numbered(5, 1))
     # what was put before the close was made durable by it
     assert await drain(open_buffer(opened, tmp_path)) == list(range(5))
+
+
+async def test_close_makes_everything_put_durable(
+    tmp_path: Path, opened: list[DurableBuffer]
+) -> None:
+    # a group commit would wait an hour; close must not
+    buffer = DurableBuffer.open(
+        tmp_path, BufferOptions(commit_interval=3600, commit_every=10, record_readings=4)
+    )
+    opened.append(buffer)
+    buffer.put(numbered(0, 95))
+    assert len(buffer) == 95
+    assert buffer.health.staged == 95
+    await buffer.aclose()
+    assert await drain(open_buffer(opened, tmp_path)) == list(range(95))
+
+
+async def test_a_failing_disk_is_counted_and_nothing_is_lost(
+    tmp_path: Path, opened: list[DurableBuffer]
+) -> None:
+    one_record = len(frame(encode_readings(0, numbered(0, 10))))
+    # one segment per commit, so that the next commit has to create a file
+    buffer = DurableBuffer.open(
+        tmp_path,
+        BufferOptions(max_bytes=4 * one_record, record_readings=10, retry_delay=0.01),
+    )
+    opened.append(buffer)
+    await put_durably(buffer, numbered(0, 10))
+    segments = tmp_path / "segments"
+    segments.rename(tmp_path / "away")
+    buffer.put(numbered(10, 10))
+    async with asyncio.timeout(WAIT):
+        health = await buffer.until(lambda h: h.write_errors > 0)
+    assert health.last_error is not None and "FileNotFoundError" in health.last_error
+    assert health.staged == 10 and len(buffer) == 20
+    (tmp_path / "away").rename(segments)
+    async with asyncio.timeout(WAIT):
+        await buffer.flushed()
+    assert await drain(buffer) == list(range(20))
+    assert buffer.dropped == 0
