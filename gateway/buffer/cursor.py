@@ -1,6 +1,6 @@
 """The commit cursor: the sequence number of the first reading not yet committed.
 
-Written by replacing a small checksummed file. It is not fsync'd on every commit: a cursor
+A small checksummed file, overwritten in place. It is not fsync'd on every commit: a cursor
 lost to a crash only means that readings the sink already has are sent once more, which the
 sink absorbs (the same series and timestamp overwrite themselves). It never causes loss,
 because the cursor only moves past readings that were committed or dropped and counted.
@@ -40,6 +40,10 @@ def read_cursor(path: Path) -> int | None:
 
 
 def write_cursor(path: Path, head: int) -> None:
-    temporary = path.with_suffix(".tmp")
-    temporary.write_bytes(encode_cursor(head))
-    os.replace(temporary, path)
+    """Overwrite the cursor in place: no new file, so no directory change for the journal
+    to carry at every commit. A torn cursor fails its checksum and counts as lost."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        os.pwrite(fd, encode_cursor(head), 0)
+    finally:
+        os.close(fd)
