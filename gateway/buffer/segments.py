@@ -9,6 +9,7 @@ committed or dropped.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import os
@@ -166,7 +167,13 @@ class Appender:
                 position += written
             os.fdatasync(self._fd)
         except OSError:
-            self.close()  # the segment may end in a torn record: never append behind it
+            # Take back what may have been half written, so that the next open does not
+            # count as damage readings that the retry writes again; if even that fails the
+            # scan skips it (counted). Never append behind it: the next commit starts a
+            # new segment.
+            with contextlib.suppress(OSError):
+                os.ftruncate(self._fd, self._size)
+            self.close()
             raise
         self._size += len(data)
         return placed
