@@ -239,6 +239,7 @@ class DurableBuffer:
         with self._cond:
             self._advance(taken.end, "commit")
             self._cond.notify()
+        self._changed.set()  # called on the loop: wakes ``until`` waiters there
 
     @property
     def dropped(self) -> int:
@@ -259,6 +260,7 @@ class DurableBuffer:
             moved = self._advance(taken.end, "quarantine")
             self._quarantined += len(taken.readings)
             self._cond.notify()
+        self._changed.set()
         log.error(
             "%s buffer: quarantined %d readings (%d left the buffer) to %s: %s",
             self.name, len(taken.readings), moved, self.quarantine_path, answer,
@@ -276,8 +278,9 @@ class DurableBuffer:
         await self._wait_for(lambda: self._resolved >= target, None)
 
     async def until(self, condition: Callable[[BufferHealth], bool]) -> BufferHealth:
-        """Wait until ``condition`` holds for the health, re-checked each time the writer
-        thread reports a commit or a failure; the health that satisfied it."""
+        """Wait until ``condition`` holds for the health, re-checked at every commit (of the
+        sink or of the writer thread) and every write failure; the health that satisfied
+        it."""
         self._loop = asyncio.get_running_loop()
         await self._wait_for(lambda: condition(self.health), None)
         return self.health
