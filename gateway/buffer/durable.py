@@ -32,6 +32,7 @@ from collectors.readings import Reading
 from gateway.buffer.cursor import read_cursor, write_cursor
 from gateway.buffer.encoding import EncodingError, decode_readings, encode_readings
 from gateway.buffer.framing import frame
+from gateway.buffer.index import PendingIndex, Record
 from gateway.buffer.options import BufferOptions
 from gateway.buffer.quarantine import FILE_NAME as QUARANTINE_FILE
 from gateway.buffer.quarantine import append_quarantine
@@ -75,20 +76,6 @@ class DurableBatch(Batch):
     origin: object
 
 
-@dataclass(slots=True, eq=False)
-class _Record:
-    where: Located
-    readings: list[Reading] | None  # kept in memory while it fits, else read from disk
-
-    @property
-    def first(self) -> int:
-        return self.where.first_seq
-
-    @property
-    def end(self) -> int:
-        return self.where.first_seq + self.where.count
-
-
 class DurableBuffer:
     """Open with ``DurableBuffer.open(directory)``; close with ``close()`` (or ``aclose``)."""
 
@@ -116,13 +103,8 @@ class DurableBuffer:
         self._token = object()
         self._cond = threading.Condition()
         # --- shared state, guarded by _cond
-        self._records: deque[_Record] = deque(_Record(r, None) for r in records)
-        self._cache_order: deque[_Record] = deque()
-        self._cached = 0
-        self._head = head
+        self._index = PendingIndex(records, head)
         self._head_dirty = False
-        self._pending = sum(r.end - max(r.first, head) for r in self._records)
-        self._bytes = sum(r.where.size for r in self._records)
         self._staging: deque[Reading] = deque()
         self._writing = 0  # readings the writer thread took from staging and is writing
         self._staged_since = 0.0
@@ -172,14 +154,15 @@ class DurableBuffer:
         segment_folder.mkdir(parents=True, exist_ok=True)
         found = recover(segment_folder)
         stored_head = read_cursor(directory / CURSOR_FILE)
-        floor = stored_head or 0
-        live = [r for r in found.records if r.first_seq + r.count > floor]
-        head = stored_head if stored_head is not None else (live[0].first_seq if live else 0)
+        if stored_head is not None:
+            head = stored_head
+        else:  # lost: send again everything still on disk
+            head = found.records[0].first_seq if found.records else 0
         last_end = found.records[-1].first_seq + found.records[-1].count if found.records else 0
         buffer = cls(
             directory,
             options,
-            records=live,
+            records=found.records,
             head=head,
             next_seq=max(head, last_end),
             skipped_corrupt=found.damaged_regions,
@@ -188,10 +171,10 @@ class DurableBuffer:
             clock=clock,
             name=name,
         )
-        if live:
+        if buffer._index.pending:
             log.info(
                 "%s buffer: %d readings from before the restart are waiting", name,
-                buffer._pending,
+                buffer._index.pending,
             )
         buffer._thread.start()
         return buffer
@@ -226,9 +209,9 @@ class DurableBuffer:
             raise ValueError("max_items must be positive")
         self._loop = asyncio.get_running_loop()
         while True:
-            await self._wait_for(lambda: self._pending > 0, None)
-            if self._pending < max_items and linger > 0:
-                await self._wait_for(lambda: self._pending >= max_items, linger)
+            await self._wait_for(lambda: self._index.pending > 0, None)
+            if self._index.pending < max_items and linger > 0:
+                await self._wait_for(lambda: self._index.pending >= max_items, linger)
             batch = await self._assemble(max_items)
             if batch is not None and batch.readings:
                 return batch
@@ -237,7 +220,7 @@ class DurableBuffer:
         """The sink has stored ``batch``: its readings (and any before them) leave."""
         taken = self._own(batch)
         with self._cond:
-            self._advance(taken.end, "commit")
+            self._advance(taken.end)
             self._cond.notify()
         self._changed.set()  # called on the loop: wakes ``until`` waiters there
 
@@ -247,7 +230,7 @@ class DurableBuffer:
 
     def __len__(self) -> int:
         """Readings not yet committed, durable or still on their way to the disk."""
-        return self._pending + self._writing + len(self._staging)
+        return self._index.pending + self._writing + len(self._staging)
 
     # ------------------------------------------------------------------- the rest
 
@@ -257,7 +240,7 @@ class DurableBuffer:
         taken = self._own(batch)
         append_quarantine(self.quarantine_path, taken.readings, answer, self._clock())
         with self._cond:
-            moved = self._advance(taken.end, "quarantine")
+            moved = self._advance(taken.end)
             self._quarantined += len(taken.readings)
             self._cond.notify()
         self._changed.set()
@@ -289,9 +272,9 @@ class DurableBuffer:
     def health(self) -> BufferHealth:
         with self._cond:
             return BufferHealth(
-                pending=self._pending,
+                pending=self._index.pending,
                 staged=len(self._staging) + self._writing,
-                bytes=self._bytes,
+                bytes=self._index.bytes,
                 dropped=self._dropped,
                 last_drop_at=self._last_drop_at,
                 skipped_corrupt=self._skipped_corrupt,
@@ -356,18 +339,12 @@ class DurableBuffer:
     async def _assemble(self, max_items: int) -> DurableBatch | None:
         """The batch from the head; None if the head moved while records were read."""
         with self._cond:
-            head = self._head
-            plan: list[tuple[_Record, list[Reading] | None]] = []
-            wanted = max_items
-            for record in self._records:
-                plan.append((record, record.readings))
-                wanted -= record.end - max(record.first, head)
-                if wanted <= 0:
-                    break
+            head = self._index.head
+            plan = self._index.plan(max_items)
         missing = [record.where for record, readings in plan if readings is None]
         loaded = await asyncio.to_thread(self._load, missing) if missing else {}
         with self._cond:
-            if self._head != head:
+            if self._index.head != head:
                 return None
             out: list[Reading] = []
             end = head
@@ -377,7 +354,7 @@ class DurableBuffer:
                     if not out:  # damaged since it was opened: skip it, counted
                         self._skipped_corrupt += 1
                         self._skipped_bytes += record.where.size
-                        lost = self._advance(record.end, "damaged")
+                        lost = self._advance(record.end)
                         log.error(
                             "%s buffer: record of %d readings at %s:%d no longer reads back;"
                             " skipped (%d readings lost)", self.name, record.where.count,
@@ -409,28 +386,11 @@ class DurableBuffer:
 
     # --------------------------------------------------- bookkeeping (under _cond)
 
-    def _advance(self, new_head: int, why: str) -> int:
-        """Move the head to ``new_head``; the readings passed leave the buffer. Returns
-        how many pending readings that was."""
-        if new_head <= self._head:
-            return 0
-        moved = 0
-        while self._records and self._records[0].first < new_head:
-            record = self._records[0]
-            moved += max(0, min(record.end, new_head) - max(record.first, self._head))
-            if record.end > new_head:
-                break
-            self._records.popleft()
-            self._bytes -= record.where.size
-            if self._cache_order and self._cache_order[0] is record:
-                self._cache_order.popleft()
-            self._uncache(record)
-        self._head = new_head
+    def _advance(self, new_head: int) -> int:
+        """Readings up to ``new_head`` leave; the cursor is due to be stored."""
+        passed = self._index.advance(new_head)
         self._head_dirty = True
-        self._pending -= moved
-        if why == "drop" and moved:
-            self._count_drop(moved, f"more than {self.options.max_bytes} bytes")
-        return moved
+        return passed
 
     def _count_drop(self, count: int, why: str) -> None:
         before = self._dropped
@@ -442,16 +402,12 @@ class DurableBuffer:
                 self.name, why, self._dropped,
             )
 
-    def _uncache(self, record: _Record) -> None:
-        if record.readings is not None:
-            self._cached -= record.where.count
-            record.readings = None
-
     def _enforce_bounds(self) -> None:
-        while self._bytes > self.options.max_bytes and len(self._records) > 1:
-            self._advance(self._records[0].end, "drop")
-        while self._cached > self.options.memory_readings and self._cache_order:
-            self._uncache(self._cache_order.popleft())
+        dropped = self._index.drop_oldest(self.options.max_bytes)
+        if dropped:
+            self._head_dirty = True
+            self._count_drop(dropped, f"more than {self.options.max_bytes} bytes")
+        self._index.evict(self.options.memory_readings)
 
     # ---------------------------------------------------------------- writer thread
 
@@ -534,13 +490,9 @@ class DurableBuffer:
         with self._cond:
             first = self._next_seq - len(readings)
             for (segment, offset, frame_size), chunk in zip(placed, chunks, strict=True):
-                record = _Record(Located(segment, offset, frame_size, first, len(chunk)), chunk)
+                where = Located(segment, offset, frame_size, first, len(chunk))
+                self._index.append(Record(where, chunk))
                 first += len(chunk)
-                self._records.append(record)
-                self._cache_order.append(record)
-                self._cached += len(chunk)
-                self._bytes += frame_size
-                self._pending += len(chunk)
             self._writing = 0
             self._enforce_bounds()
         self._mark_resolved(len(readings))
@@ -584,10 +536,10 @@ class DurableBuffer:
     def _housekeep(self) -> None:
         """Store the cursor if it moved; delete segments nothing refers to any more."""
         with self._cond:
-            head = self._head
+            head = self._index.head
             dirty = self._head_dirty
             self._head_dirty = False
-            first_live = self._records[0].where.segment if self._records else None
+            first_live = self._index.first_segment
         if dirty:
             try:
                 write_cursor(self._cursor_path, head)

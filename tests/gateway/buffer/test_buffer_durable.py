@@ -360,3 +360,20 @@ async def test_a_failing_disk_is_counted_and_nothing_is_lost(
         await buffer.flushed()
     assert await drain(buffer) == list(range(20))
     assert buffer.dropped == 0
+
+
+async def test_a_record_damaged_after_opening_is_skipped_when_read(
+    tmp_path: Path, opened: list[DurableBuffer]
+) -> None:
+    # nothing kept in memory: every take reads the segment
+    buffer = open_buffer(opened, tmp_path, record_readings=10, memory_readings=0)
+    await put_durably(buffer, numbered(0, 30))
+    (name,) = segment_files(tmp_path)
+    path = tmp_path / "segments" / name
+    data = bytearray(path.read_bytes())
+    record = len(data.rstrip(b"\0")) // 3
+    data[record + record // 2] ^= 0xFF  # bit rot under a running gateway
+    path.write_bytes(bytes(data))
+    assert await drain(buffer) == [*range(10), *range(20, 30)]
+    assert buffer.health.skipped_corrupt == 1
+    assert buffer.health.pending == 0
