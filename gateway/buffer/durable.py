@@ -54,7 +54,7 @@ SEGMENT_FOLDER = "segments"
 
 @dataclass(frozen=True, slots=True)
 class BufferHealth:
-    pending: int  # durable readings not yet committed (including a batch being written)
+    pending: int  # durable readings not yet committed (including a batch the sink is writing)
     staged: int  # readings put but not yet durable
     bytes: int  # on-disk size of the pending records
     dropped: int  # oldest readings dropped because the buffer was full
@@ -62,6 +62,7 @@ class BufferHealth:
     skipped_corrupt: int  # damaged records skipped (torn tail, bad checksum)
     skipped_bytes: int
     quarantined: int  # readings moved to the quarantine file
+    unencodable: int  # readings dropped because they could not be stored (no number)
     write_errors: int
     last_error: str | None
     writer_alive: bool
@@ -101,7 +102,7 @@ class DurableBuffer:
         self._cursor_path = directory / CURSOR_FILE
         self.quarantine_path = directory / QUARANTINE_FILE
         self._token = object()
-        self._cond = threading.Condition()
+        self._cond = threading.Condition(threading.Lock())  # never taken twice by one thread
         # --- shared state, guarded by _cond
         self._index = PendingIndex(records, head)
         self._head_dirty = False
@@ -118,6 +119,7 @@ class DurableBuffer:
         self._skipped_corrupt = skipped_corrupt
         self._skipped_bytes = skipped_bytes
         self._quarantined = 0
+        self._unencodable = 0
         self._write_errors = 0
         self._last_error: str | None = None
         # --- writer thread only
@@ -280,6 +282,7 @@ class DurableBuffer:
                 skipped_corrupt=self._skipped_corrupt,
                 skipped_bytes=self._skipped_bytes,
                 quarantined=self._quarantined,
+                unencodable=self._unencodable,
                 write_errors=self._write_errors,
                 last_error=self._last_error,
                 writer_alive=self._thread.is_alive(),
@@ -440,6 +443,7 @@ class DurableBuffer:
             log.exception("%s buffer: writer thread failed", self.name)
             with self._cond:
                 self._last_error = f"writer thread failed: {exc!r}"
+            self._notify_loop()
             raise
 
     def _next_work(self) -> list[Reading]:
@@ -470,33 +474,59 @@ class DurableBuffer:
 
     def _persist(self, readings: list[Reading]) -> bool:
         """Encode, append and sync one group commit; False if the disk refused it."""
-        size = self.options.record_readings
-        frames: list[bytes] = []
-        chunks: list[list[Reading]] = []
-        seq = self._next_seq
-        for start in range(0, len(readings), size):
-            chunk = readings[start : start + size]
-            frames.append(frame(encode_readings(seq, chunk)))
-            chunks.append(chunk)
-            seq += len(chunk)
+        frames, chunks, refused = self._encode(readings)
+        kept = [reading for chunk in chunks for reading in chunk]
+        if refused:
+            with self._cond:
+                self._unencodable += refused
+                self._resolved += refused
         try:
-            placed = self._appender.append(frames)
+            placed = self._appender.append(frames) if frames else []
         except OSError as exc:
-            self._write_failed(readings, exc)
+            self._write_failed(kept, exc)
             return False
-        self._next_seq = seq
+        self._next_seq += len(kept)
         if not self._segments or self._segments[-1] != self._appender.number:
             self._segments.append(self._appender.number)
         with self._cond:
-            first = self._next_seq - len(readings)
+            first = self._next_seq - len(kept)
             for (segment, offset, frame_size), chunk in zip(placed, chunks, strict=True):
                 where = Located(segment, offset, frame_size, first, len(chunk))
                 self._index.append(Record(where, chunk))
                 first += len(chunk)
             self._writing = 0
             self._enforce_bounds()
-        self._mark_resolved(len(readings))
+        self._mark_resolved(len(kept))
         return True
+
+    def _encode(self, readings: list[Reading]) -> tuple[list[bytes], list[list[Reading]], int]:
+        """Frames of at most ``record_readings`` readings each, the readings in each, and
+        how many readings could not be encoded at all (a value that is no number)."""
+        size = self.options.record_readings
+        frames: list[bytes] = []
+        chunks: list[list[Reading]] = []
+        refused = 0
+        seq = self._next_seq
+        for start in range(0, len(readings), size):
+            chunk = readings[start : start + size]
+            try:
+                payload = encode_readings(seq, chunk)
+            except (TypeError, ValueError, OverflowError):
+                good = [r for r in chunk if _encodable(r)]
+                bad = [r for r in chunk if not _encodable(r)]
+                refused += len(bad)
+                log.error(
+                    "%s buffer: %d reading(s) cannot be stored and are dropped, e.g. %r",
+                    self.name, len(bad), bad[0],
+                )
+                chunk = good
+                if not chunk:
+                    continue
+                payload = encode_readings(seq, chunk)
+            frames.append(frame(payload))
+            chunks.append(chunk)
+            seq += len(chunk)
+        return frames, chunks, refused
 
     def _write_failed(self, readings: list[Reading], exc: OSError) -> None:
         with self._cond:
@@ -555,3 +585,11 @@ class DurableBuffer:
             first_live is None or self._segments[0] < first_live
         ):
             segment_path(self._segment_folder, self._segments.popleft()).unlink(missing_ok=True)
+
+
+def _encodable(reading: Reading) -> bool:
+    try:
+        encode_readings(0, [reading])
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return True

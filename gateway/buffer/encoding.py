@@ -92,7 +92,7 @@ def encode_readings(first_seq: int, readings: Sequence[Reading]) -> bytes:
     kinds = [FLOAT if type(v) is float else _kind(v) for v in raw]
     values = [v if type(v) is float else _number(v) for v in raw]
     names = [name for point in points for name in (point.site, point.tag)]
-    text = "".join(names).encode("utf-8")
+    text = "".join(names).encode("utf-8", "surrogatepass")  # any str, exactly
     out = [HEAD.pack(first_seq, len(readings)), _U32.pack(len(points)), _U32.pack(len(text))]
     out.append(_column("I", [len(name) for name in names]))
     out.append(text)
@@ -155,7 +155,7 @@ def _points(reader: _Reader) -> list[PointKey]:
     count = reader.number(_U32)
     text_bytes = reader.number(_U32)
     lengths = reader.integers("I", 2 * count)
-    text = str(reader.take(text_bytes), "utf-8")
+    text = str(reader.take(text_bytes), "utf-8", "surrogatepass")
     ends = list(accumulate(lengths))
     if ends and ends[-1] != len(text):
         raise EncodingError("point names do not match their lengths")

@@ -29,6 +29,8 @@ class BufferOptions:
                      "max_staged"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be positive")
+        if self.record_readings > 100_000:
+            raise ValueError("record_readings must be at most 100,000")
         if self.memory_readings < 0:
             raise ValueError("memory_readings must not be negative")
         if not self.commit_interval > 0 or not self.retry_delay > 0:

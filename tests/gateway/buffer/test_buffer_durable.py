@@ -6,6 +6,7 @@ import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 from buffer_helpers import WAIT, drain, numbered, numbers, put_durably, segment_files
@@ -377,3 +378,16 @@ async def test_a_record_damaged_after_opening_is_skipped_when_read(
     assert await drain(buffer) == [*range(10), *range(20, 30)]
     assert buffer.health.skipped_corrupt == 1
     assert buffer.health.pending == 0
+
+
+async def test_a_reading_that_cannot_be_stored_is_dropped_counted_and_the_rest_kept(
+    tmp_path: Path, opened: list[DurableBuffer]
+) -> None:
+    buffer = open_buffer(opened, tmp_path, record_readings=2)
+    first, second, third = numbered(0, 3)
+    # a value that is no number, past the type checker: refused, never the writer's death
+    garbled = Reading(second.point, cast(float, "12,5"), second.ts)
+    await put_durably(buffer, [first, garbled, third])
+    assert await drain(buffer) == [0, 2]
+    health = buffer.health
+    assert (health.unencodable, health.writer_alive, health.dropped) == (1, True, 0)

@@ -49,6 +49,7 @@ CASES = [
     Reading(CN, 42.0, TS, Quality.UNCERTAIN, Reason.STALE),
     Reading(PointKey("", ""), 1.0, TS),
     Reading(PointKey("a\nb,c=d", "tag with space\\"), 1.0, TS),
+    Reading(PointKey("lone surrogate \udc80", "😀"), 1.0, TS),  # any str, exactly
 ]
 
 
