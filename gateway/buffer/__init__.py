@@ -5,6 +5,6 @@ measurements that chose it.
 """
 
 from gateway.buffer.durable import BufferHealth, DurableBatch, DurableBuffer
-from gateway.buffer.options import BufferOptions
+from gateway.buffer.options import BufferOptions, max_bytes_for
 
-__all__ = ["BufferHealth", "BufferOptions", "DurableBatch", "DurableBuffer"]
+__all__ = ["BufferHealth", "BufferOptions", "DurableBatch", "DurableBuffer", "max_bytes_for"]
