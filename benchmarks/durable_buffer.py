@@ -331,8 +331,8 @@ def part_stores(args: argparse.Namespace) -> None:
 
 
 def part_damage(args: argparse.Namespace) -> None:
-    print("2. one byte of 20 stored records flipped (at byte 100, then at 10 places spread"
-          " over the data), reopened, read back")
+    print("2. one byte of 20 stored records flipped (at byte 100, then at 10 places),"
+          " reopened, read back")
     # the segment log logs each skip as an error: expected here, the table says it
     logging.getLogger("gateway.buffer").setLevel(logging.CRITICAL)
     for kind in ("sqlite", "segments"):
