@@ -23,6 +23,7 @@ What else a collector offers, read-only, for the rest of the gateway:
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Sequence
@@ -78,6 +79,12 @@ class ModbusCollector:
         self.clock = clock
         self.on_heartbeat = on_heartbeat
         configs = [device for _, device in devices]
+        if backoff is backoff_delays:
+            # Reconnect at least once per poll interval: a device that comes back is read
+            # again within two poll intervals, not after a back-off grown to 30 s. A
+            # refused connect costs nothing; every device behind it is down anyway.
+            fastest = min(device.poll_interval for device in configs)
+            backoff = functools.partial(backoff_delays, initial=min(0.5, fastest), cap=fastest)
         self.hub = ModbusHub(
             self.endpoint,
             connect_timeout=max(device.timeout for device in configs),

@@ -8,19 +8,25 @@ Silent units (policy)
 A unit that does not answer costs its timeout × (1 + retries) for every request, and
 on a shared bus everybody else waits meanwhile. So:
 
-* the first unanswered request (or a gateway's exception 10/11, "target failed to
-  respond") ends the poll: the rest of the unit's requests are
-  not sent, and all its points not yet read turn BAD comm_loss;
+* the first unanswered request ends the poll: the rest of the unit's requests are not
+  sent, and all its points not yet read turn BAD comm_loss. A gateway's exception 10/11
+  ("target failed to respond") is asked once more first: serial gateways answer it for a
+  single lost frame, and one of them must not make a live unit silent;
+* a unit that has not answered since the collector started is asked without retries, as
+  if it were silent: a dead unit costs its neighbours one timeout at start-up, not
+  timeout × (1 + retries);
 * while silent, the unit is *probed*: each poll sends only its first request, once,
   without retries;
 * probes are spaced by a capped exponential backoff, from ``poll_interval`` up to
-  ``SilencePolicy.probe_cap`` (default 10 s);
+  ``SilencePolicy.probe_cap`` (default: two poll intervals, so that a unit that comes
+  back is read again within two poll intervals);
 * every failed probe emits BAD readings again, so the points stay visibly bad;
 * the first answer ends the silence: the same poll reads everything else normally.
 
-A dead unit therefore costs at most one timeout per ``probe_cap`` seconds, and the
-others keep their poll rate. Exception responses and connection loss are not silence:
-the unit (or the connection) answered, or the hub handles it with its own backoff.
+A dead unit therefore costs at most one timeout per two poll intervals (or per
+``probe_cap``), and the others keep their poll rate. Exception responses and connection
+loss are not silence: the unit (or the connection) answered, or the hub handles it with
+its own backoff.
 """
 
 from __future__ import annotations
@@ -41,7 +47,7 @@ from collectors.modbus.hub import (
     NoResponse,
     ReadFailure,
 )
-from collectors.modbus.planner import ReadPlan, Span, plan_reads
+from collectors.modbus.planner import ReadPlan, ReadRequest, Span, plan_reads
 from collectors.readings import Reading, Reason, bad
 from config.catalog import PointKey
 from config.modbus import RegisterTable, StatusRole
@@ -67,16 +73,16 @@ _SPLIT_ON = frozenset({2, 3})
 
 @dataclass(frozen=True, slots=True)
 class SilencePolicy:
-    probe_cap: float = 10.0  # longest pause between probes of a silent unit, seconds
+    # Longest pause between probes of a silent unit, seconds; None: two poll intervals.
+    probe_cap: float | None = None
 
     def __post_init__(self) -> None:
-        if self.probe_cap <= 0:
+        if self.probe_cap is not None and self.probe_cap <= 0:
             raise ValueError("probe_cap must be positive")
 
     def probe_delays(self, poll_interval: float) -> Iterator[float]:
-        return backoff_delays(
-            initial=poll_interval, cap=max(poll_interval, self.probe_cap), jitter=0.1
-        )
+        cap = 2 * poll_interval if self.probe_cap is None else self.probe_cap
+        return backoff_delays(initial=poll_interval, cap=max(poll_interval, cap), jitter=0.1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +126,7 @@ class DevicePoller:
         self._separate: set[Span] = set()
         self.plan: ReadPlan = self._plan()
         self.silent_polls = 0  # polls in a row in which the unit did not answer
+        self.answered = False  # the unit answered at least once since the start
         self._probe_delays: Iterator[float] | None = None
         self._failing: str | None = None  # last logged failure, to log changes only
         self._index = {codec.key: index for index, codec in enumerate(self.codecs)}
@@ -174,7 +181,7 @@ class DevicePoller:
     async def poll(self) -> list[Reading]:
         device = self.device
         plan = self.plan
-        probing = self.silent_polls > 0
+        probing = self.silent_polls > 0 or not self.answered
         answers: list[Answer] = []
         stamps: list[float] = []
         silent = False
@@ -182,12 +189,7 @@ class DevicePoller:
         self._beats = []  # only this poll's: nothing piles up if nobody takes them
         for request in plan.requests:
             try:
-                values = await self.hub.read(
-                    device.unit,
-                    request,
-                    answer_timeout=device.timeout,
-                    retries=0 if probing else device.retries,
-                )
+                values = await self._read(request, 0 if probing else device.retries)
             except ReadFailure as failure:
                 now = self.clock()
                 gone = _unit_gone(failure)
@@ -211,6 +213,7 @@ class DevicePoller:
                 answers.append(values)
                 stamps.append(now)
                 probing = False
+                self.answered = True
         self.silent_polls = self.silent_polls + 1 if silent else 0
         readings = self._readings(plan, answers, stamps)
         self._log_change(failures)
@@ -218,6 +221,20 @@ class DevicePoller:
         return readings
 
     # ---------------------------------------------------------------- internals
+
+    async def _read(self, request: ReadRequest, retries: int) -> Sequence[int]:
+        """One request; a gateway's "target failed to respond" (10/11) is asked once more
+        before it counts, like a timeout that retries would have covered."""
+        device = self.device
+        try:
+            return await self.hub.read(
+                device.unit, request, answer_timeout=device.timeout, retries=retries
+            )
+        except ExceptionResponse as failure:
+            if failure.code not in _GATEWAY_NO_ANSWER:
+                raise
+            self.hub.health.count("gateway_retries")
+            return await self.hub.read(device.unit, request, answer_timeout=device.timeout)
 
     def _plan(self) -> ReadPlan:
         return plan_reads(

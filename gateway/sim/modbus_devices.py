@@ -100,6 +100,7 @@ class UnitStore(SimCore):
         }
         self.alive: dict[int, bool] = dict.fromkeys(unit_ids, True)
         self.unreachable: set[int] = set()  # answered with exception 11 by "the gateway"
+        self.unreachable_left: dict[int, int] = {}  # exception 11 for this many more requests
         self.requests: Counter[int] = Counter()  # answered requests per unit
 
     def device_ids(self) -> list[int]:
@@ -118,6 +119,10 @@ class UnitStore(SimCore):
             await asyncio.sleep(self.latency)
             self._check_unit(device_id)
         if device_id in self.unreachable:
+            return ExcCodes.GATEWAY_NO_RESPONSE
+        left = self.unreachable_left.get(device_id, 0)
+        if left > 0:
+            self.unreachable_left[device_id] = left - 1
             return ExcCodes.GATEWAY_NO_RESPONSE
         table = _TABLE_OF_FUNCTION.get(func_code)
         if table is None:
@@ -205,11 +210,16 @@ class _SimServerBase:
         self.store._unit(unit)
         self.store.alive[unit] = alive
 
-    def set_unit_unreachable(self, unit: int, unreachable: bool = True) -> None:
+    def set_unit_unreachable(
+        self, unit: int, unreachable: bool = True, *, requests: int | None = None
+    ) -> None:
         """Answer for this unit with exception 11 (gateway target failed to respond), as a
-        Modbus TCP gateway does for a dead slave on its serial side."""
+        Modbus TCP gateway does for a dead slave on its serial side; with ``requests``,
+        only for that many requests (a lost frame on the serial side)."""
         self.store._unit(unit)
-        if unreachable:
+        if requests is not None:
+            self.store.unreachable_left[unit] = requests
+        elif unreachable:
             self.store.unreachable.add(unit)
         else:
             self.store.unreachable.discard(unit)

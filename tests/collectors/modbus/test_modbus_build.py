@@ -121,6 +121,12 @@ def test_probe_delays_back_off_to_the_cap(interval: float, cap: float, expected_
         SilencePolicy(probe_cap=0)
 
 
+@pytest.mark.parametrize("interval", [0.1, 1.0, 30.0])
+def test_probes_of_a_silent_unit_are_at_most_two_intervals_apart(interval: float) -> None:
+    delays = list(itertools.islice(SilencePolicy().probe_delays(interval), 12))
+    assert max(delays) <= 2 * interval * 1.1
+
+
 def test_example_site_builds_and_fits_the_collector_protocol() -> None:
     example = Path(__file__).resolve().parents[3] / "config" / "examples" / "tank_farm.yaml"
     collectors = build_modbus_collectors([load_site(example)])

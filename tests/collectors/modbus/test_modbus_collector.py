@@ -404,7 +404,84 @@ async def test_gateway_exception_11_counts_as_a_silent_unit(tcp_server: SimModbu
         failing_polls = len([b for b in sink.batches[mark:] if not b[0].is_good])
         good_polls = len([b for b in sink.batches[mark:] if b[0].is_good])
         requests = collector.health.counters["requests"] - requests_before
-        assert requests <= failing_polls + 3 * good_polls + 1  # +1: one may be in flight
+        # Asked twice (exception 11 is retried once) per failing poll; +1 may be in flight.
+        assert requests <= 2 * failing_polls + 3 * good_polls + 1
         mark = sink.mark()
         tcp_server.set_unit_unreachable(1, False)
         await sink.wait_for(is_good("P-2", 3), since=mark)
+
+
+async def test_a_single_exception_11_is_asked_again_not_silence(
+    tcp_server: SimModbusServer,
+) -> None:
+    """A serial gateway that loses one frame answers exception 11 once: the request is
+    asked again, the unit stays good and its points never go bad."""
+    tcp_server.write_registers(1, "holding", 0, [4])
+    gauge = device("g", tcp_server.port, [point("P-0", {"table": "holding", "address": 0})],
+                   poll_interval=0.05)
+    collector = ModbusCollector([(SITE, gauge)])
+    sink = Sink()
+    async with running(collector, sink):
+        await sink.wait_for(is_good("P-0", 4))
+        mark = sink.mark()
+        tcp_server.set_unit_unreachable(1, requests=1)
+        tcp_server.write_registers(1, "holding", 0, [5])
+        await sink.wait_for(is_good("P-0", 5), since=mark)
+        assert all(r.is_good for r in sink.of("P-0", mark))
+        assert collector.health.counters["gateway_retries"] == 1
+        assert collector.health.devices[f"{SITE}/g"].state is LinkState.CONNECTED
+
+
+async def test_dead_unit_at_start_costs_its_neighbour_one_timeout_and_is_read_when_back(
+    rtu_tcp_server: SimModbusServer,
+) -> None:
+    """Unit 2 is dead from the start: the first poll asks it once, without the configured
+    retries; once it answers again it is read within two poll intervals."""
+    server = rtu_tcp_server
+    interval, timeout = 0.3, 0.25
+    settings: dict[str, Any] = {"transport": "modbus_rtu_tcp", "poll_interval": interval,
+                                "timeout": timeout, "retries": 2}
+    alive = device("alive", server.port, [point("A-1", {"table": "holding", "address": 0})],
+                   unit=1, **settings)
+    dead = device("dead", server.port, [point("D-1", {"table": "holding", "address": 0})],
+                  unit=2, **settings)
+    server.write_registers(1, "holding", 0, [11])
+    server.write_registers(2, "holding", 0, [21])
+    server.set_unit_alive(2, False)
+    collector = ModbusCollector([(SITE, dead), (SITE, alive)])
+    sink = Sink()
+    async with running(collector, sink):
+        await sink.wait_for(is_bad("D-1"))
+        await sink.wait_for(is_good("A-1", 11))
+        assert collector.health.counters["timeouts"] == 1  # not 1 + retries
+        await asyncio.sleep(4 * interval)  # long enough for probes to have backed off
+        mark = sink.mark()
+        back_at = time.monotonic()
+        server.set_unit_alive(2, True)
+        await sink.wait_for(is_good("D-1", 21), since=mark)
+        assert time.monotonic() - back_at <= 2 * interval + timeout
+
+
+async def test_device_that_comes_back_is_read_within_two_poll_intervals() -> None:
+    """The connection's reconnect back-off is capped at the poll interval, however long
+    the device was away."""
+    server = SimModbusServer([1], port=free_port())
+    server.write_registers(1, "holding", 0, [7])
+    interval = 0.3
+    gauge = device("g", server.port, [point("P-1", {"table": "holding", "address": 0})],
+                   poll_interval=interval, timeout=0.5)
+    collector = ModbusCollector([(SITE, gauge)])
+    sink = Sink()
+    async with running(collector, sink):
+        await sink.wait_for(is_bad("P-1"))
+        await poll_until(
+            lambda: collector.health.counters.get("connect_failures", 0) >= 6, within=10,
+            message="several failed connects",
+        )
+        back_at = time.monotonic()
+        await server.start()
+        try:
+            await sink.wait_for(is_good("P-1", 7))
+            assert time.monotonic() - back_at <= 2 * interval + 0.2
+        finally:
+            await server.stop()
