@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from collectors.bounded import DropOldestQueue
 from collectors.readings import Reading
@@ -46,6 +46,14 @@ class ReadingBuffer(Protocol):
     def dropped(self) -> int: ...
 
     def __len__(self) -> int: ...
+
+
+@runtime_checkable
+class QuarantineBuffer(Protocol):
+    """A buffer that can set aside a batch its sink refused, with the sink's answer, so
+    that it no longer blocks the readings behind it (the durable buffer)."""
+
+    def quarantine(self, batch: Batch, answer: str) -> None: ...
 
 
 class MemoryBuffer:

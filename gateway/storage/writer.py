@@ -6,11 +6,17 @@ encode them, write, then commit the batch to the buffer. What each answer does:
 - 2xx: written.
 - network error, timeout, 5xx, 429, 401/403/404: the same body again after a capped
   exponential backoff (Retry-After honoured), until it succeeds or the task is cancelled.
+  While the server does not answer at all (refused, reset, timed out) the delay stays at
+  most ``unreachable_retry_delay``: a refused connection costs nothing, and the writer
+  must write again within a second of the database coming back, not after a back-off
+  that grew through a long outage. A server that answers 5xx/429 gets the full back-off.
   Meanwhile new readings wait in the bounded buffer, which counts what it has to drop.
 - 413: the request is halved and each half sent on its own, recursively; a single line
   still too large is counted rejected.
 - other 4xx: the lines the server refused are counted rejected and logged (rate-limited);
-  the rest of the batch was stored by the server, and the writer moves on.
+  the rest of the batch was stored by the server, and the writer moves on. A buffer that
+  can quarantine (the durable one) gets the whole batch with the server's answer instead of
+  a commit: the readings are kept in its quarantine file, and the rest flows.
 
 On cancellation the writer drains what is buffered (and the batch it was writing) for at
 most ``drain_timeout`` seconds, then reports what it could not write.
@@ -27,7 +33,7 @@ from dataclasses import dataclass
 from collectors.backoff import backoff_delays
 from collectors.logonce import LogOnce
 from collectors.readings import Reading
-from gateway.pipeline import Batch, ReadingBuffer
+from gateway.pipeline import Batch, QuarantineBuffer, ReadingBuffer
 from gateway.storage.errors import RejectedError, RetryableError, TooLargeError
 from gateway.storage.lineprotocol import ReadingEncoder, encode_body
 from gateway.storage.transport import Transport
@@ -55,6 +61,7 @@ class WriterHealth:
     buffer_length: int
     buffer_dropped: int
     unwritten_at_shutdown: int  # readings still buffered when the drain time ran out
+    quarantined: int = 0  # readings of rejected batches moved to the buffer's quarantine
 
 
 class InfluxWriter:
@@ -68,6 +75,7 @@ class InfluxWriter:
         flush_interval: float = 1.0,
         max_retry_delay: float = 30.0,
         initial_retry_delay: float = 0.5,
+        unreachable_retry_delay: float = 0.5,
         drain_timeout: float = 10.0,
         clock: Callable[[], float] = time.time,
         log_interval: float = 60.0,
@@ -81,6 +89,7 @@ class InfluxWriter:
         self._flush_interval = flush_interval
         self._max_retry_delay = max_retry_delay
         self._initial_retry_delay = min(initial_retry_delay, max_retry_delay)
+        self._unreachable_retry_delay = min(unreachable_retry_delay, max_retry_delay)
         self._drain_timeout = drain_timeout
         self._clock = clock
         self._ratelog = LogOnce(log, log_interval)
@@ -101,6 +110,7 @@ class InfluxWriter:
         self._last_error_at: float | None = None
         self._last_success: float | None = None
         self._unwritten_at_shutdown = 0
+        self._quarantined = 0
 
     # ------------------------------------------------------------------ public
 
@@ -127,7 +137,12 @@ class InfluxWriter:
             buffer_length=len(self._buffer),
             buffer_dropped=self._buffer.dropped,
             unwritten_at_shutdown=self._unwritten_at_shutdown,
+            quarantined=self._quarantined,
         )
+
+    def use_encoder(self, encoder: ReadingEncoder) -> None:
+        """Encode the next batches with ``encoder`` (a reload brought a new catalog)."""
+        self._encoder = encoder
 
     async def run(self) -> None:
         """Write batches until cancelled; then drain (bounded) and close the connection."""
@@ -140,8 +155,7 @@ class InfluxWriter:
             while True:
                 batch = await self._buffer.take(self._batch_size, self._flush_interval)
                 self._inflight = batch
-                await self._write_readings(batch.readings)
-                self._buffer.commit(batch)
+                self._settle(batch, await self._write_readings(batch.readings))
                 self._inflight = None
         except asyncio.CancelledError:
             await self._drain()
@@ -164,7 +178,17 @@ class InfluxWriter:
 
     # ----------------------------------------------------------------- internal
 
-    async def _write_readings(self, readings: Sequence[Reading]) -> None:
+    def _settle(self, batch: Batch, answer: str | None) -> None:
+        """The batch is handled: committed, or quarantined if the server refused lines
+        (``answer``: what it said)."""
+        if answer is not None and isinstance(self._buffer, QuarantineBuffer):
+            self._buffer.quarantine(batch, answer)
+            self._quarantined += len(batch.readings)
+        else:
+            self._buffer.commit(batch)
+
+    async def _write_readings(self, readings: Sequence[Reading]) -> str | None:
+        """Write one batch; the server's answer if it refused any of its lines."""
         encoded = self._encoder.encode(readings)
         if encoded.unencodable:
             self._unencodable += len(encoded.unencodable)
@@ -174,12 +198,13 @@ class InfluxWriter:
                 "%s: %d reading(s) cannot be written as line protocol, e.g. %s",
                 self.target, len(encoded.unencodable), why,
             )
-        if encoded.lines:
-            await self._send(encoded.lines)
+        answer = await self._send(encoded.lines) if encoded.lines else None
         self._batches_written += 1
+        return answer
 
-    async def _send(self, lines: Sequence[str]) -> None:
-        """Send ``lines`` until stored or rejected: retries, splits on 413."""
+    async def _send(self, lines: Sequence[str]) -> str | None:
+        """Send ``lines`` until stored or rejected: retries, splits on 413. The server's
+        answer if it refused any line (the first such answer), else None."""
         if self._closed:
             raise RuntimeError(f"{self.target}: writer has shut down")
         body = encode_body(lines)
@@ -190,6 +215,8 @@ class InfluxWriter:
                 await self._transport.write(body, len(lines))
             except RetryableError as exc:
                 delay = next(delays)
+                if exc.status is None:  # no answer: probe again soon (see the docstring)
+                    delay = min(delay, self._unreachable_retry_delay)
                 if exc.retry_after is not None:
                     delay = max(delay, min(exc.retry_after, self._max_retry_delay))
                 self._failed(exc, delay)
@@ -201,25 +228,25 @@ class InfluxWriter:
                 self._answered()
                 if len(lines) == 1:
                     self._rejected_by_server(exc, 1, 1)
-                    return
+                    return exc.message
                 self._splits += 1
                 half = len(lines) // 2
                 log.warning(
                     "%s: %d lines (%d bytes) too large, sending them in two halves",
                     self.target, len(lines), len(body),
                 )
-                await self._send(lines[:half])
-                await self._send(lines[half:])
-                return
+                first = await self._send(lines[:half])
+                second = await self._send(lines[half:])
+                return first if first is not None else second
             except RejectedError as exc:
                 self._answered()
                 self._rejected_by_server(exc, exc.rejected, len(lines))
-                return
+                return exc.message
             self._answered()
             self._requests += 1
             self._lines_written += len(lines)
             self._last_success = self._clock()
-            return
+            return None
 
     def _failed(self, exc: RetryableError, delay: float) -> None:
         now = self._clock()
@@ -273,14 +300,13 @@ class InfluxWriter:
                 if self._inflight is not None:
                     # Possibly half written before the cancel: rewriting is harmless, the
                     # same series and timestamp overwrite themselves.
-                    await self._write_readings(self._inflight.readings)
-                    self._buffer.commit(self._inflight)
+                    answer = await self._write_readings(self._inflight.readings)
+                    self._settle(self._inflight, answer)
                     self._inflight = None
                 while len(self._buffer):
                     batch = await self._buffer.take(self._batch_size, 0)
                     self._inflight = batch
-                    await self._write_readings(batch.readings)
-                    self._buffer.commit(batch)
+                    self._settle(batch, await self._write_readings(batch.readings))
                     self._inflight = None
         except TimeoutError:
             left = len(self._buffer)

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
 
 import pytest
 from scripted_influx import ScriptedInflux
@@ -18,7 +21,8 @@ from collectors.readings import Reading
 from config.catalog import Catalog, PointKey
 from config.gateway_file import InfluxV1, InfluxV2
 from config.vocabulary import AlarmType, Priority
-from gateway.pipeline import MemoryBuffer
+from gateway.buffer import DurableBuffer
+from gateway.pipeline import MemoryBuffer, ReadingBuffer
 from gateway.sim.ports import free_port
 from gateway.storage.lineprotocol import ReadingEncoder, encode_alarm_event_lines
 from gateway.storage.transport import Transport
@@ -43,7 +47,7 @@ def v1(url: str, create_database: bool = False) -> InfluxV1Transport:
 
 
 def make_writer(
-    transport: Transport, catalog: Catalog, buffer: MemoryBuffer, **options: float
+    transport: Transport, catalog: Catalog, buffer: ReadingBuffer, **options: float
 ) -> InfluxWriter:
     settings: dict[str, float] = {
         "initial_retry_delay": 0.01, "max_retry_delay": 0.05, "flush_interval": 0.05,
@@ -366,3 +370,53 @@ async def test_v1_sends_gzip_auth_database_and_retention_policy(
 )
 def test_quote_identifier(name: str, quoted: str) -> None:
     assert quote_identifier(name) == quoted
+
+
+async def test_refused_batch_on_a_durable_buffer_is_quarantined_with_the_answer(
+    scripted: ScriptedInflux, catalog: Catalog, tmp_path: Path
+) -> None:
+    """A 400 after which sending again cannot help: the batch goes to the quarantine file
+    with the server's answer instead of being committed, and the readings behind it flow."""
+    scripted.reject_marker = ",tag=PT-3 "
+    buffer = DurableBuffer.open(tmp_path)
+    try:
+        writer = make_writer(v1(scripted.url), catalog, buffer, batch_size=20)
+        buffer.put(readings(20))
+        async with running(writer):
+            await poll_until(lambda: writer.health.batches_written >= 1, within=15)
+            buffer.put(readings(10, start=100, points=3))
+            await poll_until(lambda: writer.health.lines_written >= 19 + 10, within=15)
+            await asyncio.wait_for(buffer.until(lambda h: h.pending == 0), 10)
+        health = writer.health
+        assert health.quarantined == 20 and buffer.health.quarantined == 20
+        entries = [json.loads(line) for line in buffer.quarantine_path.read_text().splitlines()]
+        assert len(entries) == 1 and entries[0]["count"] == 20
+        assert "dropped=1" in entries[0]["answer"] and "400" in entries[0]["answer"]
+        assert [r["tag"] for r in entries[0]["readings"]][:4] == ["PT-0", "PT-1", "PT-2", "PT-3"]
+    finally:
+        buffer.close()
+
+
+async def test_writes_again_within_a_second_after_a_long_outage(
+    catalog: Catalog,
+) -> None:
+    """The back-off grows through an outage, but a target that does not answer at all is
+    tried again every half second: writing resumes within a second of its return."""
+    port = free_port()
+    buffer = MemoryBuffer(10_000)
+    writer = make_writer(
+        v1(f"http://127.0.0.1:{port}"), catalog, buffer, batch_size=100,
+        initial_retry_delay=0.5, max_retry_delay=30.0,
+    )
+    buffer.put(readings(100))
+    server = ScriptedInflux(port=port)
+    async with running(writer):
+        # Six failures would have grown a plain exponential back-off to 16 s.
+        await poll_until(lambda: writer.health.retries >= 6, within=15)
+        await server.start()
+        back_at = time.monotonic()
+        try:
+            await poll_until(lambda: writer.health.lines_written == 100, within=5)
+            assert time.monotonic() - back_at < 1.0
+        finally:
+            await server.stop()
