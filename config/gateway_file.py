@@ -37,13 +37,45 @@ class InfluxV2(Model):
     token: SecretStr
 
 
+class BufferSettings(Model):
+    """The durable store-and-forward buffer in the state folder, in front of the database:
+    a reading leaves it only once the database stored it."""
+
+    max_bytes: int | None = Field(
+        default=None,
+        ge=1024 * 1024,
+        description="bytes on disk; when full the oldest readings are dropped and counted."
+        " Default: 24 h at readings_per_second (at least 64 MiB)",
+    )
+    readings_per_second: float | None = Field(
+        default=None,
+        gt=0,
+        description="the expected reading rate, for sizing; default: estimated from the site"
+        " files (each Modbus point once per poll interval, each MQTT point once a second)",
+    )
+    commit_interval: float = Field(
+        default=0.1,
+        gt=0,
+        le=10.0,
+        description="seconds between group commits (fsync); the most a kill -9 or power cut"
+        " can lose of polled readings",
+    )
+    commit_every: int = Field(
+        default=10_000, ge=1, description="readings that force a commit sooner; 1: every batch"
+    )
+
+
 class StorageSettings(Model):
     target: Annotated[InfluxV1 | InfluxV2, Field(discriminator="kind")]
     batch_size: int = Field(default=5000, ge=1, le=50000, description="lines per write")
     flush_interval: float = Field(default=1.0, gt=0, description="seconds")
     buffer_capacity: int = Field(
-        default=500_000, ge=1000, description="readings held while the database is away"
+        default=200_000,
+        ge=1000,
+        description="newest buffered readings also kept in memory (the rest are read back"
+        " from the durable buffer on disk)",
     )
+    buffer: BufferSettings = BufferSettings()
     timeout: float = Field(default=10.0, gt=0)
     max_retry_delay: float = Field(default=30.0, gt=0)
 

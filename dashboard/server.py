@@ -21,7 +21,7 @@ import socket
 from collections.abc import Generator
 
 import uvicorn
-from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ class _EmbeddedServer(uvicorn.Server):
 class DashboardServer:
     def __init__(
         self,
-        app: FastAPI,
+        app: ASGIApp,
         *,
         host: str = "127.0.0.1",
         port: int = 8000,

@@ -4,11 +4,19 @@ task group on one event loop.
     collectors ──emit──▶ Pipeline ──▶ LiveState ─┐
                                   ──▶ AlarmEngine ──events──▶ Hub, Notifier, alarm history
                                   ──▶ Hub (websockets)
-                                  ──▶ buffer ──▶ InfluxWriter (one per sink)
+                                  ──▶ durable buffer ──▶ InfluxWriter
+
+Two lifetimes. The storage (durable buffer, writer, alarm history), the web server and the
+user database are made once and live as long as the process. The parts that depend on the
+site files (catalog, live state, alarm engine and journal, hub, notifier, pipeline,
+collectors, the web app) are rebuilt by a reload and swapped in without a pause: collectors
+emit and heartbeats go through the gateway to whichever pipeline and engine are current,
+the web server forwards to whichever app is current, and collectors whose device did not
+change keep running (see ``gateway.reload``).
 
 Stopping (cancellation, from SIGINT/SIGTERM in the CLI) cancels the task group: the
-collectors stop, the writer drains its buffer within a bounded time, the web server closes
-its websockets, the journal is closed last.
+collectors stop, the writer writes for a moment and leaves the rest in the buffer on disk,
+the web server closes its websockets, the journal and the buffer are closed last.
 """
 
 from __future__ import annotations
@@ -23,21 +31,16 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 
-from alerting.defaults import RuleError, resolve
 from alerting.engine import AlarmEngine, tick_forever
 from alerting.events import AlarmEvent, AlarmState, EventKind
 from alerting.journal import AlarmJournal
 from alerting.notify.notifier import Notifier
 from collectors.base import Collector
-from collectors.bounded import DropOldestQueue
 from collectors.health import CollectorHealth
-from collectors.logonce import LogOnce
-from collectors.modbus.collector import build_modbus_collectors
-from collectors.modbus.device import OnHeartbeat
-from collectors.mqtt.collector import build_mqtt_collectors
+from collectors.modbus.device import Heartbeat
+from collectors.readings import Reading
 from config.catalog import Catalog
 from config.gateway_file import GatewayConfig
-from config.issues import ConfigError
 from config.site import Site
 from dashboard.alarmfeed import AlarmFeed
 from dashboard.app import create_app
@@ -45,52 +48,23 @@ from dashboard.auth import AuthService, auth_component
 from dashboard.components import ComponentStatus
 from dashboard.hub import Hub
 from dashboard.live import LiveState
-from dashboard.routes.alarms import alarm_component
-from dashboard.routes.commissioning import ReloadResult, reload_errors
+from dashboard.routes.commissioning import ReloadResult
 from dashboard.server import DashboardServer
 from dashboard.services import AlarmServices, CommissioningServices, DashboardServices
-from gateway.pipeline import MemoryBuffer, Pipeline, ReadingObserver
-from gateway.storage.factory import build_writer
-from gateway.storage.lineprotocol import encode_alarm_event_lines
+from gateway.buffer import DurableBuffer
+from gateway.components import gateway_components
+from gateway.pipeline import Pipeline, ReadingObserver
+from gateway.reload import build_collectors, check_reload, keep_unchanged
+from gateway.sinks import AlarmHistory, Storage, open_storage
 from gateway.storage.query import build_trend_source
 from gateway.storage.writer import InfluxWriter
-from gateway.validation import load_gateway
+from gateway.webswitch import SwitchableApp
+
+__all__ = ["AlarmHistory", "Gateway", "Parts", "build_collectors", "unanswered_alarms"]
 
 log = logging.getLogger("hazgw")
 
 Clock = Callable[[], float]
-
-
-class AlarmHistory:
-    """Alarm events into InfluxDB for history, off the hot path: a bounded queue drained by
-    its own task through the writer (which retries until the database takes them)."""
-
-    def __init__(self, writer: InfluxWriter, catalog: Catalog, capacity: int = 100_000) -> None:
-        self._writer = writer
-        self._catalog = catalog
-        self._queue: DropOldestQueue[AlarmEvent] = DropOldestQueue(capacity)
-        self._log = LogOnce(log)
-        self.written = 0
-
-    @property
-    def dropped(self) -> int:
-        return self._queue.dropped
-
-    def accept(self, events: Sequence[AlarmEvent]) -> None:
-        if self._queue.extend(events):
-            # The journal keeps every event; only the InfluxDB copy can fall behind.
-            self._log.log(
-                logging.ERROR, "full",
-                "alarm history queue full: %d events not copied to InfluxDB", self.dropped,
-            )
-
-    async def run(self) -> None:
-        while True:
-            await self._queue.wait()
-            while self._queue:
-                batch = self._queue.take(1000)
-                await self._writer.write_lines(encode_alarm_event_lines(batch, self._catalog))
-                self.written += len(batch)
 
 
 @dataclass
@@ -105,30 +79,11 @@ class Parts:
     journal: AlarmJournal
     collectors: list[Collector]
     writer: InfluxWriter | None
-    buffer: MemoryBuffer | None
+    buffer: DurableBuffer | None
     history: AlarmHistory | None
     notifier: Notifier | None
     server: DashboardServer
-
-
-@dataclass(frozen=True)
-class Storage:
-    """Where readings and alarm events are stored; all None when no storage is configured."""
-
-    buffer: MemoryBuffer | None = None
-    writer: InfluxWriter | None = None
-    history: AlarmHistory | None = None
-
-
-def build_storage(config: GatewayConfig, catalog: Catalog) -> Storage:
-    """The reading buffer, its database writer, and the alarm events' copy to the database."""
-    storage = config.storage
-    if storage is None:
-        log.warning("no storage configured: readings are not written to any database")
-        return Storage()
-    buffer = MemoryBuffer(storage.buffer_capacity, name=storage.target.kind)
-    writer = build_writer(storage, catalog, buffer)
-    return Storage(buffer, writer, AlarmHistory(writer, catalog))
+    app: FastAPI | None = None
 
 
 def build_alerting(
@@ -153,15 +108,6 @@ def build_notifier(
     return Notifier(notifications, catalog, engine.publisher, clock=clock)
 
 
-def build_collectors(
-    sites: Sequence[Site], clock: Clock, on_heartbeat: OnHeartbeat | None = None
-) -> list[Collector]:
-    return [
-        *build_modbus_collectors(sites, clock, on_heartbeat=on_heartbeat),
-        *build_mqtt_collectors(sites, clock),
-    ]
-
-
 class Gateway:
     def __init__(
         self,
@@ -177,7 +123,6 @@ class Gateway:
         self.config = config
         self.config_path = config_path
         self._reload = asyncio.Event()
-        self._bound_port: int | None = None
         # Users, sessions and the audit log outlive reloads: opened once, closed at exit.
         self.auth: AuthService | None = None
         self.sites = list(sites)
@@ -187,19 +132,30 @@ class Gateway:
         self.tick_interval = tick_interval
         self.parts: Parts | None = None
         self.ready = asyncio.Event()
+        self.reloads = 0  # reloads applied
+        # --- process lifetime: made once, kept through reloads
+        self.storage: Storage | None = None
+        self._server: DashboardServer | None = None
+        self._switch: SwitchableApp | None = None
+        self._group: asyncio.TaskGroup | None = None
+        self._collector_tasks: dict[int, asyncio.Task[None]] = {}  # by id(collector)
+        self._part_tasks: list[asyncio.Task[None]] = []  # alarm tick, notifier
+        self._earlier = (0, 0)  # readings and batches through pipelines before a reload
 
-    def build(self) -> Parts:
-        """Construct every part; no I/O but opening the alarm journal (and, the first time,
-        the user database). Each step below builds one part; the wiring between them (who
+    def build(self, catalog: Catalog | None = None, keep: Sequence[Collector] = ()) -> Parts:
+        """Construct the parts the site files describe; no I/O but opening the alarm
+        journal (and, the first time, the user database). ``keep``: running collectors
+        to reuse where their device did not change. The wiring between the parts (who
         listens to whom) is spelled out here, in one place."""
-        catalog = Catalog(self.sites)
+        catalog = catalog if catalog is not None else Catalog(self.sites)
         live = LiveState()
         journal, engine = build_alerting(self.config, catalog, self.state_dir, self.clock)
         hub = Hub(live, clock=self.clock, alarms=AlarmFeed(engine, catalog))
         engine.add_listener(hub.accept_events)
 
-        storage = build_storage(self.config, catalog)
-        if storage.history is not None:
+        storage = self.storage
+        if storage is not None:
+            storage.use_catalog(catalog)
             engine.add_listener(storage.history.accept)
 
         notifier = build_notifier(self.config, catalog, engine, self.clock)
@@ -210,9 +166,11 @@ class Gateway:
             engine.add_listener(notifier.accept)
 
         observers: list[ReadingObserver] = [live, engine, hub]
-        pipeline = Pipeline(observers, [storage.buffer] if storage.buffer is not None else [])
-        # Status-word heartbeats go from each Modbus poll straight to the alarm engine.
-        collectors = build_collectors(self.sites, self.clock, engine.accept_heartbeats)
+        pipeline = Pipeline(observers, [storage.buffer] if storage is not None else [])
+        # Status-word heartbeats go from each Modbus poll to the current alarm engine.
+        collectors = keep_unchanged(
+            keep, build_collectors(self.sites, self.clock, self._heartbeats)
+        )
 
         if self.auth is None:
             self.auth = AuthService.open(self.state_dir)
@@ -227,16 +185,36 @@ class Gateway:
             engine,
             journal,
             collectors,
-            storage.writer,
-            storage.buffer,
-            storage.history,
+            storage.writer if storage is not None else None,
+            storage.buffer if storage is not None else None,
+            storage.history if storage is not None else None,
             notifier,
             server=None,  # type: ignore[arg-type]  # set below: the extra routers see the parts
         )
         services = self._dashboard_services(parts, auth)
         extra = self.extra_routers(parts) if self.extra_routers is not None else ()
-        parts.server = self._web_server(create_app(services, extra_routers=extra))
+        parts.app = create_app(services, extra_routers=extra)
+        if self._server is None:
+            self._switch = SwitchableApp(parts.app)
+            self._server = DashboardServer(
+                self._switch, host=self.config.http.host, port=self.config.http.port
+            )
+        parts.server = self._server
         return parts
+
+    # ------------------------------------------------- what collectors reach through us
+
+    def _emit(self, readings: Sequence[Reading]) -> None:
+        parts = self.parts
+        if parts is not None:
+            parts.pipeline.emit(readings)
+
+    def _heartbeats(self, beats: Sequence[Heartbeat]) -> None:
+        parts = self.parts
+        if parts is not None:
+            parts.engine.accept_heartbeats(beats)
+
+    # --------------------------------------------------------------------- services
 
     def _dashboard_services(self, parts: Parts, auth: AuthService) -> DashboardServices:
         """What the web app reads: the live data, the alarms, health, users, commissioning."""
@@ -246,9 +224,9 @@ class Gateway:
             return [collector.health for collector in collectors]
 
         def components() -> Sequence[ComponentStatus]:
-            statuses = self._components(
-                parts.pipeline, parts.buffer, parts.writer, parts.history, parts.notifier,
-                parts.engine,
+            statuses = gateway_components(
+                parts.pipeline, self._earlier, parts.engine, self.storage, parts.notifier,
+                self.clock(),
             )
             if self.auth is not None:
                 statuses.append(auth_component(self.auth))
@@ -268,114 +246,102 @@ class Gateway:
             commissioning=CommissioningServices(collectors, reload=self.reload),
         )
 
-    def _web_server(self, app: FastAPI) -> DashboardServer:
-        # After a reload the web app comes back on the port it had (also when it was port 0).
-        port = self._bound_port if self._bound_port is not None else self.config.http.port
-        return DashboardServer(app, host=self.config.http.host, port=port)
-
-    @staticmethod
-    def _components(
-        pipeline: Pipeline,
-        buffer: MemoryBuffer | None,
-        writer: InfluxWriter | None,
-        history: AlarmHistory | None,
-        notifier: Notifier | None,
-        engine: AlarmEngine,
-    ) -> list[ComponentStatus]:
-        statuses = [
-            ComponentStatus(
-                "pipeline",
-                ok=True,
-                counters={"readings_in": pipeline.readings_in, "batches_in": pipeline.batches_in},
-            ),
-            alarm_component(engine),
-        ]
-        if writer is not None and buffer is not None:
-            health = writer.health
-            statuses.append(
-                ComponentStatus(
-                    f"storage {health.target}",
-                    ok=bool(health.connected) and buffer.dropped == 0,
-                    counters={
-                        "lines_written": health.lines_written,
-                        "batches_written": health.batches_written,
-                        "retries": health.retries,
-                        "rejected": health.rejected_lines,
-                        "buffered": len(buffer),
-                        "dropped": buffer.dropped,
-                        "alarm_events_written": history.written if history else 0,
-                        "alarm_events_dropped": history.dropped if history else 0,
-                    },
-                    detail=health.last_error,
-                )
-            )
-        if notifier is not None:
-            nh = notifier.health()
-            failing = [
-                name
-                for name, channel in nh.channels.items()
-                if channel.last_error_at is not None
-                and (channel.last_success is None or channel.last_error_at > channel.last_success)
-            ]
-            statuses.append(
-                ComponentStatus(
-                    "notifications",
-                    ok=nh.running and not failing,
-                    counters={**nh.counters, "escalating": nh.escalating, "held": nh.held},
-                    detail=f"failing channels: {', '.join(failing)}" if failing else None,
-                )
-            )
-        return statuses
+    # ---------------------------------------------------------------------- reload
 
     async def reload(self) -> ReloadResult:
         """Validate the gateway file and its site files again, and try building what they
-        describe; if all is well, restart every part with them in this process. Any error
-        changes nothing."""
-        if self.config_path is None:
-            return ReloadResult(errors=["this gateway was not started from a gateway file"])
-        try:
-            loaded = await asyncio.to_thread(load_gateway, self.config_path)
-        except ConfigError as error:
-            return ReloadResult(errors=reload_errors(error.issues))
-        if loaded.config.http != self.config.http:
-            return ReloadResult(
-                errors=[f"{self.config_path}: http: changing the listen address needs a restart"]
-            )
-        try:
-            for info in Catalog(loaded.sites):
-                resolve(info.key, info.config, info.hazard_source.id)
-            build_collectors(loaded.sites, self.clock)
-        except (RuleError, ValueError) as error:
-            return ReloadResult(errors=[str(error)])
-        self.config, self.sites = loaded.config, loaded.sites
-        points = sum(len(site.points()) for site in loaded.sites)
-        log.info("configuration reloaded: %d site(s), %d points", len(loaded.sites), points)
-        # The answer goes out before the parts (the web server included) stop.
-        asyncio.get_running_loop().call_later(0.2, self._reload.set)
-        return ReloadResult(sites=len(loaded.sites), points=points)
+        describe; if all is well, swap in the parts they describe. Any error changes
+        nothing."""
+        checked = await check_reload(self.config_path, self.config, self.clock)
+        if isinstance(checked, ReloadResult):
+            return checked
+        self.config, self.sites = checked.config, checked.sites
+        points = sum(len(site.points()) for site in checked.sites)
+        log.info("configuration reloaded: %d site(s), %d points", len(checked.sites), points)
+        self._reload.set()  # applied by the reload watcher, after this answer went out
+        return ReloadResult(sites=len(checked.sites), points=points)
+
+    async def _apply_reloads(self) -> None:
+        while True:
+            await self._reload.wait()
+            self._reload.clear()
+            await asyncio.sleep(0)  # the reload request's answer first
+            await self._swap()
+
+    async def _swap(self) -> None:
+        """New parts in, old parts out, with no moment without an alarm engine, a
+        pipeline or a web app. The storage is untouched: nothing in it is at risk."""
+        old = self.parts
+        assert old is not None and self._switch is not None
+        new = self.build(keep=old.collectors)
+        self._earlier = (
+            self._earlier[0] + old.pipeline.readings_in,
+            self._earlier[1] + old.pipeline.batches_in,
+        )
+        self.parts = new  # from here on readings and heartbeats reach the new engine
+        assert new.app is not None
+        self._switch.app = new.app
+        kept = {id(collector) for collector in new.collectors}
+        stopping = [
+            task for key, task in self._collector_tasks.items() if key not in kept
+        ] + self._part_tasks
+        self._collector_tasks = {
+            key: task for key, task in self._collector_tasks.items() if key in kept
+        }
+        self._part_tasks = []
+        self._start(new)  # the new engine ticks before the old one has stopped
+        for task in stopping:
+            task.cancel()
+        await asyncio.gather(*stopping, return_exceptions=True)
+        old.hub.close_all()  # screens reconnect, to the new app
+        old.journal.close()
+        self.reloads += 1
+        # The old parts are garbage now: let the collector see them once, then put the
+        # new ones out of its sight again (see run()).
+        gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+        log.info(
+            "reload applied: %d collector(s) kept running, %d restarted",
+            len(kept & {id(c) for c in old.collectors}),
+            len(new.collectors) - len(kept & {id(c) for c in old.collectors}),
+        )
+
+    # ------------------------------------------------------------------------- run
+
+    def _start(self, parts: Parts) -> None:
+        group = self._group
+        assert group is not None
+        for collector in parts.collectors:
+            if id(collector) not in self._collector_tasks:
+                self._collector_tasks[id(collector)] = group.create_task(
+                    collector.run(self._emit), name=collector.name
+                )
+        self._part_tasks.append(
+            group.create_task(tick_forever(parts.engine, self.tick_interval), name="alarm-tick")
+        )
+        if parts.notifier is not None:
+            self._part_tasks.append(group.create_task(parts.notifier.run(), name="notifier"))
 
     async def run(self) -> None:
-        """Run until cancelled; a successful reload restarts the parts with the new config."""
+        """Run until cancelled; a successful reload swaps in the parts of the new config."""
         try:
-            await self._run_until_stopped()
+            catalog = Catalog(self.sites)
+            self.storage = await open_storage(
+                self.config.storage, self.sites, catalog, self.state_dir
+            )
+            try:
+                await self._run(catalog)
+            finally:
+                if self.storage is not None:
+                    await self.storage.close()
         finally:
             if self.auth is not None:
                 self.auth.close()
                 self.auth = None
 
-    async def _run_until_stopped(self) -> None:
-        reloading = True
-        while reloading:
-            self._reload.clear()
-            reloading = False
-            try:
-                await self._run_once()
-            except* _Reloading:
-                log.info("restarting the gateway's parts with the reloaded configuration")
-                reloading = True
-
-    async def _run_once(self) -> None:
-        parts = self.parts = self.build()
+    async def _run(self, catalog: Catalog) -> None:
+        parts = self.parts = self.build(catalog)
         # Take the start-up objects (catalog, rules, routes: hundreds of thousands) out of the
         # garbage collector's sight. Readings live about a second, long enough to reach the
         # oldest generation, and a full collection over everything then stops the event loop
@@ -389,33 +355,23 @@ class Gateway:
         )
         try:
             async with asyncio.TaskGroup() as group:
-                for collector in parts.collectors:
-                    group.create_task(collector.run(parts.pipeline.emit), name=collector.name)
-                if parts.writer is not None:
-                    group.create_task(parts.writer.run(), name="influx-writer")
-                if parts.history is not None:
-                    group.create_task(parts.history.run(), name="alarm-history")
-                if parts.notifier is not None:
-                    group.create_task(parts.notifier.run(), name="notifier")
-                group.create_task(tick_forever(parts.engine, self.tick_interval), name="alarm-tick")
+                self._group = group
+                storage = self.storage
+                if storage is not None:
+                    group.create_task(storage.writer.run(), name="influx-writer")
+                    group.create_task(storage.history.run(), name="alarm-history")
+                self._start(parts)
                 await parts.server.start()
-                self._bound_port = parts.server.port
                 group.create_task(_serve_until_cancelled(parts.server), name="dashboard")
-                group.create_task(self._wait_for_reload(), name="reload-watch")
+                group.create_task(self._apply_reloads(), name="reload-watch")
                 log.info("dashboard on %s", parts.server.url)
                 self.ready.set()
         finally:
-            parts.journal.close()
-            gc.unfreeze()  # a reload builds new parts: let the old ones be collected
+            self._group = None
+            if self.parts is not None:
+                self.parts.journal.close()
+            gc.unfreeze()
             log.info("hazgw stopped")
-
-    async def _wait_for_reload(self) -> None:
-        await self._reload.wait()
-        raise _Reloading
-
-
-class _Reloading(Exception):
-    """Raised inside the task group to stop every part for a reload."""
 
 
 def unanswered_alarms(engine: AlarmEngine) -> list[AlarmEvent]:
