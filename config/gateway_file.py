@@ -98,6 +98,11 @@ class AlarmJournalSettings(Model):
 class GatewayConfig(Model):
     """The gateway process: which site files, where readings go, where the web app listens."""
 
+    gateway_id: str = Field(
+        default="hazgw",
+        pattern=r"^[A-Za-z0-9_.-]+$",
+        description="names this gateway to brokers (MQTT client ids); distinct per gateway",
+    )
     sites: list[Path] = Field(min_length=1, description="site files, relative to this file")
     storage: StorageSettings | None = None
     http: HttpSettings = HttpSettings()

@@ -65,7 +65,16 @@ class Broker(Model):
     port: int = Field(default=1883, ge=1, le=65535)
     username: str | None = None
     password: SecretStr | None = None
-    client_id: str | None = None
+    client_id: str | None = Field(
+        default=None,
+        description="MQTT client id; default <gateway id>-<site code>-<device id>, stable, so"
+        " that the broker keeps the session (and the messages meant for us) while we are away",
+    )
+    clean_session: bool = Field(
+        default=False,
+        description="true: the broker forgets our subscriptions and queued messages whenever"
+        " the gateway disconnects (messages sent meanwhile are lost)",
+    )
     tls: Tls | None = None
     keepalive: int = Field(default=30, ge=5, le=3600)
 

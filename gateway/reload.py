@@ -16,6 +16,7 @@ from alerting.defaults import RuleError, resolve
 from collectors.base import Clock, Collector
 from collectors.modbus.collector import ModbusCollector, build_modbus_collectors
 from collectors.modbus.device import OnHeartbeat
+from collectors.mqtt.acks import Durable
 from collectors.mqtt.collector import MqttCollector, build_mqtt_collectors
 from config.catalog import Catalog
 from config.gateway_file import GatewayConfig
@@ -27,11 +28,18 @@ from gateway.validation import load_gateway
 
 
 def build_collectors(
-    sites: Sequence[Site], clock: Clock, on_heartbeat: OnHeartbeat | None = None
+    sites: Sequence[Site],
+    clock: Clock,
+    on_heartbeat: OnHeartbeat | None = None,
+    *,
+    gateway_id: str = "hazgw",
+    durable: Durable | None = None,
 ) -> list[Collector]:
+    """Every collector the sites describe. ``durable`` (the storage's commit): MQTT QoS 1/2
+    messages are acknowledged only once their readings are durable."""
     return [
         *build_modbus_collectors(sites, clock, on_heartbeat=on_heartbeat),
-        *build_mqtt_collectors(sites, clock),
+        *build_mqtt_collectors(sites, clock, gateway_id=gateway_id, durable=durable),
     ]
 
 
@@ -39,7 +47,7 @@ def collector_signature(collector: Collector) -> Hashable | None:
     """What a collector was built from; equal signatures mean an unchanged collector.
     None: not comparable, always rebuilt."""
     if isinstance(collector, MqttCollector):
-        return ("mqtt", collector.site, collector.device.model_dump_json())
+        return ("mqtt", collector.site, collector.client_id, collector.device.model_dump_json())
     if isinstance(collector, ModbusCollector):
         return (
             "modbus",

@@ -169,7 +169,11 @@ class Gateway:
         pipeline = Pipeline(observers, [storage.buffer] if storage is not None else [])
         # Status-word heartbeats go from each Modbus poll to the current alarm engine.
         collectors = keep_unchanged(
-            keep, build_collectors(self.sites, self.clock, self._heartbeats)
+            keep,
+            build_collectors(
+                self.sites, self.clock, self._heartbeats, gateway_id=self.config.gateway_id,
+                durable=self._durable if storage is not None else None,
+            ),
         )
 
         if self.auth is None:
@@ -208,6 +212,11 @@ class Gateway:
         parts = self.parts
         if parts is not None:
             parts.pipeline.emit(readings)
+
+    async def _durable(self) -> None:
+        """Returns once every reading emitted so far is on disk (MQTT acks wait for it)."""
+        if self.storage is not None:
+            await self.storage.buffer.flushed()
 
     def _heartbeats(self, beats: Sequence[Heartbeat]) -> None:
         parts = self.parts

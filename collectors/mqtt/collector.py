@@ -7,11 +7,19 @@ point of the device (once per outage), then reconnects with capped exponential b
 subscribes again. Malformed payloads are counted per reason in ``health.counters``
 (``payload.<problem>``), logged at most once per topic and reason per minute, and never
 stop the collector.
+
+The session is persistent (clean session off) under a stable client id, by default
+``<gateway id>-<site>-<device id>``: the broker keeps the subscriptions and the QoS 1/2
+messages meant for us while we are away. Given ``durable`` (the gateway's store-and-forward
+buffer), QoS 1/2 messages are acknowledged only after their readings are durable (see
+``collectors.mqtt.acks``): what the broker accepted is then never lost to a reconnect, a
+broker restart or a gateway crash, only sent again.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import deque
@@ -24,6 +32,7 @@ from collectors.backoff import backoff_delays
 from collectors.base import Clock, Emit
 from collectors.health import CollectorHealth, LinkState
 from collectors.logonce import LogOnce
+from collectors.mqtt.acks import Acker, Durable
 from collectors.mqtt.connection import Message, MessageQueueProbe, make_client
 from collectors.mqtt.payload import PayloadError, PayloadParser, Problem
 from collectors.mqtt.topics import Router
@@ -41,6 +50,7 @@ DROPPED = "dropped_messages"  # the bounded incoming queue was full
 CONNECTS = "connects"
 COMM_LOSS = "comm_loss"  # outages for which comm-loss readings were emitted
 SUBSCRIBE_REFUSED = "subscribe_refused"
+ACKED = "acked"  # QoS 1/2 messages acknowledged after their readings were durable
 
 # Queued messages taken behind the awaited one into one emit call (then other tasks get a
 # turn): bounds the batch and the time the event loop spends here.
@@ -57,6 +67,12 @@ def payload_counter(problem: Problem) -> str:
     return f"payload.{problem.value}"
 
 
+def default_client_id(gateway_id: str, site: str, device_id: str) -> str:
+    """Stable across restarts, distinct per gateway and device: the broker's key to the
+    persistent session."""
+    return f"{gateway_id}-{site}-{device_id}"
+
+
 class MqttCollector:
     """Implements ``collectors.base.Collector`` for one ``MqttDevice`` of one site."""
 
@@ -70,6 +86,9 @@ class MqttCollector:
         reconnect_delays: Callable[[], Iterator[float]] = backoff_delays,
         timeout: float = 10.0,
         log_window: float = 60.0,
+        gateway_id: str = "hazgw",
+        durable: Durable | None = None,
+        max_unacked: int = 5_000,
     ) -> None:
         if max_queued_messages < 1:
             raise ValueError("max_queued_messages must be positive: the queue is bounded")
@@ -85,6 +104,12 @@ class MqttCollector:
         )
         self.point_keys = [PointKey(site, point.tag) for point in device.points]
         self._max_queued = max_queued_messages
+        self.client_id = device.broker.client_id or default_client_id(
+            gateway_id, site, device.id
+        )
+        self._durable = durable
+        # Below the incoming queue's size: unacknowledged messages are never dropped there.
+        self._max_unacked = max(1, min(max_unacked, max_queued_messages - 1))
         self._reconnect_delays = reconnect_delays
         self._timeout = timeout
         self._log_once = LogOnce(log, log_window, clock=clock)
@@ -106,6 +131,8 @@ class MqttCollector:
                 client = make_client(
                     self.device.broker,
                     probe,
+                    client_id=self.client_id,
+                    manual_acks=self._durable is not None,
                     max_queued_messages=self._max_queued,
                     timeout=self._timeout,
                     logger=self._client_log,
@@ -133,36 +160,66 @@ class MqttCollector:
         async with client:
             await self._subscribe(client)
             self._connected()
+            acker: Acker | None = None
+            acking: asyncio.Task[None] | None = None
+            if self._durable is not None:
+                acker = Acker(
+                    self._ack_sender(client), self._durable, self._max_unacked,
+                    on_acked=lambda count: self.health.count(ACKED, count),
+                )
+                acking = asyncio.create_task(acker.run(), name=f"{self.name} acks")
             try:
                 async for message in client.messages:
-                    readings = await self._drain(message, probe, emit)
+                    room = _DRAIN_BATCH
+                    if acker is not None:  # the bound holds within a burst too
+                        room = min(room, self._max_unacked - acker.unacked - 1)
+                    readings, acks = await self._drain(message, probe, emit, room)
                     if readings:
                         emit(readings)
+                    if acker is not None:
+                        acker.emitted(acks)
+                        await acker.room()
             except aiomqtt.MqttError:
                 # Messages that arrived before the drop are real data: hand them on first.
+                # Unacknowledged, the broker sends them again: stored twice, harmlessly.
                 readings = []
                 while (queued := probe.take_nowait()) is not None:
                     readings.extend(self._readings_of(queued))
                 if readings:
                     emit(readings)
                 raise
+            finally:
+                if acking is not None:
+                    acking.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await acking
+
+    @staticmethod
+    def _ack_sender(client: aiomqtt.Client) -> Callable[[int, int], object]:
+        # aiomqtt 2.x does not expose paho's manual acknowledgement; its paho client does
+        # (paho-mqtt >= 2.0: ``manual_ack_set`` and ``ack``), on this event loop's thread.
+        paho = client._client
+        return paho.ack
 
     async def _drain(
-        self, first: Message, probe: MessageQueueProbe, emit: Emit
-    ) -> list[Reading]:
+        self, first: Message, probe: MessageQueueProbe, emit: Emit, limit: int = _DRAIN_BATCH
+    ) -> tuple[list[Reading], list[tuple[int, int]]]:
         """``first`` and the messages that follow it in a burst, as one batch of readings:
         one pass through the pipeline per burst, not per message.
 
         aiomqtt reads one packet from the socket per event-loop turn, so a burst reaches the
         queue a message per turn: give the loop a turn while messages keep coming, stop at
         ``_DRAIN_BATCH`` messages or when two turns brought nothing (costs a lone message two
-        loop turns, microseconds)."""
+        loop turns, microseconds). Also the (id, qos) of the messages to acknowledge."""
         readings = list(self._readings_of(first))
+        acks = [(first.mid, first.qos)] if first.qos else []
         taken = idle = 0
-        while taken < _DRAIN_BATCH:
+        while taken < limit:
             queued = probe.take_nowait()
             if queued is not None:
                 readings.extend(self._readings_of(queued))
+                if queued.qos:
+                    acks.append((queued.mid, queued.qos))
                 taken += 1
                 idle = 0
                 continue
@@ -175,7 +232,7 @@ class MqttCollector:
                 if readings:
                     emit(readings)  # taken off the queue: not to be lost on the way out
                 raise
-        return readings
+        return readings, acks
 
     async def _subscribe(self, client: aiomqtt.Client) -> None:
         subscriptions = self.device.subscriptions
@@ -302,10 +359,18 @@ class MqttCollector:
         )
 
 
-def build_mqtt_collectors(sites: Sequence[Site], clock: Clock) -> list[MqttCollector]:
-    """One collector (one broker connection) per MQTT device of every site."""
+def build_mqtt_collectors(
+    sites: Sequence[Site],
+    clock: Clock,
+    *,
+    gateway_id: str = "hazgw",
+    durable: Durable | None = None,
+) -> list[MqttCollector]:
+    """One collector (one broker connection) per MQTT device of every site; ``durable``:
+    acknowledge QoS 1/2 messages only once it says their readings are durable."""
     return [
-        MqttCollector(site.enterprise.code, device, clock)
+        MqttCollector(site.enterprise.code, device, clock, gateway_id=gateway_id,
+                      durable=durable)
         for site in sites
         for device in site.devices
         if isinstance(device, MqttDevice)

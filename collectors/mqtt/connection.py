@@ -79,20 +79,24 @@ def make_client(
     broker: Broker,
     probe: MessageQueueProbe,
     *,
+    client_id: str | None = None,
+    manual_acks: bool = False,
     max_queued_messages: int,
     timeout: float,
     logger: logging.Logger,
 ) -> aiomqtt.Client:
-    """One connection's client. With a fixed ``client_id`` the session is persistent
-    (clean_session off): the broker keeps our subscriptions and queues QoS 1/2 messages
-    while we reconnect, so the first seconds after a drop are not lost."""
-    return aiomqtt.Client(
+    """One connection's client. With a ``client_id`` (``broker.client_id`` wins) the session
+    is persistent unless ``broker.clean_session``: the broker keeps our subscriptions and
+    queues QoS 1/2 messages while we reconnect, so the first seconds after a drop are not
+    lost. ``manual_acks``: QoS 1/2 messages are acknowledged by the caller, not on receipt."""
+    identifier = broker.client_id or client_id
+    client = aiomqtt.Client(
         broker.host,
         broker.port,
         username=broker.username,
         password=broker.password.get_secret_value() if broker.password is not None else None,
-        identifier=broker.client_id,
-        clean_session=broker.client_id is None,
+        identifier=identifier,
+        clean_session=identifier is None or broker.clean_session,
         keepalive=broker.keepalive,
         timeout=timeout,
         max_queued_incoming_messages=max_queued_messages,
@@ -100,3 +104,6 @@ def make_client(
         tls_context=tls_context(broker.tls) if broker.tls is not None else None,
         logger=logger,
     )
+    if manual_acks:
+        client._client.manual_ack_set(True)
+    return client

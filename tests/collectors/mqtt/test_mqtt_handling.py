@@ -171,8 +171,9 @@ async def test_a_drained_burst_is_one_batch_in_order() -> None:
     _queued(probe, range(1, 6))
     sink = Sink()
     first = _message(0, "plant/dp", b"0")
-    readings = await collector._drain(first, probe, sink)
+    readings, acks = await collector._drain(first, probe, sink)
     assert [r.value for r in readings] == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+    assert acks == []  # QoS 0: nothing to acknowledge
     assert sink.batches == []  # the caller emits the batch
     assert probe.pending() == 0
     assert collector.health.counters[MESSAGES] == 6

@@ -17,10 +17,18 @@ from typing import Any
 import aiomqtt
 import pytest
 from mqtt_helpers import SITE, WAIT, Sink, fast_retries, make_device, running
+from support.waiting import poll_until
 
 from collectors.health import LinkState
 from collectors.mqtt import MqttCollector
-from collectors.mqtt.collector import COMM_LOSS, CONNECTS, MESSAGES, READINGS, payload_counter
+from collectors.mqtt.collector import (
+    ACKED,
+    COMM_LOSS,
+    CONNECTS,
+    MESSAGES,
+    READINGS,
+    payload_counter,
+)
 from collectors.mqtt.payload import Problem
 from collectors.readings import Quality, Reading, Reason
 from config.catalog import PointKey
@@ -274,12 +282,17 @@ async def test_tls_verifies_the_broker_and_insecure_skips_only_the_name(
 ) -> None:
     async with mosquitto(tls=server_tls) as broker:
         tls = {"ca_file": str(server_tls.ca_file)}
-        by_name = MqttCollector(SITE, make_device(broker.port, host="localhost", tls=tls))
+        # Three gateways' worth of one device: distinct client ids, or they take over
+        # each other's session.
+        by_name = MqttCollector(
+            SITE, make_device(broker.port, host="localhost", tls=tls), gateway_id="gw1"
+        )
         by_ip = MqttCollector(
-            SITE, make_device(broker.port, tls=tls), reconnect_delays=fast_retries
+            SITE, make_device(broker.port, tls=tls), reconnect_delays=fast_retries,
+            gateway_id="gw2",
         )
         by_ip_insecure = MqttCollector(
-            SITE, make_device(broker.port, tls={**tls, "insecure": True})
+            SITE, make_device(broker.port, tls={**tls, "insecure": True}), gateway_id="gw3"
         )
         sinks = Sink(), Sink(), Sink()
         async with (
@@ -367,3 +380,68 @@ async def test_missing_tls_file_is_reported_and_retried(tmp_path: Path) -> None:
     assert collector.device_health.last_error.startswith("TLS set-up failed")
     assert "missing-ca.pem" in collector.device_health.last_error
     assert {r.reason for r in sink.readings} == {Reason.COMM_LOSS}
+
+
+async def test_qos1_is_acknowledged_only_once_its_readings_are_durable(
+    broker: BrokerAddress,
+) -> None:
+    """A message whose readings were emitted but not yet durable is not acknowledged: after
+    the gateway goes away the broker sends it again to the same (default, stable) client
+    id. Once durable it is acknowledged, and never sent again."""
+    device = make_device(broker.port)
+    gate = asyncio.Event()
+
+    async def durable() -> None:
+        await gate.wait()
+
+    first_sink = Sink()
+    first = MqttCollector(SITE, device, durable=durable)
+    assert first.client_id == f"hazgw-{SITE}-{device.id}"
+    async with running(first, first_sink):
+        await connected(first)
+        async with publisher(broker) as client:
+            await client.publish("plant/dp", b"7", qos=1)
+        await first_sink.wait_for(lambda rs: 7.0 in values(rs, "PDT-301"))
+        assert first.health.counters.get(ACKED, 0) == 0
+
+    gate.set()
+    second_sink = Sink()
+    second = MqttCollector(SITE, device, durable=durable)
+    async with running(second, second_sink):
+        await second_sink.wait_for(lambda rs: 7.0 in values(rs, "PDT-301"))  # sent again
+        await poll_until(
+            lambda: second.health.counters.get(ACKED, 0) >= 1, within=WAIT, message="the ack"
+        )
+
+    third_sink = Sink()
+    third = MqttCollector(SITE, device, durable=durable)
+    async with running(third, third_sink):
+        await connected(third)
+        async with publisher(broker) as client:
+            await client.publish("plant/dp", b"8", qos=1)
+        await third_sink.wait_for(lambda rs: 8.0 in values(rs, "PDT-301"))
+    assert 7.0 not in values(third_sink.readings, "PDT-301")
+
+
+async def test_unacknowledged_messages_are_bounded(broker: BrokerAddress) -> None:
+    """While the durable store does not answer, at most ``max_unacked`` messages are taken
+    in; the rest wait at the broker and arrive once commits free room."""
+    gate = asyncio.Event()
+
+    async def durable() -> None:
+        await gate.wait()
+
+    sink = Sink()
+    collector = MqttCollector(SITE, make_device(broker.port), durable=durable, max_unacked=5)
+    async with running(collector, sink):
+        await connected(collector)
+        async with publisher(broker) as client:
+            for value in range(20):
+                await client.publish("plant/dp", str(value).encode(), qos=1)
+            await sink.wait_for(lambda rs: len(values(rs, "PDT-301")) >= 5)
+            await asyncio.sleep(0.3)  # would be enough for the other 15 to arrive
+            held = len(values(sink.readings, "PDT-301"))
+            assert 5 <= held < 20
+            gate.set()
+            await sink.wait_for(lambda rs: len(values(rs, "PDT-301")) == 20)
+    assert values(sink.readings, "PDT-301") == [float(v) for v in range(20)]
