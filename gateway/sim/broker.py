@@ -60,11 +60,23 @@ def mosquitto_binary() -> str | None:
 
 
 def mosquitto_config(
-    port: int, folder: Path, *, password_file: Path | None, tls: BrokerTls | None
+    port: int, folder: Path, *, password_file: Path | None, tls: BrokerTls | None,
+    persistent: bool = False,
 ) -> str:
     lines = [
         f"listener {port} {HOST}",
-        "persistence false",
+        *(
+            # Sessions and their queued QoS 1 messages survive a broker restart; the
+            # in-flight window is wide enough for acknowledgements that wait for a commit.
+            [
+                "persistence true",
+                f"persistence_location {folder}/",
+                "autosave_interval 1",
+                "max_inflight_messages 1000",
+            ]
+            if persistent
+            else ["persistence false"]
+        ),
         "log_dest stderr",
         "log_type error",
         "log_type warning",
@@ -92,7 +104,8 @@ def mosquitto_config(
 
 
 def _prepare_folder(
-    folder: Path, port: int, password_file: Path | None, tls: BrokerTls | None
+    folder: Path, port: int, password_file: Path | None, tls: BrokerTls | None,
+    persistent: bool = False,
 ) -> Path:
     if password_file is not None:
         shutil.copyfile(password_file, folder / "passwd")
@@ -101,7 +114,9 @@ def _prepare_folder(
         shutil.copyfile(tls.cert_file, folder / "cert.pem")
         shutil.copyfile(tls.key_file, folder / "key.pem")
     config = folder / "mosquitto.conf"
-    config.write_text(mosquitto_config(port, folder, password_file=password_file, tls=tls))
+    config.write_text(
+        mosquitto_config(port, folder, password_file=password_file, tls=tls, persistent=persistent)
+    )
     for secret in ("passwd", "key.pem"):
         if (folder / secret).exists():
             (folder / secret).chmod(0o600)
@@ -134,9 +149,9 @@ async def _stop(process: asyncio.subprocess.Process, grace: float = 5.0) -> None
 
 async def _start_mosquitto(
     binary: str, port: int, folder: Path, password_file: Path | None, tls: BrokerTls | None,
-    ready_timeout: float,
+    ready_timeout: float, persistent: bool = False,
 ) -> asyncio.subprocess.Process:
-    config = _prepare_folder(folder, port, password_file, tls)
+    config = _prepare_folder(folder, port, password_file, tls, persistent)
     log_path = folder.parent / "mosquitto.log"
     with log_path.open("wb") as log_file:
         process = await asyncio.create_subprocess_exec(
@@ -200,6 +215,39 @@ async def mosquitto(
             yield BrokerAddress(HOST, chosen, "mosquitto")
         finally:
             await _stop(process)
+
+
+class PersistentMosquitto:
+    """A mosquitto with persistence on, in ``folder``, that can be stopped and started again
+    on the same port with its sessions and queued messages (for broker-restart tests)."""
+
+    def __init__(self, folder: Path, port: int | None = None) -> None:
+        self.folder = folder
+        self.port = port if port is not None else free_port(HOST)
+        self.address = BrokerAddress(HOST, self.port, "mosquitto")
+        self._process: asyncio.subprocess.Process | None = None
+
+    async def start(self, ready_timeout: float = 10.0) -> None:
+        binary = mosquitto_binary()
+        if binary is None:
+            raise BrokerStartError("mosquitto is not installed (apt-get install mosquitto)")
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._process = await _start_mosquitto(
+            binary, self.port, self.folder, None, None, ready_timeout, persistent=True
+        )
+
+    async def stop(self) -> None:
+        """SIGTERM: mosquitto saves its persistence file on the way out."""
+        process, self._process = self._process, None
+        if process is not None:
+            await _stop(process)
+
+    async def __aenter__(self) -> PersistentMosquitto:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.stop()
 
 
 @asynccontextmanager
