@@ -43,7 +43,7 @@ class BufferSettings(Model):
 
     max_bytes: int | None = Field(
         default=None,
-        ge=1024 * 1024,
+        ge=64 * 1024,
         description="bytes on disk; when full the oldest readings are dropped and counted."
         " Default: 24 h at readings_per_second (at least 64 MiB)",
     )

@@ -135,22 +135,25 @@ class NumberedPublisher:
     messages a second. A message counts as sent once the broker acknowledged it; a broker
     that goes away is reconnected to and the unacknowledged message sent again."""
 
-    def __init__(self, broker: BrokerAddress, rate: float = 50.0) -> None:
+    def __init__(
+        self, broker: BrokerAddress, rate: float = 50.0, per_message: int = PER_MESSAGE
+    ) -> None:
         self.broker = broker
         self.rate = rate
+        self.per_message = per_message
         self.sent = 0  # messages the broker acknowledged
         self.reconnects = 0
         self._stop = asyncio.Event()
 
     @property
     def readings(self) -> int:
-        return self.sent * PER_MESSAGE
+        return self.sent * self.per_message
 
     def payload(self, n: int) -> bytes:
-        first = n * PER_MESSAGE
+        first = n * self.per_message
         return json.dumps([
             {"tag": "SEQ", "value": seq, "ts": T0 + seq / 1000} for seq in
-            range(first, first + PER_MESSAGE)
+            range(first, first + self.per_message)
         ]).encode()
 
     async def run(self) -> None:
@@ -177,8 +180,10 @@ class NumberedPublisher:
 
 
 @contextlib.asynccontextmanager
-async def publishing(broker: BrokerAddress, rate: float = 50.0) -> AsyncIterator[NumberedPublisher]:
-    publisher = NumberedPublisher(broker, rate)
+async def publishing(
+    broker: BrokerAddress, rate: float = 50.0, per_message: int = PER_MESSAGE
+) -> AsyncIterator[NumberedPublisher]:
+    publisher = NumberedPublisher(broker, rate, per_message)
     task = asyncio.create_task(publisher.run())
     try:
         yield publisher
