@@ -51,6 +51,7 @@ REASON_TERMS: Mapping[Reason, Term] = MappingProxyType({
     Reason.OUT_OF_RANGE: Term("超量程", "Out of range"),
     Reason.DECODE_ERROR: Term("数据解析错误", "Decode error"),
     Reason.STALE: Term("数据超时", "Stale"),
+    Reason.HEARTBEAT_STALLED: Term("控制器心跳停止", "Heartbeat stalled"),
 })
 
 ALARM_TYPE_TERMS: Mapping[AlarmType, Term] = MappingProxyType({

@@ -33,6 +33,8 @@ class Reason(StrEnum):
     OUT_OF_RANGE = "out_of_range"
     DECODE_ERROR = "decode_error"
     STALE = "stale"
+    # The controller's status-word heartbeat stopped moving: its values may be frozen.
+    HEARTBEAT_STALLED = "heartbeat_stalled"
 
 
 Value = float | bool | None

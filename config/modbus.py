@@ -101,6 +101,12 @@ class StatusWord(Model):
     table: Literal[RegisterTable.HOLDING, RegisterTable.INPUT] = RegisterTable.HOLDING
     address: int = Field(ge=0, le=65535)
     bits: dict[StatusRole, Annotated[int, Field(ge=0, le=15)]]
+    heartbeat_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        description="seconds without a change of the heartbeat bit after which the points"
+        " reading this word turn uncertain (heartbeat_stalled) until it moves again",
+    )
 
 
 class ModbusSource(Model):

@@ -48,7 +48,7 @@ from collectors.modbus.hub import (
     ReadFailure,
 )
 from collectors.modbus.planner import ReadPlan, ReadRequest, Span, plan_reads
-from collectors.readings import Reading, Reason, bad
+from collectors.readings import Quality, Reading, Reason, bad
 from config.catalog import PointKey
 from config.modbus import RegisterTable, StatusRole
 from config.site import ModbusDevice
@@ -135,6 +135,9 @@ class DevicePoller:
         self._last_answers: dict[int, tuple[Sequence[int], float]] = {}
         self._status: dict[PointKey, StatusBits] = {}
         self._beats: list[Heartbeat] = []
+        # Per status word (table, address): its heartbeat bit and when that last changed.
+        self._beat_since: dict[tuple[RegisterTable, int], tuple[bool, float]] = {}
+        self._stalled: set[tuple[RegisterTable, int]] = set()
 
     @property
     def keys(self) -> list[PointKey]:
@@ -266,8 +269,39 @@ class DevicePoller:
                 if not isinstance(status_answer, ReadFailure):
                     word = int(status_answer[status_slot.offset])
                     self._remember_status(codec, word, stamps[status_slot.request])
-            append(codec.reading(answer[slot.offset : slot.offset + slot.count], word, ts))
+            reading = codec.reading(answer[slot.offset : slot.offset + slot.count], word, ts)
+            if word is not None and reading.quality is Quality.GOOD and self._stalled_word(
+                codec, ts
+            ):
+                # The controller may have frozen with its last values: not good, and
+                # with its own reason, until the heartbeat moves again.
+                reading = Reading(
+                    codec.key, reading.value, reading.ts, Quality.UNCERTAIN,
+                    Reason.HEARTBEAT_STALLED,
+                )
+            append(reading)
         return readings
+
+    def _stalled_word(self, codec: PointCodec, ts: float) -> bool:
+        status_word = codec.point.source.status_word
+        if status_word is None or StatusRole.HEARTBEAT not in status_word.bits:
+            return False
+        where = (status_word.table, status_word.address)
+        since = self._beat_since.get(where)
+        stalled = since is not None and ts - since[1] > status_word.heartbeat_timeout
+        if stalled != (where in self._stalled):
+            if stalled:
+                self._stalled.add(where)
+                log.warning(
+                    "%s: heartbeat of the status word at %s %d has not changed for %.0f s;"
+                    " its points are uncertain until it moves", self.name, where[0].value,
+                    where[1], ts - (since[1] if since else ts),
+                )
+            else:
+                self._stalled.discard(where)
+                log.info("%s: heartbeat at %s %d moves again", self.name, where[0].value,
+                         where[1])
+        return stalled
 
     def _remember_status(self, codec: PointCodec, word: int, ts: float) -> None:
         status_word = codec.point.source.status_word
@@ -276,6 +310,10 @@ class DevicePoller:
         beat = status.roles.get(StatusRole.HEARTBEAT)
         if beat is not None:
             self._beats.append((codec.key, beat))
+            where = (status_word.table, status_word.address)
+            since = self._beat_since.get(where)
+            if since is None or since[0] != beat:
+                self._beat_since[where] = (beat, ts)
 
     def _split_refused(self, plan: ReadPlan, answers: Sequence[Answer]) -> None:
         """Read the points of a refused merged request one by one from the next poll on."""

@@ -485,3 +485,31 @@ async def test_device_that_comes_back_is_read_within_two_poll_intervals() -> Non
             assert time.monotonic() - back_at <= 2 * interval + 0.2
         finally:
             await server.stop()
+
+
+async def test_stalled_heartbeat_makes_the_controllers_readings_uncertain(
+    tcp_server: SimModbusServer,
+) -> None:
+    """A gas controller whose heartbeat bit stops toggling may have frozen with its last
+    values: they turn uncertain (heartbeat_stalled) until the heartbeat moves again."""
+    word = {**STATUS, "heartbeat_timeout": 0.4}
+    gas = device("ctrl", tcp_server.port, [
+        point("GT-1", {"table": "holding", "address": 20, "type": "uint16", "scale": 0.1,
+                       "status_word": word}, kind="combustible_gas", low=0, high=100),
+        point("LT-1", {"table": "holding", "address": 0, "type": "uint16"}),
+    ], poll_interval=0.05)
+    tcp_server.write_registers(1, "holding", 20, [123, 0x8000])
+    tcp_server.write_registers(1, "holding", 0, [5])
+    collector = ModbusCollector([(SITE, gas)])
+    sink = Sink()
+    async with running(collector, sink):
+        await sink.wait_for(is_good("GT-1"))
+        # The bit stays set: after the timeout the value is no longer trusted as good.
+        stalled = await sink.wait_for(
+            lambda r: r.point.tag == "GT-1" and r.reason is Reason.HEARTBEAT_STALLED
+        )
+        assert stalled.quality is Quality.UNCERTAIN and stalled.value == pytest.approx(12.3)
+        assert all(r.is_good for r in sink.of("LT-1"))  # no status word: not affected
+        mark = sink.mark()
+        tcp_server.write_registers(1, "holding", 21, [0x0000])  # the heartbeat moves
+        await sink.wait_for(is_good("GT-1"), since=mark)
