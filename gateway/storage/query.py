@@ -93,6 +93,10 @@ def parse_influxql(document: object) -> list[TrendPoint]:
     if not isinstance(result, dict):
         raise TrendError(f"unexpected InfluxDB result: {str(result)[:200]}")
     if "error" in result:
+        if str(result["error"]).startswith("database not found"):
+            # Nothing written yet (the writer creates the database on its first write):
+            # an empty series, not an error.
+            return []
         raise TrendError(f"InfluxDB: {result['error']}")
     points: list[TrendPoint] = []
     for series in result.get("series") or []:

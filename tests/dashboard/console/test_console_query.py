@@ -71,6 +71,8 @@ def test_influxql(key: PointKey, kwargs: dict[str, str], expected_parts: list[st
     ("document", "expected"),
     [
         ({"results": [{"statement_id": 0}]}, []),
+        # Before the first write the database does not exist yet: an empty series.
+        ({"results": [{"statement_id": 0, "error": "database not found: hazgw"}]}, []),
         (
             {"results": [{"series": [{"name": "reading", "columns": ["time", "mean", "min",
                                                                        "max"],
