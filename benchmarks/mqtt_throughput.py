@@ -36,6 +36,7 @@ import aiomqtt
 from collectors.base import Emit
 from collectors.health import LinkState
 from collectors.mqtt import MqttCollector
+from collectors.mqtt.acks import Durable
 from collectors.mqtt.collector import DROPPED
 from collectors.readings import Reading
 from config.mqtt import MqttDevice, PayloadFormat
@@ -205,6 +206,7 @@ async def run_mqtt_load(
     emit: Emit | None = None,
     qos: int = 1,
     timeout: float = 60.0,  # noqa: ASYNC109  (a run reports partial figures, never raises)
+    durable: Durable | None = None,
 ) -> LoadStats:
     """Publish ``readings_total`` readings in batches of ``per_message`` over
     ``connections`` publisher/collector pairs and time their arrival at the sink.
@@ -212,7 +214,8 @@ async def run_mqtt_load(
     ``site_file_or_devices``: a site file (its MQTT devices, moved to ``broker``), ready
     ``LoadDevice``s, or None for ``connections`` synthetic devices. Given devices are used
     once each (two collectors on one topic would count every message twice), so there
-    are at most as many connections as devices.
+    are at most as many connections as devices. ``durable``: acknowledge QoS 1 messages only
+    once it returns (the gateway's durable buffer), as ``hazgw run`` does with storage.
     """
     if isinstance(site_file_or_devices, Path):
         devices = devices_from_site(site_file_or_devices, broker)
@@ -227,7 +230,7 @@ async def run_mqtt_load(
     sink = CountingSink(readings_sent, emit)
     # aiomqtt warns about "pending publish calls" whenever the publish window is in use.
     _QUIET.setLevel(logging.ERROR)
-    collectors = [MqttCollector(d.site, d.device) for d in devices]
+    collectors = [MqttCollector(d.site, d.device, durable=durable) for d in devices]
     tasks = [asyncio.create_task(c.run(sink), name=c.name) for c in collectors]
     timed_out = False
     started = time.perf_counter()

@@ -61,7 +61,7 @@ def mosquitto_binary() -> str | None:
 
 def mosquitto_config(
     port: int, folder: Path, *, password_file: Path | None, tls: BrokerTls | None,
-    persistent: bool = False,
+    persistent: bool = False, max_inflight: int | None = None,
 ) -> str:
     lines = [
         f"listener {port} {HOST}",
@@ -85,6 +85,10 @@ def mosquitto_config(
         "max_queued_messages 100000",
         "set_tcp_nodelay true",
     ]
+    if max_inflight is not None and not persistent:
+        # QoS 1 messages a client may hold unacknowledged (mosquitto's default: 20). A
+        # gateway that acknowledges after its group commit needs a wider window.
+        lines.append(f"max_inflight_messages {max_inflight}")
     if password_file is not None:
         lines += ["allow_anonymous false", f"password_file {folder / 'passwd'}"]
     else:
@@ -105,7 +109,7 @@ def mosquitto_config(
 
 def _prepare_folder(
     folder: Path, port: int, password_file: Path | None, tls: BrokerTls | None,
-    persistent: bool = False,
+    persistent: bool = False, max_inflight: int | None = None,
 ) -> Path:
     if password_file is not None:
         shutil.copyfile(password_file, folder / "passwd")
@@ -115,7 +119,10 @@ def _prepare_folder(
         shutil.copyfile(tls.key_file, folder / "key.pem")
     config = folder / "mosquitto.conf"
     config.write_text(
-        mosquitto_config(port, folder, password_file=password_file, tls=tls, persistent=persistent)
+        mosquitto_config(
+            port, folder, password_file=password_file, tls=tls, persistent=persistent,
+            max_inflight=max_inflight,
+        )
     )
     for secret in ("passwd", "key.pem"):
         if (folder / secret).exists():
@@ -149,9 +156,9 @@ async def _stop(process: asyncio.subprocess.Process, grace: float = 5.0) -> None
 
 async def _start_mosquitto(
     binary: str, port: int, folder: Path, password_file: Path | None, tls: BrokerTls | None,
-    ready_timeout: float, persistent: bool = False,
+    ready_timeout: float, persistent: bool = False, max_inflight: int | None = None,
 ) -> asyncio.subprocess.Process:
-    config = _prepare_folder(folder, port, password_file, tls, persistent)
+    config = _prepare_folder(folder, port, password_file, tls, persistent, max_inflight)
     log_path = folder.parent / "mosquitto.log"
     with log_path.open("wb") as log_file:
         process = await asyncio.create_subprocess_exec(
@@ -188,9 +195,11 @@ async def mosquitto(
     password_file: Path | None = None,
     tls: BrokerTls | None = None,
     ready_timeout: float = 10.0,
+    max_inflight: int | None = None,
 ) -> AsyncIterator[BrokerAddress]:
     """A real mosquitto on 127.0.0.1. ``password_file`` as made by ``mosquitto_passwd``
-    turns anonymous access off; ``tls`` makes the listener TLS-only."""
+    turns anonymous access off; ``tls`` makes the listener TLS-only; ``max_inflight``
+    sets ``max_inflight_messages`` (mosquitto's default is 20)."""
     binary = mosquitto_binary()
     if binary is None:
         raise BrokerStartError("mosquitto is not installed (apt-get install mosquitto)")
@@ -203,7 +212,8 @@ async def mosquitto(
             folder.mkdir(mode=0o700)
             try:
                 process = await _start_mosquitto(
-                    binary, chosen, folder, password_file, tls, ready_timeout
+                    binary, chosen, folder, password_file, tls, ready_timeout,
+                    max_inflight=max_inflight,
                 )
             except BrokerStartError:
                 if attempt + 1 == attempts:

@@ -22,7 +22,7 @@ async def test_broker_restart_loses_nothing(plant: Plant) -> None:
             await asyncio.sleep(3)
         assert publisher.reconnects >= 1
         sent = publisher.readings
-        stored = await plant.until_stored(sent, within=20)
+        stored = await plant.until_stored(sent, within=30)
         collector = next(c for c in gateway.parts.collectors if c.name.startswith("mqtt"))
         assert collector.health.counters["connects"] >= 2
     assert stored == (sent, 0.0, float(sent - 1)), f"sent {sent}, stored {stored}"
