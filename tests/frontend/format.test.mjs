@@ -42,8 +42,8 @@ test("display: class, text and label of a reading", () => {
 test("display: every reason of the vocabulary is labelled with its word", () => {
   const reasons = Object.keys(TERMS).filter((key) => key.startsWith("reason."));
   assert.deepEqual(reasons.sort(), [
-    "reason.comm_loss", "reason.decode_error", "reason.out_of_range", "reason.sensor_fault",
-    "reason.stale",
+    "reason.comm_loss", "reason.decode_error", "reason.heartbeat_stalled",
+    "reason.out_of_range", "reason.sensor_fault", "reason.stale",
   ]);
   for (const key of reasons) {
     const reason = key.slice("reason.".length);
