@@ -89,7 +89,7 @@ async def run(
                 connections,
                 emit=pipeline.emit,
                 timeout=120,
-                durable=disk.flushed if durable else None,
+                durable=(lambda now: disk.flushed(now=now)) if durable else None,
             )
             collected = time.perf_counter()
             async with asyncio.timeout(120):

@@ -213,10 +213,11 @@ class Gateway:
         if parts is not None:
             parts.pipeline.emit(readings)
 
-    async def _durable(self) -> None:
-        """Returns once every reading emitted so far is on disk (MQTT acks wait for it)."""
+    async def _durable(self, now: bool) -> None:
+        """Returns once every reading emitted so far is on disk (MQTT acks wait for it);
+        ``now``: commit at once rather than at the next group commit."""
         if self.storage is not None:
-            await self.storage.buffer.flushed()
+            await self.storage.buffer.flushed(now=now)
 
     def _heartbeats(self, beats: Sequence[Heartbeat]) -> None:
         parts = self.parts

@@ -5,7 +5,10 @@ sends it again after a reconnect, a broker restart (with its persistence on) or 
 ``kill -9``. So the acknowledgement is the hand-over of responsibility: it goes out only
 after ``durable()`` (the store-and-forward buffer's group commit) covered the readings the
 message became. Acks are sent in batches, one commit per batch, so the wait costs one
-fsync per batch, not per message.
+fsync per batch, not per message. A small batch (a quiet device, or a broker that lets
+few messages go unacknowledged: mosquitto's default window is 20) asks for a commit at
+once; a large one waits for the next group commit (at most ``commit_interval``), which
+keeps commits large under a heavy stream.
 
 ``max_unacked`` bounds the messages received but not yet acknowledged: at the bound the
 collector stops taking messages until a commit frees room, and the broker holds the rest
@@ -17,8 +20,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-Durable = Callable[[], Awaitable[None]]  # returns once everything emitted so far is durable
+# Returns once everything emitted so far is durable; True: commit now rather than at the
+# next group commit.
+Durable = Callable[[bool], Awaitable[None]]
 SendAck = Callable[[int, int], object]  # (message id, qos)
+URGENT_BELOW = 64  # messages: a batch this small asks for an immediate commit
 
 
 class Acker:
@@ -64,7 +70,8 @@ class Acker:
             taken, self._pending = self._pending, []
             if not taken:
                 continue
-            await self._durable()  # covers every reading emitted before this call
+            # Covers every reading emitted before this call.
+            await self._durable(len(taken) < URGENT_BELOW)
             for mid, qos in taken:
                 self._send_ack(mid, qos)
             self.unacked -= len(taken)

@@ -251,15 +251,18 @@ class DurableBuffer:
             self.name, len(taken.readings), moved, self.quarantine_path, answer,
         )
 
-    async def flushed(self) -> None:
-        """Return once every reading put before the call is durable (or was dropped)."""
+    async def flushed(self, *, now: bool = True) -> None:
+        """Return once every reading put before the call is durable (or was dropped).
+        ``now``: commit at once; otherwise wait for the next group commit (at most
+        ``commit_interval``), which keeps commits large under a steady stream."""
         self._loop = asyncio.get_running_loop()
         with self._cond:
             target = self._put_count
             if self._resolved >= target:
                 return
-            self._flush_wanted = True
-            self._cond.notify()
+            if now:
+                self._flush_wanted = True
+                self._cond.notify()
         await self._wait_for(lambda: self._resolved >= target, None)
 
     async def until(self, condition: Callable[[BufferHealth], bool]) -> BufferHealth:

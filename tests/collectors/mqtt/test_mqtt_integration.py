@@ -391,7 +391,7 @@ async def test_qos1_is_acknowledged_only_once_its_readings_are_durable(
     device = make_device(broker.port)
     gate = asyncio.Event()
 
-    async def durable() -> None:
+    async def durable(now: bool) -> None:
         await gate.wait()
 
     first_sink = Sink()
@@ -428,7 +428,7 @@ async def test_unacknowledged_messages_are_bounded(broker: BrokerAddress) -> Non
     in; the rest wait at the broker and arrive once commits free room."""
     gate = asyncio.Event()
 
-    async def durable() -> None:
+    async def durable(now: bool) -> None:
         await gate.wait()
 
     sink = Sink()
