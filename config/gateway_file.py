@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, IPvAnyNetwork, SecretStr
 
 from config.base import Model
 from config.notifications import NotificationSettings
@@ -51,6 +51,12 @@ class StorageSettings(Model):
 class HttpSettings(Model):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
+    trusted_proxies: list[IPvAnyNetwork] = Field(
+        default_factory=list,
+        max_length=64,
+        description="reverse proxies (addresses or networks) whose Forwarded / "
+        "X-Forwarded-For headers name the client; none by default (docs/security.md)",
+    )
 
 
 class AlarmJournalSettings(Model):

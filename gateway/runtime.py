@@ -271,7 +271,10 @@ class Gateway:
     def _web_server(self, app: FastAPI) -> DashboardServer:
         # After a reload the web app comes back on the port it had (also when it was port 0).
         port = self._bound_port if self._bound_port is not None else self.config.http.port
-        return DashboardServer(app, host=self.config.http.host, port=port)
+        return DashboardServer(
+            app, host=self.config.http.host, port=port,
+            trusted_proxies=self.config.http.trusted_proxies,
+        )
 
     @staticmethod
     def _components(
