@@ -20,6 +20,7 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from dashboard.auth import auth_router, install_auth, operator_user
+from dashboard.headers import SecurityHeaders
 from dashboard.routes import health, points, terms, ws
 from dashboard.routes.admin import admin_router
 from dashboard.routes.alarms import alarms_router
@@ -92,4 +93,6 @@ def create_app(services: DashboardServices, *, extra_routers: Sequence[APIRouter
         app.mount("/vendor", StaticFiles(directory=VENDOR_DIR), name="vendor")
     if services.auth is not None:
         install_auth(app, services.auth)
+    # Outermost, so that the gate's own refusals (401, 403) carry the headers too.
+    app.add_middleware(SecurityHeaders)
     return app
