@@ -50,6 +50,7 @@ from dashboard.routes.commissioning import ReloadResult, reload_errors
 from dashboard.server import DashboardServer
 from dashboard.services import AlarmServices, CommissioningServices, DashboardServices
 from gateway.pipeline import MemoryBuffer, Pipeline, ReadingObserver
+from gateway.statedir import first_run_hint, prepare_state_dir
 from gateway.storage.factory import build_writer
 from gateway.storage.lineprotocol import encode_alarm_event_lines
 from gateway.storage.query import build_trend_source
@@ -194,6 +195,7 @@ class Gateway:
         listens to whom) is spelled out here, in one place."""
         catalog = Catalog(self.sites)
         live = LiveState()
+        prepare_state_dir(self.state_dir)  # 0700 before any database goes into it
         journal, engine = build_alerting(self.config, catalog, self.state_dir, self.clock)
         hub = Hub(live, clock=self.clock, alarms=AlarmFeed(engine, catalog))
         engine.add_listener(hub.accept_events)
@@ -216,6 +218,7 @@ class Gateway:
 
         if self.auth is None:
             self.auth = AuthService.open(self.state_dir)
+            first_run_hint(self.auth, self.state_dir)
         auth = self.auth
         engine.add_listener(auth.alarm_listener)  # alarm actions into the audit log
 
