@@ -57,6 +57,9 @@ def payload_counter(problem: Problem) -> str:
     return f"payload.{problem.value}"
 
 
+TLS_INSECURE = "tls_insecure_host_name_unchecked"
+
+
 class MqttCollector:
     """Implements ``collectors.base.Collector`` for one ``MqttDevice`` of one site."""
 
@@ -98,6 +101,16 @@ class MqttCollector:
     # ---------------------------------------------------------------- lifecycle
 
     async def run(self, emit: Emit) -> None:
+        tls = self.device.broker.tls
+        if tls is not None and tls.insecure:
+            # Loud, once per start, and in /api/health: anyone holding any certificate of
+            # the trusted CA can pose as this broker and feed the gateway readings.
+            self.health.counters[TLS_INSECURE] = 1
+            log.warning(
+                "%s: TLS insecure: the broker's host name is NOT checked against its "
+                "certificate; set insecure: false once the certificate names %s",
+                self._where, self.device.broker.host,
+            )
         delays = self._reconnect_delays()
         while True:
             subscribed = False
