@@ -20,6 +20,7 @@ from config.checks import check_serial_lines, check_site
 from config.gateway_file import GatewayConfig
 from config.issues import ConfigError, ConfigIssue, DataPath, SourceMap
 from config.notifications import check_notifications
+from config.secrets import placeholder_issues, resolve
 from config.site import Site
 from config.yamlguard import MAX_FILE_BYTES, YamlLimit, check_characters, check_structure
 
@@ -165,6 +166,10 @@ def _issues_from_validation(
 
 
 def validate(model: type[M], data: Any, source: SourceMap) -> M:
+    data, issues = resolve(data, source, Path(source.file).parent)
+    issues.extend(placeholder_issues(data, source))
+    if issues:
+        raise ConfigError(issues)
     try:
         return model.model_validate(data)
     except ValidationError as error:
