@@ -15,6 +15,7 @@ from config.issues import ConfigError
 from config.loader import is_gateway_file
 from config.redact import config_secrets
 from gateway.logredact import install_log_redaction
+from gateway.statedir import first_run_hint
 from gateway.usercli import add_user_commands
 from gateway.validation import load_gateway, load_site
 
@@ -74,6 +75,7 @@ def _run(args: argparse.Namespace) -> int:
             print(f"ERROR {issue}", file=sys.stderr)
         return 2
     install_log_redaction(config_secrets([loaded.config, loaded.sites]))
+    first_run_hint(args.state_dir)
     gateway = Gateway(
         loaded.config, loaded.sites, state_dir=args.state_dir, config_path=args.config
     )

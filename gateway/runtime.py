@@ -50,7 +50,7 @@ from dashboard.routes.commissioning import ReloadResult, reload_errors
 from dashboard.server import DashboardServer
 from dashboard.services import AlarmServices, CommissioningServices, DashboardServices
 from gateway.pipeline import MemoryBuffer, Pipeline, ReadingObserver
-from gateway.statedir import first_run_hint, prepare_state_dir
+from gateway.statedir import prepare_state_dir
 from gateway.storage.factory import build_writer
 from gateway.storage.lineprotocol import encode_alarm_event_lines
 from gateway.storage.query import build_trend_source
@@ -218,7 +218,6 @@ class Gateway:
 
         if self.auth is None:
             self.auth = AuthService.open(self.state_dir)
-            first_run_hint(self.auth, self.state_dir)
         auth = self.auth
         engine.add_listener(auth.alarm_listener)  # alarm actions into the audit log
 

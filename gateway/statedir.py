@@ -12,7 +12,7 @@ import logging
 import stat
 from pathlib import Path
 
-from dashboard.auth import AuthService
+from dashboard.auth import AuthService, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +32,20 @@ def prepare_state_dir(path: Path) -> None:
         log.warning("state folder %s was readable by others (%o): narrowed to 700", path, mode)
 
 
-def first_run_hint(auth: AuthService, state_dir: Path) -> None:
-    """Nobody can sign in without a user: say how to make the first admin."""
-    if auth.users():
+def first_run_hint(state_dir: Path) -> None:
+    """Nobody can sign in without a user: say how to make the first admin (``hazgw run``
+    only: the demo makes its own users)."""
+    try:
+        prepare_state_dir(state_dir)
+        auth = AuthService.open(state_dir)
+    except (OSError, StoreError) as error:
+        log.error("state folder %s: %s", state_dir, error)  # the gateway reports it too
         return
+    try:
+        if auth.users():
+            return
+    finally:
+        auth.close()
     log.warning(
         "no users yet: nobody can sign in to the dashboard. Create the first admin with:  "
         "hazgw user add <name> --role admin --state-dir %s", state_dir,

@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import stat
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -17,9 +19,11 @@ import pytest
 from config.gateway_file import GatewayConfig, HttpSettings
 from dashboard.auth import Role
 from gateway.runtime import Gateway
+from gateway.sim.ports import free_port
 from gateway.validation import load_site
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "config" / "examples"
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "config" / "examples"
 
 
 def _mode(path: Path) -> int:
@@ -41,7 +45,7 @@ async def _gateway(tmp_path: Path, state: Path) -> AsyncIterator[Gateway]:
             await asyncio.wait_for(task, 20)
 
 
-async def test_state_is_private_and_the_first_run_explains_sign_in(
+async def test_state_is_private_and_unknown_names_stay_out_of_the_audit_log(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
@@ -52,9 +56,6 @@ async def test_state_is_private_and_the_first_run_explains_sign_in(
         assert {"alarms.db", "users.db"} <= set(databases)
         for name in databases:  # the databases and their -wal / -shm files
             assert _mode(state / name) == 0o600, name
-        hint = [r.getMessage() for r in caplog.records if "no users yet" in r.getMessage()]
-        assert hint and "hazgw user add" in hint[0] and "--role admin" in hint[0]
-
         assert gateway.parts is not None and gateway.auth is not None
         gateway.auth.add_user("operator", "operator-pass-1", Role.OPERATOR, actor="test")
         async with httpx.AsyncClient(base_url=gateway.parts.server.url) as http:
@@ -74,3 +75,36 @@ async def test_a_wide_open_state_folder_is_narrowed(
     async with _gateway(tmp_path, state):
         assert _mode(state) == 0o700
     assert any("narrowed to 700" in r.getMessage() for r in caplog.records)
+
+
+async def test_hazgw_run_without_users_says_how_to_create_the_first_admin(
+    tmp_path: Path,
+) -> None:
+    dead = free_port()
+    site = (EXAMPLES / "dust_line.yaml").read_text(encoding="utf-8").replace(
+        "port: 11883", f"port: {dead}"
+    )
+    (tmp_path / "site.yaml").write_text(site, encoding="utf-8")
+    (tmp_path / "gateway.yaml").write_text(
+        "sites: [site.yaml]\nhttp: {port: 0}\n", encoding="utf-8"
+    )
+    state = tmp_path / "state"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "gateway.cli", "run", str(tmp_path / "gateway.yaml"),
+        "--state-dir", str(state), stderr=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.DEVNULL, cwd=ROOT,
+    )
+    assert process.stderr is not None
+    lines: list[str] = []
+    try:
+        async with asyncio.timeout(30):
+            while not any("dashboard listening" in line for line in lines):
+                raw = await process.stderr.readline()
+                assert raw, "hazgw run ended early:\n" + "".join(lines)
+                lines.append(raw.decode(errors="replace"))
+    finally:
+        process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(process.wait(), 30)
+    hint = [line for line in lines if "no users yet" in line]
+    assert hint and f"hazgw user add <name> --role admin --state-dir {state}" in hint[0]
+    assert _mode(state) == 0o700

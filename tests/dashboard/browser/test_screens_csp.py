@@ -100,6 +100,13 @@ async def test_no_screen_violates_the_policy(demo: DemoHandles, browser: Browser
         timeout=5000
     )
     assert await _style(commissioning.page, ".grid-2.spaced-top", "margin-top") == "14px"
+    await commissioning.page.click('#device-rows tr[data-device="tank-gauges"]')
+    await commissioning.page.click('#point-rows tr[data-point="DEMO-CHEM/LT-101"]')
+    await expect(commissioning.page.locator("#byte-orders tbody tr")).to_have_count(
+        4, timeout=5000
+    )
+    assert await _style(commissioning.page, "#byte-orders", "margin-top") == "12px"
+    assert await _style(commissioning.page, "#byte-orders td.scaled", "font-size") == "18px"
     await _no_violations(commissioning)
 
     phone = await _watched(browser, PHONE)
