@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 APT_PACKAGES := mosquitto mosquitto-clients influxdb influxdb-client victoria-metrics chromium fonts-wqy-microhei socat
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck system venv clean screenshots
+.PHONY: demo test lint typecheck system venv clean screenshots fuzz
 
 # Debian packages the gateway, its demo and its tests run against; installed only when missing.
 system:
@@ -34,6 +34,12 @@ test: system venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
 	$(PY) -m pytest -q -p no:cacheprovider tests
+
+# Hostile input for longer than `make test` gives it: schemathesis against the live app
+# (about 10 minutes, more examples per route) and the config-file property tests.
+fuzz: system venv
+	HAZGW_FUZZ_SECONDS=600 HAZGW_FUZZ_EXAMPLES=1000 HAZGW_FUZZ_PROPERTY_EXAMPLES=5000 \
+	  $(PY) -m pytest -q -p no:cacheprovider tests/dashboard/auth/test_auth_fuzz.py tests/security
 
 # The screenshots in docs/ (wall, console, phone), from the demo in Chromium. Not part of
 # `make test`, which changes no tracked file.

@@ -137,7 +137,7 @@ class AlarmJournal:
         self.path = Path(path)
         self.retention_days = retention_days
         try:
-            self._db = open_database(self.path)
+            self._db = open_database(self.path, file_mode=0o600, dir_mode=0o700)
             self._db.executescript(_SCHEMA)
             self._check_version()
         except (OSError, sqlite3.Error) as error:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, IPvAnyNetwork, SecretStr, model_validator
 
 from config.base import Model
 from config.notifications import NotificationSettings
@@ -25,6 +26,15 @@ class InfluxV1(Model):
     create_database: bool = Field(
         default=True, description="CREATE DATABASE on start (needs admin rights)"
     )
+
+    @model_validator(mode="after")
+    def _one_place_for_credentials(self) -> InfluxV1:
+        # The HTTP client refuses both at once, at the first write: say so at load time.
+        if "@" in urlsplit(self.url).netloc and (self.username or self.password):
+            raise ValueError(
+                "credentials in the url and in username/password: give them in one place"
+            )
+        return self
 
 
 class InfluxV2(Model):
@@ -83,6 +93,12 @@ class StorageSettings(Model):
 class HttpSettings(Model):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
+    trusted_proxies: list[IPvAnyNetwork] = Field(
+        default_factory=list,
+        max_length=64,
+        description="reverse proxies (addresses or networks) whose Forwarded / "
+        "X-Forwarded-For headers name the client; none by default (docs/security.md)",
+    )
 
 
 class AlarmJournalSettings(Model):

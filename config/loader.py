@@ -20,7 +20,9 @@ from config.checks import check_serial_lines, check_site
 from config.gateway_file import GatewayConfig
 from config.issues import ConfigError, ConfigIssue, DataPath, SourceMap
 from config.notifications import check_notifications
+from config.secrets import placeholder_issues, resolve
 from config.site import Site
+from config.yamlguard import MAX_FILE_BYTES, YamlLimit, check_characters, check_structure
 
 M = TypeVar("M", bound=BaseModel)
 # A check over one validated site; the floors above add theirs (alarm set points).
@@ -65,16 +67,35 @@ class _Composer:
 def read_yaml(path: Path) -> tuple[Any, SourceMap]:
     file = str(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ConfigError([ConfigIssue(
+                file, None, f"the file has {size:,} bytes, more than the {MAX_FILE_BYTES:,} "
+                "a config file may have"
+            )])
+        raw = path.read_bytes()
+    except OSError as error:
         raise ConfigError([ConfigIssue(file, None, f"cannot read: {error}")]) from error
     try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw.count(b"\n", 0, error.start) + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        raise ConfigError([ConfigIssue(
+            file, line, f"column {column}: not UTF-8 ({error.reason}): save the file as UTF-8"
+        )]) from error
+    try:
+        # Bounds first: composing a hostile file is what would exhaust the gateway.
+        check_characters(text)
+        check_structure(text)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except YamlLimit as limit:
+        raise ConfigError([ConfigIssue(file, limit.line, limit.message)]) from limit
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
+        where: int | None = mark.line + 1 if mark is not None else None
         problem = getattr(error, "problem", None) or str(error)
-        raise ConfigError([ConfigIssue(file, line, f"not valid YAML: {problem}")]) from error
+        raise ConfigError([ConfigIssue(file, where, f"not valid YAML: {problem}")]) from error
     if node is None:
         raise ConfigError([ConfigIssue(file, 1, "the file is empty")])
     composer = _Composer(file)
@@ -145,6 +166,10 @@ def _issues_from_validation(
 
 
 def validate(model: type[M], data: Any, source: SourceMap) -> M:
+    data, issues = resolve(data, source, Path(source.file).parent)
+    issues.extend(placeholder_issues(data, source))
+    if issues:
+        raise ConfigError(issues)
     try:
         return model.model_validate(data)
     except ValidationError as error:

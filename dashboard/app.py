@@ -20,6 +20,8 @@ from fastapi import APIRouter, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from dashboard.auth import auth_router, install_auth, operator_user
+from dashboard.headers import SecurityHeaders
+from dashboard.openapi_doc import install_openapi
 from dashboard.routes import health, points, terms, ws
 from dashboard.routes.admin import admin_router
 from dashboard.routes.alarms import alarms_router
@@ -92,4 +94,7 @@ def create_app(services: DashboardServices, *, extra_routers: Sequence[APIRouter
         app.mount("/vendor", StaticFiles(directory=VENDOR_DIR), name="vendor")
     if services.auth is not None:
         install_auth(app, services.auth)
+    install_openapi(app)
+    # Outermost, so that the gate's own refusals (401, 403) carry the headers too.
+    app.add_middleware(SecurityHeaders)
     return app

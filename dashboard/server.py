@@ -18,10 +18,12 @@ import asyncio
 import contextlib
 import logging
 import socket
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 
 import uvicorn
 from starlette.types import ASGIApp
+
+from dashboard.proxies import Network, ProxyHeaders
 
 log = logging.getLogger(__name__)
 
@@ -44,11 +46,15 @@ class DashboardServer:
         ws_ping_interval: float | None = 20.0,
         ws_per_message_deflate: bool = False,
         access_log: bool = False,
+        trusted_proxies: Sequence[Network] = (),
     ) -> None:
         # per-message deflate compresses every message once per client: CPU the gateway
         # needs for collectors. Turn it on only for screens behind slow links.
+        # Client addresses come from proxy headers only when a listed proxy sent them
+        # (dashboard.proxies); uvicorn's own reading trusts 127.0.0.1 by default.
         self._config = uvicorn.Config(
-            app,
+            ProxyHeaders(app, trusted_proxies),
+            proxy_headers=False,
             host=host,
             port=port,
             log_config=None,

@@ -13,6 +13,9 @@ from typing import Any
 
 from config.issues import ConfigError
 from config.loader import is_gateway_file
+from config.redact import config_secrets
+from gateway.logredact import install_log_redaction
+from gateway.statedir import first_run_hint
 from gateway.usercli import add_user_commands
 from gateway.validation import load_gateway, load_site
 
@@ -71,6 +74,8 @@ def _run(args: argparse.Namespace) -> int:
         for issue in error.issues:
             print(f"ERROR {issue}", file=sys.stderr)
         return 2
+    install_log_redaction(config_secrets([loaded.config, loaded.sites]))
+    first_run_hint(args.state_dir)
     gateway = Gateway(
         loaded.config, loaded.sites, state_dir=args.state_dir, config_path=args.config
     )
@@ -135,6 +140,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The Modbus hub reports connection and request errors itself, once per cause;
         # pymodbus would repeat each of them every retry.
         logging.getLogger("pymodbus").setLevel(logging.CRITICAL)
+    install_log_redaction()  # URL passwords; `run` adds the config's secrets
     handler = args.handler
     result: int = handler(args)
     return result

@@ -56,6 +56,7 @@ from gateway.components import gateway_components
 from gateway.pipeline import Pipeline, ReadingObserver
 from gateway.reload import build_collectors, check_reload, keep_unchanged
 from gateway.sinks import AlarmHistory, Storage, open_storage
+from gateway.statedir import prepare_state_dir
 from gateway.storage.query import build_trend_source
 from gateway.storage.writer import InfluxWriter
 from gateway.webswitch import SwitchableApp
@@ -149,6 +150,7 @@ class Gateway:
         listens to whom) is spelled out here, in one place."""
         catalog = catalog if catalog is not None else Catalog(self.sites)
         live = LiveState()
+        prepare_state_dir(self.state_dir)  # 0700 before any database goes into it
         journal, engine = build_alerting(self.config, catalog, self.state_dir, self.clock)
         hub = Hub(live, clock=self.clock, alarms=AlarmFeed(engine, catalog))
         engine.add_listener(hub.accept_events)
@@ -201,7 +203,10 @@ class Gateway:
         if self._server is None:
             self._switch = SwitchableApp(parts.app)
             self._server = DashboardServer(
-                self._switch, host=self.config.http.host, port=self.config.http.port
+                self._switch,
+                host=self.config.http.host,
+                port=self.config.http.port,
+                trusted_proxies=self.config.http.trusted_proxies,
             )
         parts.server = self._server
         return parts

@@ -31,6 +31,7 @@ from config.notifications import (
     WebhookChannel,
     WeComChannel,
 )
+from config.redact import redact_url
 
 WECOM_MARKDOWN_BYTES = 4096
 WECOM_TEXT_BYTES = 2048
@@ -61,7 +62,7 @@ class Channel(Protocol):
 
 def _where(url: str) -> str:
     """scheme://host/path without the query: robot keys and tokens stay out of logs."""
-    parts = urlsplit(url)
+    parts = urlsplit(redact_url(url))
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 

@@ -73,6 +73,9 @@ def default_client_id(gateway_id: str, site: str, device_id: str) -> str:
     return f"{gateway_id}-{site}-{device_id}"
 
 
+TLS_INSECURE = "tls_insecure_host_name_unchecked"
+
+
 class MqttCollector:
     """Implements ``collectors.base.Collector`` for one ``MqttDevice`` of one site."""
 
@@ -123,6 +126,16 @@ class MqttCollector:
     # ---------------------------------------------------------------- lifecycle
 
     async def run(self, emit: Emit) -> None:
+        tls = self.device.broker.tls
+        if tls is not None and tls.insecure:
+            # Loud, once per start, and in /api/health: anyone holding any certificate of
+            # the trusted CA can pose as this broker and feed the gateway readings.
+            self.health.counters[TLS_INSECURE] = 1
+            log.warning(
+                "%s: TLS insecure: the broker's host name is NOT checked against its "
+                "certificate; set insecure: false once the certificate names %s",
+                self._where, self.device.broker.host,
+            )
         delays = self._reconnect_delays()
         while True:
             subscribed = False

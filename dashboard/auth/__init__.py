@@ -22,6 +22,7 @@ from dashboard.auth.deps import (
     require,
     require_user,
 )
+from dashboard.auth.health import auth_component
 from dashboard.auth.middleware import (
     COOKIE_NAME,
     PUBLIC_PATHS,
@@ -43,7 +44,6 @@ from dashboard.auth.service import (
     LoginThrottled,
     NotFound,
     UserInfo,
-    auth_component,
 )
 from dashboard.auth.store import AuditEntry, AuthStore, StoreError
 

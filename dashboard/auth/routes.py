@@ -3,7 +3,8 @@
     POST /api/login  {username, password} → 200 {user: {name, role}, token, expires_at}
                      + cookie hazgw_session (HttpOnly, SameSite=Strict, Path=/)
                      401 wrong user name or password (one message for both)
-                     429 + Retry-After while rate-limited
+                     429 + Retry-After, {detail, locked_until, retry_after} while this
+                     account from this address (or the address) is locked
     POST /api/logout → 204; ends the session and clears the cookie (also without one)
     GET  /api/me     → {name, role, display, expires_at} or 401
 """
@@ -63,7 +64,9 @@ def auth_router(auth: AuthService) -> APIRouter:
             seconds = throttled.block.retry_after_header
             return JSONResponse(
                 {"detail": f"登录失败次数过多，请 {seconds} 秒后再试 / too many failed "
-                           f"logins, retry in {seconds} s"},
+                           f"logins, retry in {seconds} s",
+                 "locked_until": throttled.block.until,
+                 "retry_after": int(seconds)},
                 status_code=429,
                 headers={"Retry-After": seconds},
             )

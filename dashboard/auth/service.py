@@ -15,118 +15,57 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from alerting.events import AlarmEvent
-from alerting.identity import InvalidUserName, valid_name
 from dashboard.auth import audit
+from dashboard.auth.auditlog import AuditTrail
 from dashboard.auth.connections import LiveConnections
-from dashboard.auth.passwords import DEFAULT_COST, HashCost, PasswordHasher
+from dashboard.auth.model import (
+    MAX_PASSWORD_LENGTH,
+    AuthError,
+    AuthSettings,
+    AuthStats,
+    Conflict,
+    LoginRefused,
+    LoginResult,
+    LoginThrottled,
+    NotFound,
+    UserInfo,
+    check_name,
+)
+from dashboard.auth.passwords import PasswordHasher
 from dashboard.auth.principal import CredentialKind, Principal
-from dashboard.auth.ratelimit import Block, Limit, LoginLimiter
+from dashboard.auth.ratelimit import LoginLimiter, Scope
 from dashboard.auth.roles import Role
 from dashboard.auth.store import (
-    AuditEntry,
     AuthStore,
     DisplayTokenRecord,
     UserExists,
     UserRecord,
 )
 from dashboard.auth.tokens import TokenKind, digest, new_token, token_kind
-from dashboard.components import ComponentStatus
+
+__all__ = [
+    "AuthError",
+    "AuthService",
+    "AuthSettings",
+    "Conflict",
+    "LoginRefused",
+    "LoginThrottled",
+    "NotFound",
+    "UserInfo",
+    "audit_name",
+    "check_name",
+]
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 T = TypeVar("T")
 DB_NAME = "users.db"
-MAX_PASSWORD_LENGTH = 1024
-
-
-@dataclass(frozen=True, slots=True)
-class AuthSettings:
-    session_idle: float = 12 * 3600.0  # seconds without use before a session ends
-    session_max: float = 72 * 3600.0  # seconds after login, however busy
-    renew_interval: float = 300.0
-    min_password_length: int = 8
-    per_user: Limit = field(default_factory=lambda: Limit(failures=5, window=300.0))
-    per_address: Limit = field(default_factory=lambda: Limit(failures=30, window=300.0))
-    hash_cost: HashCost = DEFAULT_COST
-    concurrent_hashes: int = 2
-    # The Secure flag on the cookie: None sets it when the request came over https.
-    cookie_secure: bool | None = None
-
-    def __post_init__(self) -> None:
-        if not 0 < self.session_idle <= self.session_max:
-            raise ValueError("session_idle must be positive and at most session_max")
-
-
-class AuthError(ValueError):
-    """A request about users or tokens that cannot be done; the message says why."""
-
-
-class NotFound(AuthError):
-    pass
-
-
-class Conflict(AuthError):
-    pass
-
-
-class LoginRefused(Exception):
-    """Wrong user name or password (deliberately not saying which)."""
-
-
-class LoginThrottled(Exception):
-    def __init__(self, block: Block) -> None:
-        super().__init__(f"too many failed logins; retry after {block.retry_after_header} s")
-        self.block = block
-
-
-@dataclass(frozen=True, slots=True)
-class LoginResult:
-    principal: Principal
-    token: str
-    expires_at: float
-
-
-@dataclass(frozen=True, slots=True)
-class UserInfo:
-    name: str
-    role: Role
-    created_at: float
-    created_by: str | None
-    last_login_at: float | None
-
-    @staticmethod
-    def of(record: UserRecord) -> UserInfo:
-        return UserInfo(
-            record.name, record.role, record.created_at, record.created_by, record.last_login_at
-        )
-
-
-@dataclass(slots=True)
-class AuthStats:
-    logins: int = 0
-    failed_logins: int = 0
-    throttled_logins: int = 0
-    audit_failures: int = 0
-
-
-def check_name(raw: str, what: str = "user name") -> str:
-    """A user or display name: printable, at most 64 characters, trimmed."""
-    try:
-        name = valid_name(raw)
-    except InvalidUserName as error:
-        raise AuthError(f"{what}: {error}") from error
-    if name.startswith("display:"):
-        raise AuthError(f"{what}: the prefix 'display:' is reserved")
-    return name
 
 
 class AuthService:
@@ -141,9 +80,16 @@ class AuthService:
         self.settings = settings or AuthSettings()
         self.clock = clock
         self.hasher = PasswordHasher(self.settings.hash_cost)
-        self.limiter = LoginLimiter(self.settings.per_user, self.settings.per_address, clock)
+        self.limiter = LoginLimiter(
+            self.settings.per_account_address, self.settings.per_address, clock
+        )
         self.connections = LiveConnections()
         self.stats = AuthStats()
+        self.trail = AuditTrail(store, clock, self.stats)
+        # The audit trail's own calls, on the service as before: one place to ask.
+        self.record = self.trail.record
+        self.audit_log = self.trail.audit_log
+        self.alarm_listener = self.trail.alarm_listener
         self._hash_slots: asyncio.Semaphore | None = None
 
     @classmethod
@@ -286,17 +232,24 @@ class AuthService:
     async def login(self, username: str, password: str, address: str) -> LoginResult:
         """Check the password (off the event loop) and open a session.
 
-        Raises ``LoginThrottled`` while the user name or the address is rate-limited (the
-        password is then not even checked) and ``LoginRefused`` for an unknown user or a
-        wrong password alike."""
+        Raises ``LoginThrottled`` while this account from this address, or this address,
+        is locked (the password is then not even checked) and ``LoginRefused`` for an
+        unknown user or a wrong password alike. A lock never reaches another address."""
+        record = self.store.get_user(username.strip()) if _plausible(username) else None
+        # A name that is no account is often a password typed in the wrong box: it is
+        # never written to the audit log or the log.
+        who = record.name if record is not None else None
         block = self.limiter.check(username, address)
         if block is not None:
             self.stats.throttled_logins += 1
             if block.first:
-                self.record(audit.LOGIN_THROTTLED, user=_typed(username), address=address,
-                            detail=f"blocked for {block.retry_after_header} s ({block.key})")
+                scope = "this account from" if block.scope is Scope.ACCOUNT_ADDRESS else "all"
+                detail = (f"{block.failures} failures: {scope} {address} locked for "
+                          f"{block.retry_after_header} s, until {_clock_time(block.until)}")
+                log.warning("login locked: %s%s", detail,
+                            f" (user {who})" if who is not None else " (no such user)")
+                self.record(audit.LOGIN_THROTTLED, user=who, address=address, detail=detail)
             raise LoginThrottled(block)
-        record = self.store.get_user(username.strip()) if _plausible(username) else None
         if len(password) > MAX_PASSWORD_LENGTH:
             ok = False
         elif record is None:
@@ -308,10 +261,10 @@ class AuthService:
         if not ok or record is None:
             self.limiter.failed(username, address)
             self.stats.failed_logins += 1
-            self.record(audit.LOGIN_FAILED, user=_typed(username), address=address,
-                        detail=None if record is not None else "unknown user")
+            self.record(audit.LOGIN_FAILED, user=who, address=address,
+                        detail=None if record is not None else "no such user")
             raise LoginRefused()
-        self.limiter.succeeded(username)
+        self.limiter.succeeded(username, address)
         if self.hasher.needs_rehash(record.password_hash):
             new_hash = await self._in_thread(lambda: self.hasher.hash(password))
             self.store.rehash(record.name, record.password_hash, new_hash)
@@ -412,59 +365,6 @@ class AuthService:
         assert revoked is not None
         return revoked
 
-    # -------------------------------------------------------------------- audit
-
-    def record(
-        self,
-        action: str,
-        *,
-        user: str | None,
-        target: str | None = None,
-        detail: str | None = None,
-        address: str | None = None,
-    ) -> None:
-        self._write([AuditEntry(self.clock(), user, action, audit.clip(target),
-                                audit.clip(detail), address)])
-
-    def _write(self, entries: Sequence[AuditEntry]) -> None:
-        try:
-            self.store.audit(entries)
-        except sqlite3.Error:
-            # The action itself has happened (or must go on: an operator acknowledging an
-            # alarm is not stopped by a full disk); the failure is loud and counted.
-            self.stats.audit_failures += len(entries)
-            log.exception("audit log write failed: %d entries lost (%s)", len(entries),
-                          ", ".join(entry.action for entry in entries))
-
-    def audit_log(
-        self,
-        limit: int = 200,
-        *,
-        before_id: int | None = None,
-        user: str | None = None,
-        action: str | None = None,
-        since: float | None = None,
-    ) -> list[AuditEntry]:
-        return self.store.audit_entries(
-            limit, before_id=before_id, user=user, action=action, since=since
-        )
-
-    def alarm_listener(self, events: Sequence[AlarmEvent]) -> None:
-        """An ``AlarmEngine`` listener: every alarm event made by a person into the audit
-        log (``engine.add_listener(auth.alarm_listener)``)."""
-        entries = [
-            AuditEntry(
-                ts=event.ts,
-                user=event.user,
-                action=audit.ALARM_ACTIONS[event.kind],
-                target=event.alarm_id,
-                detail=audit.clip(event.comment),
-            )
-            for event in events
-            if event.user is not None and event.kind in audit.ALARM_ACTIONS
-        ]
-        self._write(entries)
-
 
 def audit_name(principal: Principal) -> str:
     """How a principal appears in the audit log (a display is marked as one)."""
@@ -483,23 +383,5 @@ def _plausible(username: str) -> bool:
     return True
 
 
-def _typed(username: str) -> str:
-    """A typed user name for the audit log, cut to a sane length."""
-    return username.strip()[:64] or "(empty)"
-
-
-def auth_component(auth: AuthService) -> ComponentStatus:
-    """Sign-in and audit figures for ``/api/health`` (``DashboardServices.components``)."""
-    stats = auth.stats
-    return ComponentStatus(
-        name="auth",
-        ok=stats.audit_failures == 0,
-        counters={
-            "logins": stats.logins,
-            "failed_logins": stats.failed_logins,
-            "throttled_logins": stats.throttled_logins,
-            "audit_failures": stats.audit_failures,
-            "open_websockets": len(auth.connections),
-        },
-        detail=None if stats.audit_failures == 0 else "audit log writes failing",
-    )
+def _clock_time(ts: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(ts))

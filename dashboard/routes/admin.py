@@ -29,6 +29,7 @@ from dashboard.auth.principal import Principal
 from dashboard.auth.roles import Role
 from dashboard.auth.service import AuthError, AuthService, Conflict, NotFound, UserInfo
 from dashboard.auth.store import MAX_AUDIT_ROWS, AuditEntry, DisplayTokenRecord
+from dashboard.routes.bounds import BeforeQuery, RowIdPath, TimeQuery
 
 Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
 
@@ -177,7 +178,7 @@ def admin_router(auth: AuthService) -> APIRouter:
         return [_token_out(record) for record in auth.display_tokens()]
 
     @api.delete("/display-tokens/{ident}", status_code=204)
-    async def revoke_token(ident: int, admin: Admin, request: Request) -> Response:
+    async def revoke_token(ident: RowIdPath, admin: Admin, request: Request) -> Response:
         with _errors():
             auth.revoke_display_token(ident, actor=admin.name, address=client_address(request))
         return Response(status_code=204)
@@ -186,10 +187,10 @@ def admin_router(auth: AuthService) -> APIRouter:
     async def audit_log(
         _: Admin,
         limit: Annotated[int, Query(ge=1, le=MAX_AUDIT_ROWS)] = 200,
-        before_id: int | None = None,
-        user: str | None = None,
-        action: str | None = None,
-        since: float | None = None,
+        before_id: BeforeQuery = None,
+        user: Annotated[str | None, Query(max_length=128)] = None,
+        action: Annotated[str | None, Query(max_length=128)] = None,
+        since: TimeQuery = None,
     ) -> list[AuditOut]:
         entries = auth.audit_log(limit, before_id=before_id, user=user, action=action, since=since)
         return [_audit_out(entry) for entry in entries]

@@ -9,11 +9,12 @@ from fastapi import Depends, Query
 from alerting.events import EventKind
 from alerting.journal import HistoryQuery
 from config.vocabulary import AlarmType, Priority
+from dashboard.routes.bounds import BeforeQuery, TimeQuery
 
 
 def history_filters(
-    since: float | None = None,
-    until: float | None = None,
+    since: TimeQuery = None,
+    until: TimeQuery = None,
     site: str | None = None,
     hazard_source: str | None = None,
     tag: str | None = None,
@@ -21,7 +22,7 @@ def history_filters(
     priority: Annotated[list[Priority] | None, Query()] = None,
     alarm_type: Annotated[list[AlarmType] | None, Query(alias="type")] = None,
     kind: Annotated[list[EventKind] | None, Query()] = None,
-    before_seq: int | None = None,
+    before_seq: BeforeQuery = None,
 ) -> HistoryQuery:
     """The query without its page size: each route sets its own ``limit``."""
     return HistoryQuery(

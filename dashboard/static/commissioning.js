@@ -186,7 +186,7 @@ function renderDetail(device) {
         el("td", { class: "small" }, value.toString(2).padStart(16, "0").replace(/(.{4})/g, "$1 ").trim()))))),
     Object.keys(regs.decoded ?? {}).length === 0
       ? el("p", { class: "muted" }, t("comm.noOrders"))
-      : el("table", { class: "orders", id: "byte-orders", style: "margin-top: 12px" },
+      : el("table", { class: "orders", id: "byte-orders" },
       el("thead", {}, el("tr", {}, el("th", {}, t("comm.order")), el("th", { class: "num" }, t("comm.value")),
         el("th", { class: "num" }, t("comm.scaled", { s: regs.scale ?? 1, o: regs.offset ?? 0 })), el("th", {}, ""))),
       el("tbody", {}, ...BYTE_ORDERS.map((order) => {
@@ -196,7 +196,7 @@ function renderDetail(device) {
         return el("tr", { "data-order": order, class: configured ? "configured" : null },
           el("td", {}, el("strong", {}, order)),
           el("td", { class: "num decoded" }, formatDecoded(value)),
-          el("td", { class: `num scaled ${configured ? "current" : ""}`, style: "font-size: 18px" }, formatDecoded(scaled)),
+          el("td", { class: `num scaled ${configured ? "current" : ""}` }, formatDecoded(scaled)),
           el("td", { class: "muted small" }, configured ? t("comm.configured") : ""));
       }))));
 }

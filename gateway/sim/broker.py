@@ -43,6 +43,8 @@ class BrokerTls:
     ca_file: Path
     cert_file: Path
     key_file: Path
+    # Clients must show a certificate signed by ``ca_file`` (mosquitto require_certificate).
+    require_client_cert: bool = False
 
 
 class BrokerStartError(RuntimeError):
@@ -104,6 +106,8 @@ def mosquitto_config(
             f"certfile {folder / 'cert.pem'}",
             f"keyfile {folder / 'key.pem'}",
         ]
+        if tls.require_client_cert:
+            lines.append("require_certificate true")
     return "\n".join(lines) + "\n"
 
 

@@ -32,6 +32,7 @@ import aiohttp
 from collectors.readings import Quality
 from config.catalog import PointKey
 from config.gateway_file import InfluxV1, InfluxV2, StorageSettings
+from config.redact import redact_text, redact_url
 from dashboard.trends import TrendError, TrendPoint, TrendSource, TrendWindow
 from gateway.storage.lineprotocol import READING_MEASUREMENT
 from gateway.storage.v1 import auth_headers
@@ -194,7 +195,7 @@ class InfluxV1Trend:
 
     @property
     def description(self) -> str:
-        return f"influx_v1 {self._base} db={self._settings.database}"
+        return f"influx_v1 {redact_url(self._base)} db={self._settings.database}"
 
     async def query(self, key: PointKey, window: TrendWindow) -> list[TrendPoint]:
         settings = self._settings
@@ -212,7 +213,7 @@ class InfluxV1Trend:
                 status = response.status
                 text = await response.text()
         except _NETWORK_ERRORS as error:
-            raise TrendError(f"{self.description}: {error!r}") from error
+            raise TrendError(f"{self.description}: {redact_text(repr(error))}") from error
         if status != 200:
             raise TrendError(f"{self.description}: HTTP {status}: {text[:300]}")
         try:
@@ -222,7 +223,7 @@ class InfluxV1Trend:
         try:
             return parse_influxql(document)
         except TrendError as error:
-            raise TrendError(f"{self.description}: {error}") from error
+            raise TrendError(f"{self.description}: {redact_text(str(error))}") from error
 
 
 class InfluxV2Trend:
@@ -235,7 +236,7 @@ class InfluxV2Trend:
     @property
     def description(self) -> str:
         s = self._settings
-        return f"influx_v2 {s.url.rstrip('/')} org={s.org} bucket={s.bucket}"
+        return f"influx_v2 {redact_url(s.url.rstrip('/'))} org={s.org} bucket={s.bucket}"
 
     async def query(self, key: PointKey, window: TrendWindow) -> list[TrendPoint]:
         # Imported here: influxdb-client is only loaded by gateways with a v2 target.
@@ -252,7 +253,7 @@ class InfluxV2Trend:
         except ApiException as error:
             raise TrendError(f"{self.description}: HTTP {error.status}: {error.reason}") from error
         except _NETWORK_ERRORS as error:
-            raise TrendError(f"{self.description}: {error!r}") from error
+            raise TrendError(f"{self.description}: {redact_text(repr(error))}") from error
         finally:
             await client.close()  # type: ignore[no-untyped-call]  # untyped upstream
         return parse_flux(tables)

@@ -15,6 +15,7 @@ import logging
 import aiohttp
 
 from config.gateway_file import InfluxV1
+from config.redact import redact_text, redact_url
 from gateway.storage.errors import RetryableError, classify_response, error_message
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ class InfluxV1Transport:
     @property
     def description(self) -> str:
         rp = f"/{self._settings.retention_policy}" if self._settings.retention_policy else ""
-        return f"influx_v1 {self._base} db={self._settings.database}{rp}"
+        return f"influx_v1 {redact_url(self._base)} db={self._settings.database}{rp}"
 
     async def open(self) -> None:
         if self._session is None or self._session.closed:
@@ -82,7 +83,8 @@ class InfluxV1Transport:
                 text = await response.text()
                 status = response.status
         except _NETWORK_ERRORS as exc:
-            raise RetryableError(f"{self.description}: CREATE DATABASE: {exc!r}") from exc
+            reason = redact_text(repr(exc))
+            raise RetryableError(f"{self.description}: CREATE DATABASE: {reason}") from exc
         if status >= 500:
             raise RetryableError(
                 f"{self.description}: CREATE DATABASE: HTTP {status}: {error_message(text)}",
@@ -113,7 +115,7 @@ class InfluxV1Transport:
                 text = await response.text()
                 retry_after = response.headers.get("Retry-After")
         except _NETWORK_ERRORS as exc:
-            raise RetryableError(f"{self.description}: {exc!r}") from exc
+            raise RetryableError(f"{self.description}: {redact_text(repr(exc))}") from exc
         if status == 404 and self._settings.create_database:
             self._database_ready = False  # dropped behind our back: create it before the retry
         error = classify_response(

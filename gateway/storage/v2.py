@@ -12,6 +12,7 @@ from influxdb_client.client.write_api_async import WriteApiAsync
 from influxdb_client.rest import ApiException
 
 from config.gateway_file import InfluxV2
+from config.redact import redact_text, redact_url
 from gateway.storage.errors import RetryableError, classify_response
 
 _NETWORK_ERRORS = (aiohttp.ClientError, TimeoutError, OSError)
@@ -44,7 +45,7 @@ class InfluxV2Transport:
     @property
     def description(self) -> str:
         s = self._settings
-        return f"influx_v2 {s.url.rstrip('/')} org={s.org} bucket={s.bucket}"
+        return f"influx_v2 {redact_url(s.url.rstrip('/'))} org={s.org} bucket={s.bucket}"
 
     async def open(self) -> None:
         # The client insists on being built inside a running event loop, hence here.
@@ -72,7 +73,8 @@ class InfluxV2Transport:
         except ApiException as exc:
             status = getattr(exc, "status", None)
             if not isinstance(status, int) or status == 0:
-                raise RetryableError(f"{self.description}: {exc.message}") from exc
+                reason = redact_text(str(exc.message))
+                raise RetryableError(f"{self.description}: {reason}") from exc
             error = classify_response(
                 status, _body_text(exc), lines, target=self.description,
                 retry_after=_header(exc, "Retry-After"),
@@ -81,4 +83,4 @@ class InfluxV2Transport:
                 return
             raise error from exc
         except _NETWORK_ERRORS as exc:
-            raise RetryableError(f"{self.description}: {exc!r}") from exc
+            raise RetryableError(f"{self.description}: {redact_text(repr(exc))}") from exc

@@ -29,6 +29,7 @@ from dashboard.app import create_app
 from dashboard.auth import TEST_COST, AuthService, AuthSettings, Role
 from dashboard.hub import Hub
 from dashboard.live import LiveState
+from dashboard.proxies import networks
 from dashboard.routes.commissioning import Reload
 from dashboard.server import DashboardServer
 from dashboard.services import AlarmServices, CommissioningServices, DashboardServices
@@ -190,6 +191,7 @@ async def running_app(
     trend: TrendSource | None = None,
     reload: Reload | None = None,
     collector_health: Sequence[CollectorHealth] = (),
+    trusted_proxies: Sequence[str] = (),
 ) -> AsyncIterator[AppKit]:
     catalog = Catalog([site])
     live = LiveState()
@@ -211,7 +213,10 @@ async def running_app(
         commissioning=CommissioningServices(collectors, reload=reload),
     )
     app = create_app(services)
-    server = DashboardServer(app, host="127.0.0.1", port=0, graceful_timeout=2)
+    server = DashboardServer(
+        app, host="127.0.0.1", port=0, graceful_timeout=2,
+        trusted_proxies=networks(trusted_proxies),
+    )
     await server.start()
     try:
         yield AppKit(app, server, auth, engine, journal, catalog, live, hub, clock)

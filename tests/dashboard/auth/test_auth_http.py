@@ -58,13 +58,17 @@ async def test_bad_credentials_get_one_message(app: AppKit, body: dict[str, str]
 async def test_login_is_rate_limited(app: AppKit) -> None:
     async with app.client() as client:
         wrong = {"username": "admin", "password": "guess-1234"}
-        for _ in range(app.auth.settings.per_user.failures):
+        limit = app.auth.settings.per_account_address
+        for _ in range(limit.free):
             assert (await client.post("/api/login", json=wrong)).status_code == 401
         right = {"username": "admin", "password": "admin-pass-1"}
         response = await client.post("/api/login", json=right)
         assert response.status_code == 429
-        assert response.headers["retry-after"] == str(int(app.auth.settings.per_user.window))
-        app.clock.advance(app.auth.settings.per_user.window)
+        assert response.headers["retry-after"] == str(int(limit.first_delay))
+        body = response.json()
+        assert body["retry_after"] == int(limit.first_delay)
+        assert body["locked_until"] == pytest.approx(app.clock() + limit.first_delay)
+        app.clock.advance(limit.first_delay)
         assert (await client.post("/api/login", json=right)).status_code == 200
     entries = app.auth.audit_log(action="login.throttled")
     assert len(entries) == 1 and entries[0].address == "127.0.0.1"

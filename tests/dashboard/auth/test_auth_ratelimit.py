@@ -7,7 +7,10 @@ from dataclasses import dataclass
 import pytest
 from authkit import FakeClock
 
-from dashboard.auth.ratelimit import Limit, LoginLimiter
+from dashboard.auth.ratelimit import Limit, LoginLimiter, Scope
+
+PAIR = Limit(free=3, first_delay=10.0, max_delay=40.0, forget_after=100.0)
+ADDRESS = Limit(free=5, first_delay=10.0, max_delay=40.0, forget_after=100.0)
 
 
 @dataclass(frozen=True)
@@ -38,36 +41,47 @@ def wait(seconds: float) -> Step:
     return Step("wait", seconds=seconds)
 
 
+# Pair limit: locked after 3 failures, for 10 s, then 20 s, 40 s (at most); forgotten 100 s
+# after the last failure. Address limit: locked after 5 failures, the same delays.
 CASES = {
-    "three failures are allowed, the fourth attempt is refused": [
-        fail(), fail(), fail(), blocked(retry=60.0)
+    "three failures lock for 10 s": [
+        fail(), fail(), ok(), fail(), fail(), fail(), blocked(retry=10.0),
     ],
-    "refused even with a good password, until the window passes": [
-        fail(), wait(10), fail(), wait(10), fail(), blocked(retry=40.0), wait(39.9),
-        blocked(retry=0.1), wait(0.1), ok(),
+    "refused even with a good password until the lock ends": [
+        fail(), fail(), fail(), wait(9.9), blocked(retry=0.1), wait(0.1), ok(),
     ],
-    "only the oldest failure has to leave the window": [
-        fail(), wait(30), fail(), fail(), wait(30), ok(),
+    "each further failure doubles the lock, up to the most": [
+        fail(), fail(), fail(), blocked(retry=10.0), wait(10), fail(),
+        blocked(retry=20.0), wait(20), fail(), blocked(retry=40.0), wait(40), fail(),
+        blocked(retry=40.0),
     ],
-    "a success clears the user's failures": [
+    "the right person at another address gets in during a guessing attack": [
+        fail("operator", "10.9.9.9"), fail("operator", "10.9.9.9"),
+        fail("operator", "10.9.9.9"), blocked("operator", "10.9.9.9"),
+        ok("operator", "10.0.0.1"), blocked("operator", "10.9.9.9"),
+    ],
+    "a success clears the account's failures from that address": [
         fail(), fail(), ok(), fail(), fail(), ok(),
     ],
     "user names are compared without case or spaces": [
         fail("Zhang"), fail(" zhang"), fail("ZHANG "), blocked("zhang"),
     ],
-    "another user from the same address is not blocked by the user limit": [
+    "another user from the same address is not blocked by the pair limit": [
         fail("a"), fail("a"), fail("a"), blocked("a"), ok("b"),
     ],
-    "the address limit blocks every user from that address": [
+    "the address limit blocks every user from that address, and only it": [
         fail("a"), fail("b"), fail("c"), fail("d"), fail("e"), blocked("f"),
         ok("f", "10.0.0.2"),
     ],
     "a success does not clear the address's failures": [
         fail("a"), fail("b"), ok("c"), fail("d"), fail("e"), fail("g"), blocked("h"),
     ],
-    "refused attempts do not extend the block": [
-        fail(), fail(), fail(), wait(30), blocked(retry=30.0), blocked(retry=30.0), wait(30),
+    "refused attempts do not extend the lock": [
+        fail(), fail(), fail(), wait(5), blocked(retry=5.0), blocked(retry=5.0), wait(5),
         ok(),
+    ],
+    "failures are forgotten a while after the last one": [
+        fail(), fail(), wait(100), fail(), fail(), ok(),
     ],
 }
 
@@ -75,7 +89,7 @@ CASES = {
 @pytest.mark.parametrize("steps", list(CASES.values()), ids=list(CASES))
 def test_limiter(steps: list[Step]) -> None:
     clock = FakeClock()
-    limiter = LoginLimiter(Limit(3, 60.0), Limit(5, 60.0), clock)
+    limiter = LoginLimiter(PAIR, ADDRESS, clock)
     for index, step in enumerate(steps):
         where = f"step {index} {step}"
         if step.action == "wait":
@@ -91,24 +105,24 @@ def test_limiter(steps: list[Step]) -> None:
         if step.action == "fail":
             limiter.failed(step.user, step.address)
         else:
-            limiter.succeeded(step.user)
+            limiter.succeeded(step.user, step.address)
 
 
-def test_first_refusal_of_a_block_is_flagged_once() -> None:
+def test_first_refusal_of_a_lock_is_flagged_once() -> None:
     clock = FakeClock()
-    limiter = LoginLimiter(Limit(2, 60.0), Limit(100, 60.0), clock)
-    limiter.failed("u", "a")
-    limiter.failed("u", "a")
+    limiter = LoginLimiter(Limit(2, 10.0, 40.0, 100.0), Limit(100, 10.0, 40.0, 100.0), clock)
+    for _ in range(2):
+        limiter.failed("u", "a")
     first = limiter.check("u", "a")
     again = limiter.check("u", "a")
-    assert first is not None and first.first
+    assert first is not None and first.first and first.scope is Scope.ACCOUNT_ADDRESS
+    assert first.until == pytest.approx(clock() + 10.0) and first.failures == 2
     assert again is not None and not again.first
-    clock.advance(61)
+    clock.advance(10)
     assert limiter.check("u", "a") is None
     limiter.failed("u", "a")
-    limiter.failed("u", "a")
     fresh = limiter.check("u", "a")
-    assert fresh is not None and fresh.first  # a new block is reported again
+    assert fresh is not None and fresh.first  # a new lock is reported again
 
 
 @pytest.mark.parametrize(
@@ -117,18 +131,23 @@ def test_first_refusal_of_a_block_is_flagged_once() -> None:
 def test_retry_after_header_rounds_up(retry_after: float, header: str) -> None:
     from dashboard.auth.ratelimit import Block
 
-    assert Block(retry_after, "k", True).retry_after_header == header
+    block = Block(retry_after, 0.0, Scope.ADDRESS, 1, True)
+    assert block.retry_after_header == header
 
 
 def test_memory_is_bounded() -> None:
     clock = FakeClock()
-    limiter = LoginLimiter(Limit(3, 60.0), Limit(3, 60.0), clock, max_keys=100)
+    limiter = LoginLimiter(PAIR, ADDRESS, clock, max_keys=100)
     for n in range(1000):
         limiter.failed(f"user{n}", f"10.0.{n // 250}.{n % 250}")
     assert limiter.tracked() <= 100
 
 
-@pytest.mark.parametrize("limit", [(0, 60.0), (3, 0.0), (3, -1.0)])
-def test_limits_must_be_positive(limit: tuple[int, float]) -> None:
+@pytest.mark.parametrize(
+    "limit",
+    [(0, 10.0, 40.0, 100.0), (3, 0.0, 40.0, 100.0), (3, 50.0, 40.0, 100.0),
+     (3, 10.0, 400.0, 100.0)],
+)
+def test_limits_must_be_consistent(limit: tuple[int, float, float, float]) -> None:
     with pytest.raises(ValueError):
         Limit(*limit)

@@ -171,19 +171,38 @@ async def test_bad_logins_are_refused_alike(auth: AuthService, name: str, passwo
 
 async def test_login_is_throttled(auth: AuthService, clock: FakeClock) -> None:
     add_role_users(auth)
-    for _ in range(auth.settings.per_user.failures):
+    limit = auth.settings.per_account_address
+    for _ in range(limit.free):
         with pytest.raises(LoginRefused):
             await auth.login("operator", "wrong-password", ADDRESS)
-    # Now even the right password is refused, without being checked.
+    # From this address even the right password is refused, without being checked ...
     with pytest.raises(LoginThrottled) as throttled:
         await auth.login("operator", "operator-pass-1", ADDRESS)
-    assert throttled.value.block.retry_after == pytest.approx(auth.settings.per_user.window)
+    assert throttled.value.block.retry_after == pytest.approx(limit.first_delay)
     with pytest.raises(LoginThrottled):
         await auth.login("operator", "operator-pass-1", ADDRESS)
-    assert len(auth.audit_log(action="login.throttled")) == 1  # once per block
-    clock.advance(auth.settings.per_user.window)
+    throttled_entries = auth.audit_log(action="login.throttled")
+    assert len(throttled_entries) == 1  # once per lock
+    assert throttled_entries[0].user == "operator"
+    assert "until" in (throttled_entries[0].detail or "")
+    # ... while the operator at the desk next door signs in at once.
+    at_desk = await auth.login("operator", "operator-pass-1", "10.1.1.1")
+    assert auth.authenticate(at_desk.token) is not None
+    clock.advance(limit.first_delay)
     result = await auth.login("operator", "operator-pass-1", ADDRESS)
     assert auth.authenticate(result.token) is not None
+
+
+async def test_a_failed_login_for_no_such_user_keeps_no_typed_name(auth: AuthService) -> None:
+    add_role_users(auth)
+    with pytest.raises(LoginRefused):
+        await auth.login("Secret-Passw0rd!", "anything-at-all", ADDRESS)
+    with pytest.raises(LoginRefused):
+        await auth.login("operator", "wrong-password", ADDRESS)
+    unknown, known = sorted(auth.audit_log(action="login.failed"), key=lambda e: e.id)
+    assert unknown.user is None and unknown.detail == "no such user"
+    assert "Secret" not in repr(unknown)
+    assert known.user == "operator"
 
 
 async def test_a_weaker_hash_is_upgraded_at_login(tmp_path: Path, clock: FakeClock) -> None:
