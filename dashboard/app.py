@@ -25,7 +25,9 @@ from dashboard.routes.admin import admin_router
 from dashboard.routes.alarms import alarms_router
 from dashboard.routes.commissioning import commissioning_router
 from dashboard.routes.console import console_router
+from dashboard.routes.handover import handover_router
 from dashboard.routes.pages import pages_router
+from dashboard.routes.reports import reports_router
 from dashboard.services import DashboardServices
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,13 @@ def routers(services: DashboardServices) -> list[APIRouter]:
             ),
             alarms_router(alarms.engine, alarms.journal, catalog, current_user=operator_user),
         ]
+        duty = services.duty
+        if duty is not None:
+            included += [
+                handover_router(duty, alarms.engine, alarms.journal, catalog,
+                                services.collectors, clock=clock),
+                reports_router(duty, alarms.journal, catalog, clock=clock),
+            ]
     if services.auth is not None:
         included += [auth_router(services.auth), admin_router(services.auth)]
     commissioning = services.commissioning

@@ -27,6 +27,7 @@ from config.site import Site
 from dashboard.alarmfeed import AlarmFeed
 from dashboard.app import create_app
 from dashboard.auth import TEST_COST, AuthService, AuthSettings, Role
+from dashboard.duty.service import DutyServices
 from dashboard.hub import Hub
 from dashboard.live import LiveState
 from dashboard.routes.commissioning import Reload
@@ -190,6 +191,7 @@ async def running_app(
     trend: TrendSource | None = None,
     reload: Reload | None = None,
     collector_health: Sequence[CollectorHealth] = (),
+    duty: DutyServices | None = None,
 ) -> AsyncIterator[AppKit]:
     catalog = Catalog([site])
     live = LiveState()
@@ -209,6 +211,7 @@ async def running_app(
         alarms=AlarmServices(engine, journal, trend=trend),
         auth=auth,
         commissioning=CommissioningServices(collectors, reload=reload),
+        duty=duty,
     )
     app = create_app(services)
     server = DashboardServer(app, host="127.0.0.1", port=0, graceful_timeout=2)
