@@ -38,11 +38,14 @@ from collectors.mqtt.collector import build_mqtt_collectors
 from config.catalog import Catalog
 from config.gateway_file import GatewayConfig
 from config.issues import ConfigError
+from config.notifications import EmailChannel
 from config.site import Site
 from dashboard.alarmfeed import AlarmFeed
 from dashboard.app import create_app
 from dashboard.auth import AuthService, auth_component
 from dashboard.components import ComponentStatus
+from dashboard.duty.handovers import HandoverBook
+from dashboard.duty.service import DutyServices
 from dashboard.hub import Hub
 from dashboard.live import LiveState
 from dashboard.routes.alarms import alarm_component
@@ -50,9 +53,11 @@ from dashboard.routes.commissioning import ReloadResult, reload_errors
 from dashboard.server import DashboardServer
 from dashboard.services import AlarmServices, CommissioningServices, DashboardServices
 from gateway.pipeline import MemoryBuffer, Pipeline, ReadingObserver
+from gateway.reportjobs import ReportJobs
 from gateway.storage.factory import build_writer
 from gateway.storage.lineprotocol import encode_alarm_event_lines
 from gateway.storage.query import build_trend_source
+from gateway.storage.stats import build_stats_source
 from gateway.storage.writer import InfluxWriter
 from gateway.validation import load_gateway
 
@@ -109,6 +114,8 @@ class Parts:
     history: AlarmHistory | None
     notifier: Notifier | None
     server: DashboardServer
+    duty: DutyServices | None = None
+    reports: ReportJobs | None = None
 
 
 @dataclass(frozen=True)
@@ -151,6 +158,32 @@ def build_notifier(
     if notifications is None:
         return None
     return Notifier(notifications, catalog, engine.publisher, clock=clock)
+
+
+def build_duty(
+    config: GatewayConfig, parts: Parts, state_dir: Path, clock: Clock
+) -> tuple[DutyServices, ReportJobs | None]:
+    """The handover book (opened here), the shift schedule and the report statistics; the
+    scheduled reports when the gateway file has ``reports:``."""
+    duty = DutyServices(
+        HandoverBook(state_dir / "handovers.db"),
+        schedule=config.shifts,
+        reports=config.reports,
+        stats=build_stats_source(config.storage),
+    )
+    settings = config.reports
+    if settings is None:
+        return duty, None
+    email = None
+    if settings.email_channel is not None and config.notifications is not None:
+        channel = config.notifications.channels.get(settings.email_channel)
+        email = channel if isinstance(channel, EmailChannel) else None
+    jobs = ReportJobs(
+        settings, journal=parts.journal, catalog=parts.catalog, stats=duty.stats,
+        schedule=config.shifts, zone=duty.zone, folder=state_dir / "reports", email=email,
+        clock=clock,
+    )
+    return duty, jobs
 
 
 def build_collectors(
@@ -233,6 +266,7 @@ class Gateway:
             notifier,
             server=None,  # type: ignore[arg-type]  # set below: the extra routers see the parts
         )
+        parts.duty, parts.reports = build_duty(self.config, parts, self.state_dir, self.clock)
         services = self._dashboard_services(parts, auth)
         extra = self.extra_routers(parts) if self.extra_routers is not None else ()
         parts.server = self._web_server(create_app(services, extra_routers=extra))
@@ -266,6 +300,7 @@ class Gateway:
             ),
             auth=auth,
             commissioning=CommissioningServices(collectors, reload=self.reload),
+            duty=parts.duty,
         )
 
     def _web_server(self, app: FastAPI) -> DashboardServer:
@@ -397,6 +432,8 @@ class Gateway:
                     group.create_task(parts.history.run(), name="alarm-history")
                 if parts.notifier is not None:
                     group.create_task(parts.notifier.run(), name="notifier")
+                if parts.reports is not None:
+                    group.create_task(parts.reports.run(), name="reports")
                 group.create_task(tick_forever(parts.engine, self.tick_interval), name="alarm-tick")
                 await parts.server.start()
                 self._bound_port = parts.server.port
@@ -406,6 +443,8 @@ class Gateway:
                 self.ready.set()
         finally:
             parts.journal.close()
+            if parts.duty is not None:
+                parts.duty.book.close()
             gc.unfreeze()  # a reload builds new parts: let the old ones be collected
             log.info("hazgw stopped")
 

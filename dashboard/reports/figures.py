@@ -186,7 +186,7 @@ def _expected(catalog: Catalog, site: str, tag: str, span: float) -> int | None:
         for device in s.devices:
             interval = getattr(device, "poll_interval", None)
             if any(p.tag == tag for p in device.points):
-                return int(span // interval) if isinstance(interval, float) and interval else None
+                return round(span / interval) if isinstance(interval, float) and interval else None
     return None
 
 
