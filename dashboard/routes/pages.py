@@ -1,4 +1,5 @@
 """The screens: ``/login``, ``/wall`` (大屏), ``/console`` (值班台), ``/commissioning`` (调试),
+``/handover`` (交接班与报表),
 and ``/``, which sends the browser where it would go next.
 
 Each screen is a static HTML page; the data comes from the API. The pages themselves are
@@ -25,6 +26,7 @@ PAGES: dict[str, str] = {
     "/wall": "wall.html",
     "/console": "console.html",
     "/commissioning": "commissioning.html",
+    "/handover": "handover.html",
 }
 
 # Pages change with a release; never serve a screen from a stale cache after an upgrade.

@@ -97,6 +97,7 @@ export function renderTopbar(me, current) {
   const links = [
     ["/wall", "nav.wall"],
     ["/console", "nav.console"],
+    ["/handover", "nav.handover"],
     ...(allows(me, "engineer") ? [["/commissioning", "nav.commissioning"]] : []),
   ];
   const nav = el("nav", {}, ...links.map(([href, key]) =>
