@@ -28,6 +28,7 @@ from dashboard.routes.console import console_router
 from dashboard.routes.handover import handover_router
 from dashboard.routes.pages import pages_router
 from dashboard.routes.reports import reports_router
+from dashboard.routes.trends import trends_router
 from dashboard.services import DashboardServices
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,8 @@ def routers(services: DashboardServices) -> list[APIRouter]:
                 alarms.journal, alarms.engine, catalog, trend=alarms.trend, clock=clock
             ),
             alarms_router(alarms.engine, alarms.journal, catalog, current_user=operator_user),
+            trends_router(alarms.journal, alarms.engine, catalog, trend=alarms.trend,
+                          clock=clock),
         ]
         duty = services.duty
         if duty is not None:

@@ -1,5 +1,5 @@
 """The screens: ``/login``, ``/wall`` (大屏), ``/console`` (值班台), ``/commissioning`` (调试),
-``/handover`` (交接班与报表),
+``/handover`` (交接班与报表), ``/trend`` (趋势),
 and ``/``, which sends the browser where it would go next.
 
 Each screen is a static HTML page; the data comes from the API. The pages themselves are
@@ -27,6 +27,7 @@ PAGES: dict[str, str] = {
     "/console": "console.html",
     "/commissioning": "commissioning.html",
     "/handover": "handover.html",
+    "/trend": "trend.html",
 }
 
 # Pages change with a release; never serve a screen from a stale cache after an upgrade.

@@ -21,6 +21,7 @@ const SCREEN_TEXT = {
   "nav.console": ["值班台", "Console"],
   "nav.commissioning": ["调试", "Commissioning"],
   "nav.handover": ["交接班", "Handover"],
+  "nav.trend": ["趋势", "Trends"],
   "nav.live": ["实时数据", "Live data"],
   "nav.logout": ["退出", "Sign out"],
 

@@ -49,7 +49,8 @@ async def test_handover_signed_printed_and_downloaded(browser: Browser, demo: De
     await expect(page.locator("#record-period")).to_be_visible()
     colours = await page.evaluate("""() => {
         const s = (id) => getComputedStyle(document.getElementById(id));
-        return [s('record').backgroundColor, s('record-title').color, getComputedStyle(document.body).backgroundColor];
+        return [s('record').backgroundColor, s('record-title').color,
+                getComputedStyle(document.body).backgroundColor];
     }""")
     assert colours == ["rgb(255, 255, 255)", "rgb(0, 0, 0)", "rgb(255, 255, 255)"], colours
     if os.environ.get("HAZGW_LOOK"):
@@ -61,7 +62,8 @@ async def test_handover_signed_printed_and_downloaded(browser: Browser, demo: De
     pdf_href = await page.locator("#record-pdf").get_attribute("href")
     answer = await page.request.get(base + str(pdf_href))
     assert answer.ok and answer.headers["content-type"] == "application/pdf"
-    text = "\n".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(await answer.body())).pages)
+    reader = pypdf.PdfReader(io.BytesIO(await answer.body()))
+    text = "\n".join(p.extract_text() for p in reader.pages)
     for words in ("交接班记录", "operator", "engineer", "1号罐液位计待校准"):
         assert words in text, words
 
