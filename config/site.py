@@ -14,6 +14,7 @@ from config.modbus import (
     ModbusTcpDevice,
 )
 from config.mqtt import MqttDevice, MqttPoint
+from config.plan import Plan
 from config.points import (
     Enterprise,
     HazardSource,
@@ -31,6 +32,7 @@ class Site(Model):
     enterprise: Enterprise
     hazard_sources: list[HazardSource] = Field(min_length=1)
     devices: list[Device] = Field(min_length=1)
+    plan: Plan | None = Field(default=None, description="厂区平面图 and detector positions")
 
     @field_validator("hazard_sources")
     @classmethod

@@ -27,6 +27,7 @@ from dashboard.routes.commissioning import commissioning_router
 from dashboard.routes.console import console_router
 from dashboard.routes.handover import handover_router
 from dashboard.routes.pages import pages_router
+from dashboard.routes.plan import plan_router
 from dashboard.routes.reports import reports_router
 from dashboard.routes.trends import trends_router
 from dashboard.services import DashboardServices
@@ -41,7 +42,8 @@ VENDOR_DIR = PACKAGE_DIR / "node_modules"
 def routers(services: DashboardServices) -> list[APIRouter]:
     """Every router the services call for, in the order they are included."""
     # terms serves /static/terms.js: it must come before the /static mount.
-    included = [points.router(), health.router(), ws.router(), terms.router(), pages_router()]
+    included = [points.router(), health.router(), ws.router(), terms.router(), pages_router(),
+                plan_router(services.catalog)]
     alarms = services.alarms
     if alarms is not None:
         catalog, clock = services.catalog, services.clock

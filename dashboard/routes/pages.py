@@ -1,5 +1,5 @@
 """The screens: ``/login``, ``/wall`` (大屏), ``/console`` (值班台), ``/commissioning`` (调试),
-``/handover`` (交接班与报表), ``/trend`` (趋势),
+``/handover`` (交接班与报表), ``/trend`` (趋势), ``/plan`` (厂区平面图),
 and ``/``, which sends the browser where it would go next.
 
 Each screen is a static HTML page; the data comes from the API. The pages themselves are
@@ -28,6 +28,7 @@ PAGES: dict[str, str] = {
     "/commissioning": "commissioning.html",
     "/handover": "handover.html",
     "/trend": "trend.html",
+    "/plan": "plan.html",
 }
 
 # Pages change with a release; never serve a screen from a stale cache after an upgrade.

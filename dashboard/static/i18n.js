@@ -22,6 +22,7 @@ const SCREEN_TEXT = {
   "nav.commissioning": ["调试", "Commissioning"],
   "nav.handover": ["交接班", "Handover"],
   "nav.trend": ["趋势", "Trends"],
+  "nav.plan": ["平面图", "Plant plan"],
   "nav.live": ["实时数据", "Live data"],
   "nav.logout": ["退出", "Sign out"],
 

@@ -97,6 +97,7 @@ export function renderTopbar(me, current) {
   const links = [
     ["/wall", "nav.wall"],
     ["/console", "nav.console"],
+    ["/plan", "nav.plan"],
     ["/trend", "nav.trend"],
     ["/handover", "nav.handover"],
     ...(allows(me, "engineer") ? [["/commissioning", "nav.commissioning"]] : []),
