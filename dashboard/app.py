@@ -25,6 +25,7 @@ from dashboard.routes.admin import admin_router
 from dashboard.routes.alarms import alarms_router
 from dashboard.routes.commissioning import commissioning_router
 from dashboard.routes.console import console_router
+from dashboard.routes.enterprise import enterprise_router
 from dashboard.routes.handover import handover_router
 from dashboard.routes.pages import pages_router
 from dashboard.routes.plan import plan_router
@@ -61,6 +62,7 @@ def routers(services: DashboardServices) -> list[APIRouter]:
                 handover_router(duty, alarms.engine, alarms.journal, catalog,
                                 services.collectors, clock=clock),
                 reports_router(duty, alarms.journal, catalog, clock=clock),
+                enterprise_router(duty, catalog, clock=clock),
             ]
     if services.auth is not None:
         included += [auth_router(services.auth), admin_router(services.auth)]

@@ -44,6 +44,7 @@ from dashboard.alarmfeed import AlarmFeed
 from dashboard.app import create_app
 from dashboard.auth import AuthService, auth_component
 from dashboard.components import ComponentStatus
+from dashboard.duty.documents import DocumentStore
 from dashboard.duty.handovers import HandoverBook
 from dashboard.duty.service import DutyServices
 from dashboard.hub import Hub
@@ -170,6 +171,7 @@ def build_duty(
         schedule=config.shifts,
         reports=config.reports,
         stats=build_stats_source(config.storage),
+        documents=DocumentStore(state_dir / "documents"),
     )
     settings = config.reports
     if settings is None:
@@ -445,6 +447,8 @@ class Gateway:
             parts.journal.close()
             if parts.duty is not None:
                 parts.duty.book.close()
+                if parts.duty.documents is not None:
+                    parts.duty.documents.close()
             gc.unfreeze()  # a reload builds new parts: let the old ones be collected
             log.info("hazgw stopped")
 

@@ -8,6 +8,7 @@ from datetime import tzinfo
 from zoneinfo import ZoneInfo
 
 from config.shifts import ReportSettings, ShiftPeriod, ShiftSchedule, current_shift
+from dashboard.duty.documents import DocumentStore
 from dashboard.duty.handovers import HandoverBook
 from dashboard.reports.figures import StatsSource
 
@@ -29,6 +30,8 @@ class DutyServices:
     zone_name: str = "Asia/Shanghai"
     # Called after a handover is signed, e.g. to make the 班报 (None: nothing).
     on_handover: Callable[[int], Awaitable[None]] | None = None
+    # The enterprise file's uploaded documents (None: uploads answer 503).
+    documents: DocumentStore | None = None
 
     @property
     def zone(self) -> tzinfo:

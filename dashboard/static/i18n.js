@@ -23,6 +23,7 @@ const SCREEN_TEXT = {
   "nav.handover": ["交接班", "Handover"],
   "nav.trend": ["趋势", "Trends"],
   "nav.plan": ["平面图", "Plant plan"],
+  "nav.enterprise": ["一企一档", "Enterprise file"],
   "nav.live": ["实时数据", "Live data"],
   "nav.logout": ["退出", "Sign out"],
 

@@ -100,6 +100,7 @@ export function renderTopbar(me, current) {
     ["/plan", "nav.plan"],
     ["/trend", "nav.trend"],
     ["/handover", "nav.handover"],
+    ["/enterprise", "nav.enterprise"],
     ...(allows(me, "engineer") ? [["/commissioning", "nav.commissioning"]] : []),
   ];
   const nav = el("nav", {}, ...links.map(([href, key]) =>
