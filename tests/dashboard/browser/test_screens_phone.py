@@ -57,3 +57,44 @@ async def test_phone_console_acknowledges_an_alarm(demo: DemoHandles, browser: B
             await expect(card).to_have_attribute("data-state", "active_acknowledged")
             await context.close()
     assert errors == []
+
+
+async def test_first_ack_in_three_key_presses(demo: DemoHandles, browser: Browser) -> None:
+    """Tab to the skip link, Enter to the first 确认, Enter opens its dialog; inputs have
+    labels; the priority chips meet WCAG AA contrast."""
+    base = demo.parts.server.url
+    async with api_client(base, "admin") as admin:
+        with hold_gas(demo.plant, 60.0):
+            await wait_for_alarm(admin, HH, {"active_unacknowledged"})
+            context = await browser.new_context(viewport={"width": 1600, "height": 900},
+                                                locale="zh-CN")
+            page = await context.new_page()
+            await sign_in(page, base, "operator")
+            await expect(page.locator("#alarm-rows button.ack").first).to_be_visible()
+            await page.keyboard.press("Tab")
+            assert await page.evaluate("document.activeElement.id") == "skip-to-ack"
+            await page.keyboard.press("Enter")
+            focused = await page.evaluate(
+                "[document.activeElement.className, document.activeElement.closest('tr')"
+                "?.dataset.priority]")
+            assert focused == ["small primary ack", "critical"]
+            await page.keyboard.press("Enter")
+            await expect(page.locator("#ack-dialog")).to_be_visible()
+            await page.keyboard.press("Escape")
+
+            unlabelled = await page.evaluate("""() => [...document.querySelectorAll(
+                '#tab-active input, #tab-active select')].filter((e) => !e.labels?.length
+                && !e.getAttribute('aria-label')).map((e) => e.id)""")
+            assert unlabelled == [], unlabelled
+            ratios = await page.evaluate("""() => {
+                const lum = (rgb) => {
+                    const [r, g, b] = rgb.match(/\\d+/g).slice(0, 3).map((v) => {
+                    v = v / 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+                    return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+                return [...document.querySelectorAll('#alarm-rows .chip')].map((c) => {
+                    const s = getComputedStyle(c);
+                    const a = lum(s.color), b = lum(s.backgroundColor);
+                    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05); });
+            }""")
+            assert ratios and min(ratios) >= 4.5, ratios
+            await context.close()
