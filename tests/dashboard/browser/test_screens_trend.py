@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import os
 
-from browser_kit import open_screen, sign_in
+from browser_kit import WALL_SIZE, api_client, hold_gas, open_screen, sign_in, wait_for_alarm
 from playwright.async_api import Browser, expect
 
 from gateway.demo import DemoHandles
+
+HH = "DEMO-CHEM/GT-201/HH"
 
 
 async def test_any_point_overlaid_and_exported(browser: Browser, demo: DemoHandles) -> None:
@@ -57,3 +59,30 @@ async def test_any_point_overlaid_and_exported(browser: Browser, demo: DemoHandl
     if os.environ.get("HAZGW_LOOK"):
         await page.screenshot(path="/tmp/trend.png", full_page=True)
     assert screen.errors == []
+
+
+async def test_trends_open_from_the_wall_and_the_console(browser: Browser,
+                                                         demo: DemoHandles) -> None:
+    base = demo.parts.server.url
+    wall = await open_screen(browser, WALL_SIZE)
+    await sign_in(wall.page, base, "operator", "/wall")
+    cell = wall.page.locator('.val[data-point="DEMO-CHEM/LT-101"]')
+    async with wall.context.expect_page() as opened:
+        await cell.click()
+    trend = await opened.value
+    await trend.wait_for_load_state()
+    assert "/trend?point=DEMO-CHEM%2FLT-101&range=8h" in trend.url
+    await expect(trend.locator("#picked")).to_contain_text("LT-101")
+
+    async with api_client(base, "admin") as admin:
+        with hold_gas(demo.plant, 60.0):
+            await wait_for_alarm(admin, HH, {"active_unacknowledged"})
+            console = await open_screen(browser)
+            await sign_in(console.page, base, "operator")
+            row = console.page.locator(f'tr[data-alarm="{HH}"]')
+            await row.locator("button.trend").click()
+            await expect(console.page.locator("#trend-dialog")).to_be_visible()
+            link = console.page.locator("#trend-page-link")
+            await expect(link).to_have_attribute(
+                "href", "/trend?point=DEMO-CHEM%2FGT-201&range=8h")
+    assert wall.errors == [] and console.errors == []
