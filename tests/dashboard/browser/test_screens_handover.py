@@ -11,6 +11,7 @@ import openpyxl
 import pypdf
 from browser_kit import PASSWORD, open_screen, sign_in
 from playwright.async_api import Browser, expect
+from support.waiting import poll_until
 
 from gateway.demo import DemoHandles
 
@@ -76,3 +77,19 @@ async def test_handover_signed_printed_and_downloaded(browser: Browser, demo: De
     assert str(book["概要"]["A1"].value).startswith("监测日报")
     # The one refused signature is the only error the page saw.
     assert [e for e in screen.errors if "403 (Forbidden)" not in e] == []
+
+
+async def test_demo_makes_yesterdays_reports_on_start(demo: DemoHandles) -> None:
+    """The demo's gateway file has reports: on start the gateway makes yesterday's 日报 as
+    PDF and Excel into its state folder and mails it to the demo inbox."""
+    jobs = demo.parts.reports
+    assert jobs is not None
+    await poll_until(lambda: len(jobs.written) >= 2 or jobs.failures, within=20,
+                     message="the start-up 日报")
+    assert jobs.failures == 0, jobs.last_error
+    pdf, xlsx = jobs.written[:2]
+    assert pdf.parent == demo.gateway.state_dir / "reports" / "daily"
+    assert pdf.read_bytes().startswith(b"%PDF")
+    assert openpyxl.load_workbook(xlsx)["概要"]["A1"].value.startswith("监测日报")
+    await poll_until(lambda: any("监测日报" in d.subject for d in demo.inbox.deliveries),
+                     within=10, message="the 日报 in the demo inbox")
