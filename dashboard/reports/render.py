@@ -16,6 +16,9 @@ from reportlab.platypus import Flowable
 from dashboard.documents import pdf
 from dashboard.reports.figures import Report, SiteFigures, SourceFigures
 
+# A month of a busy plant has thousands of notes: the PDF lists the latest, the Excel all.
+PDF_DISPOSITIONS = 200
+
 
 def number(value: float | None, digits: int = 2) -> str:
     """A figure as printed: rounded, no float artefacts, "—" for none."""
@@ -111,13 +114,18 @@ def report_pdf(report: Report, zone: tzinfo) -> bytes:
                 s.small, widths=tuple(w * mm for w in (24, 48, 18, 20, 20, 20, 30)),
             ))
             if source.dispositions:
+                shown = source.dispositions[-PDF_DISPOSITIONS:]
                 story.append(pdf.spacer(2))
                 story.append(pdf.table(
                     ("时间", "位号", "报警", "处置人", "处置说明"),
                     [[pdf.local_time(d.ts, zone), d.tag, d.alarm, d.user, d.text]
-                     for d in source.dispositions],
+                     for d in shown],
                     s.small, widths=tuple(w * mm for w in (28, 22, 18, 22, 90)),
                 ))
+                if len(shown) < len(source.dispositions):
+                    story.append(pdf.para(
+                        f"处置记录共 {len(source.dispositions)} 条，此处列出最近 {len(shown)} 条；"
+                        "全部见 Excel 报表的“处置”表。", s.small))
     return pdf.render(story, title=title(report),
                       footer=f"hazgw {title(report)} · {report.kind.zh}")
 
