@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 
 import openpyxl
 import pypdf
@@ -25,6 +26,13 @@ async def test_handover_signed_printed_and_downloaded(browser: Browser, demo: De
     await expect(page.locator("#ho-outgoing")).to_have_value("operator")
     await expect(page.locator("#shift-now")).to_contain_text("值班")
     await expect(page.locator("#ho-items")).to_contain_text("通讯中断的设备")
+    # The console knows the shift and who is on it (the demo's schedule).
+    console = await open_screen(browser)
+    await sign_in(console.page, base, "viewer")
+    badge = console.page.locator("#shift-badge")
+    await expect(badge).to_contain_text("值班")
+    await expect(badge).to_contain_text(re.compile(r"(白班.*operator|夜班.*engineer)"))
+    assert console.errors == []
 
     await page.get_by_label("交班说明").fill("2号罐区巡检正常；1号罐液位计待校准")
     await page.get_by_label("交班人密码").fill(PASSWORD)
