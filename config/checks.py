@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from config.gb18218 import CHEMICALS
 from config.issues import ConfigIssue, DataPath, SourceMap
 from config.modbus import (
     DataType,
@@ -110,6 +111,20 @@ def check_site(site: Site, source: SourceMap) -> list[ConfigIssue]:
             _check_registers(device, device_path, add)
         elif isinstance(device, MqttDevice):
             _check_mqtt(device, device_path, add)
+    for c_index, contact in enumerate(site.contacts):
+        if contact.hazard_source is not None and contact.hazard_source not in source_ids:
+            add(("contacts", c_index, "hazard_source"),
+                f"contacts: unknown hazard source {contact.hazard_source!r}; "
+                f"known: {', '.join(sorted(source_ids))}")
+    for s_index, hazard in enumerate(site.hazard_sources):
+        # A chemical the gateway's GB 18218 table lacks needs its Q and β in the file:
+        # otherwise the R value on the enterprise page could not be computed.
+        for k_index, stock in enumerate(hazard.chemicals):
+            if (stock.critical_t is None or stock.beta is None) and stock.name not in CHEMICALS:
+                add(("hazard_sources", s_index, "chemicals", k_index, "name"),
+                    f"hazard source {hazard.id}: chemical {stock.name!r} is not in the "
+                    "gateway's GB 18218-2018 table: give critical_t (表1/表2) and beta "
+                    "(表3/表4)")
     return issues
 
 

@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, IPvAnyNetwork, SecretStr, model_validator
 
 from config.base import Model
-from config.notifications import NotificationSettings
+from config.notifications import EmailChannel, NotificationSettings
+from config.shifts import ReportSettings, ShiftSchedule
 
 # ------------------------------------------------------------- gateway process
 
@@ -124,3 +125,23 @@ class GatewayConfig(Model):
     http: HttpSettings = HttpSettings()
     notifications: NotificationSettings | None = None
     alarm_journal: AlarmJournalSettings = AlarmJournalSettings()
+    shifts: ShiftSchedule | None = Field(default=None, description="班次: the duty schedule")
+    reports: ReportSettings | None = Field(
+        default=None, description="日报/班报/月报 made on a schedule into <state>/reports"
+    )
+
+    @model_validator(mode="after")
+    def _report_email(self) -> GatewayConfig:
+        # Reports by email borrow a notifications email channel's server and sender: a name
+        # that is not one would leave the reports unsent without a word.
+        name = self.reports.email_channel if self.reports is not None else None
+        if name is None:
+            return self
+        channels = self.notifications.channels if self.notifications is not None else {}
+        if not isinstance(channels.get(name), EmailChannel):
+            emails = sorted(k for k, c in channels.items() if isinstance(c, EmailChannel))
+            raise ValueError(
+                f"reports.email_channel {name!r} is not an email channel of notifications: "
+                f"(email channels: {', '.join(emails) or 'none'})"
+            )
+        return self

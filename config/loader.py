@@ -20,6 +20,7 @@ from config.checks import check_serial_lines, check_site
 from config.gateway_file import GatewayConfig
 from config.issues import ConfigError, ConfigIssue, DataPath, SourceMap
 from config.notifications import check_notifications
+from config.plan import plan_problems
 from config.secrets import placeholder_issues, resolve
 from config.site import Site
 from config.yamlguard import MAX_FILE_BYTES, YamlLimit, check_characters, check_structure
@@ -185,13 +186,33 @@ def load_site(path: Path, checks: Sequence[SiteCheck] = ()) -> Site:
 def _load_site(path: Path, checks: Sequence[SiteCheck]) -> tuple[Site, SourceMap]:
     data, source = read_yaml(path)
     site = validate(Site, data, source)
-    issues = check_site(site, source)
+    site, issues = _resolve_plan(site, path, source)
+    issues += check_site(site, source)
     issues.extend(check_serial_lines([(site, source)]))
     for check in checks:
         issues.extend(check(site, source))
     if issues:
         raise ConfigError(issues)
     return site, source
+
+
+def _resolve_plan(site: Site, path: Path, source: SourceMap) -> tuple[Site, list[ConfigIssue]]:
+    """The plan image relative to the site file made absolute, and checked to be there."""
+    plan = site.plan
+    if plan is None:
+        return site, []
+    known = {s.id for s in site.hazard_sources} | {p.tag for _, p in site.points()}
+    issues = [
+        ConfigIssue(source.file, source.line_of(("plan", "positions", name)),
+                    f"plan.positions.{name}: {problem}")
+        for name, problem in plan_problems(plan, known)
+    ]
+    image = plan.image if plan.image.is_absolute() else path.parent / plan.image
+    if not image.is_file():
+        issues.insert(0, ConfigIssue(source.file, source.line_of(("plan", "image")),
+                                     f"plan.image: no file {image.name} next to the site file"))
+        return site, issues
+    return site.model_copy(update={"plan": plan.model_copy(update={"image": image})}), issues
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,11 +28,41 @@ class HazardSourceKind(StrEnum):
     DUST_LINE = "dust_line"  # 粉尘涉爆
 
 
+class ChemicalStock(Model):
+    """A hazardous chemical of a hazard source, for GB 18218-2018's R (config/gb18218.py)."""
+
+    name: str = Field(min_length=1, description="危险化学品名称, e.g. 甲醇")
+    quantity_t: float = Field(gt=0, description="最大储存量 q (t)")
+    critical_t: float | None = Field(default=None, gt=0, description="临界量 Q (t), 表1/表2")
+    beta: float | None = Field(default=None, gt=0, description="校正系数 β, 表3/表4")
+
+
 class HazardSource(Model):
     id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
     name: str = Field(min_length=1, description="重大危险源名称")
     grade: int = Field(ge=1, le=4, description="GB 18218-2018 grade, 1 (highest) to 4")
     kind: HazardSourceKind
+    chemicals: list[ChemicalStock] = Field(default=[], description="for the R value")
+    exposed_people: int | None = Field(
+        default=None, ge=0, description="people within 500 m, for α (GB 18218-2018 表5)"
+    )
+
+
+class ContactRole(StrEnum):
+    PRINCIPAL = "principal"  # 主要负责人
+    TECHNICAL = "technical"  # 技术负责人
+    OPERATIONS = "operations"  # 操作负责人
+    RESPONSIBLE = "responsible"  # 包保责任人
+
+
+class Contact(Model):
+    role: ContactRole
+    name: str = Field(min_length=1, max_length=40)
+    phone: str = Field(pattern=r"^\+?[0-9][0-9 -]{4,20}$", description="电话")
+    title: str = Field(default="", description="职务")
+    hazard_source: str | None = Field(
+        default=None, description="for 包保责任人: the hazard source they answer for"
+    )
 
 
 # -------------------------------------------------------------------------- points

@@ -14,7 +14,9 @@ from config.modbus import (
     ModbusTcpDevice,
 )
 from config.mqtt import MqttDevice, MqttPoint
+from config.plan import Plan
 from config.points import (
+    Contact,
     Enterprise,
     HazardSource,
 )
@@ -31,6 +33,10 @@ class Site(Model):
     enterprise: Enterprise
     hazard_sources: list[HazardSource] = Field(min_length=1)
     devices: list[Device] = Field(min_length=1)
+    plan: Plan | None = Field(default=None, description="厂区平面图 and detector positions")
+    contacts: list[Contact] = Field(
+        default=[], description="主要负责人, 技术负责人, 操作负责人, 包保责任人 (一企一档)"
+    )
 
     @field_validator("hazard_sources")
     @classmethod

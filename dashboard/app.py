@@ -27,7 +27,12 @@ from dashboard.routes.admin import admin_router
 from dashboard.routes.alarms import alarms_router
 from dashboard.routes.commissioning import commissioning_router
 from dashboard.routes.console import console_router
+from dashboard.routes.enterprise import enterprise_router
+from dashboard.routes.handover import handover_router
 from dashboard.routes.pages import pages_router
+from dashboard.routes.plan import plan_router
+from dashboard.routes.reports import reports_router
+from dashboard.routes.trends import trends_router
 from dashboard.services import DashboardServices
 
 log = logging.getLogger(__name__)
@@ -40,7 +45,8 @@ VENDOR_DIR = PACKAGE_DIR / "node_modules"
 def routers(services: DashboardServices) -> list[APIRouter]:
     """Every router the services call for, in the order they are included."""
     # terms serves /static/terms.js: it must come before the /static mount.
-    included = [points.router(), health.router(), ws.router(), terms.router(), pages_router()]
+    included = [points.router(), health.router(), ws.router(), terms.router(), pages_router(),
+                plan_router(services.catalog)]
     alarms = services.alarms
     if alarms is not None:
         catalog, clock = services.catalog, services.clock
@@ -49,7 +55,17 @@ def routers(services: DashboardServices) -> list[APIRouter]:
                 alarms.journal, alarms.engine, catalog, trend=alarms.trend, clock=clock
             ),
             alarms_router(alarms.engine, alarms.journal, catalog, current_user=operator_user),
+            trends_router(alarms.journal, alarms.engine, catalog, trend=alarms.trend,
+                          clock=clock),
         ]
+        duty = services.duty
+        if duty is not None:
+            included += [
+                handover_router(duty, alarms.engine, alarms.journal, catalog,
+                                services.collectors, clock=clock),
+                reports_router(duty, alarms.journal, catalog, clock=clock),
+                enterprise_router(duty, catalog, clock=clock),
+            ]
     if services.auth is not None:
         included += [auth_router(services.auth), admin_router(services.auth)]
     commissioning = services.commissioning

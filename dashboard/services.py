@@ -20,6 +20,7 @@ from collectors.health import CollectorHealth
 from config.catalog import Catalog
 from dashboard.auth.service import AuthService
 from dashboard.components import ComponentStatus as ComponentStatus
+from dashboard.duty.service import DutyServices
 from dashboard.hub import Hub
 from dashboard.live import LiveState
 from dashboard.routes.commissioning import Reload
@@ -73,3 +74,5 @@ class DashboardServices:
     alarms: AlarmServices | None = None
     auth: AuthService | None = None
     commissioning: CommissioningServices | None = None
+    # Shifts, the handover book and reports (needs ``alarms``; None: their routes are left out).
+    duty: DutyServices | None = None

@@ -22,6 +22,7 @@ from pydantic import BaseModel
 
 from config.gateway_file import GatewayConfig, HttpSettings, InfluxV1, StorageSettings
 from config.notifications import NotificationSettings
+from config.shifts import ReportSettings, ShiftSchedule
 from dashboard.auth import Role, create_demo_users, require
 from gateway.runtime import Gateway, Parts
 from gateway.sim.broker import any_broker
@@ -80,6 +81,16 @@ def demo_router(plant: Plant, inbox: DemoInbox) -> APIRouter:
         ]
 
     return api
+
+
+# Two twelve-hour shifts; the demo users operator and engineer take turns.
+DEMO_SHIFTS = ShiftSchedule.model_validate({
+    "timezone": "Asia/Shanghai",
+    "shifts": [
+        {"name": "白班", "start": "08:00", "officers": ["operator"]},
+        {"name": "夜班", "start": "20:00", "officers": ["engineer"]},
+    ],
+})
 
 
 def demo_notifications(
@@ -195,6 +206,8 @@ async def demo_running(
             storage=storage,
             http=HttpSettings(port=port),
             notifications=demo_notifications(inbox, escalate_after, consolidation_window),
+            shifts=DEMO_SHIFTS,
+            reports=ReportSettings(email_channel="safety-manager", email_to=["duty@localhost"]),
         )
 
         def routers(parts: Parts) -> Sequence[APIRouter]:

@@ -41,11 +41,15 @@ from collectors.modbus.device import Heartbeat
 from collectors.readings import Reading
 from config.catalog import Catalog
 from config.gateway_file import GatewayConfig
+from config.notifications import EmailChannel
 from config.site import Site
 from dashboard.alarmfeed import AlarmFeed
 from dashboard.app import create_app
 from dashboard.auth import AuthService, auth_component
 from dashboard.components import ComponentStatus
+from dashboard.duty.documents import DocumentStore
+from dashboard.duty.handovers import HandoverBook
+from dashboard.duty.service import DutyServices
 from dashboard.hub import Hub
 from dashboard.live import LiveState
 from dashboard.routes.commissioning import ReloadResult
@@ -55,9 +59,11 @@ from gateway.buffer import DurableBuffer
 from gateway.components import gateway_components
 from gateway.pipeline import Pipeline, ReadingObserver
 from gateway.reload import build_collectors, check_reload, keep_unchanged
+from gateway.reportjobs import ReportJobs
 from gateway.sinks import AlarmHistory, Storage, open_storage
 from gateway.statedir import prepare_state_dir
 from gateway.storage.query import build_trend_source
+from gateway.storage.stats import build_stats_source
 from gateway.storage.writer import InfluxWriter
 from gateway.webswitch import SwitchableApp
 
@@ -85,6 +91,9 @@ class Parts:
     notifier: Notifier | None
     server: DashboardServer
     app: FastAPI | None = None
+    duty: DutyServices | None = None
+    reports: ReportJobs | None = None
+
 
 
 def build_alerting(
@@ -107,6 +116,33 @@ def build_notifier(
     if notifications is None:
         return None
     return Notifier(notifications, catalog, engine.publisher, clock=clock)
+
+
+def build_duty(
+    config: GatewayConfig, parts: Parts, state_dir: Path, clock: Clock
+) -> tuple[DutyServices, ReportJobs | None]:
+    """The handover book (opened here), the shift schedule and the report statistics; the
+    scheduled reports when the gateway file has ``reports:``."""
+    duty = DutyServices(
+        HandoverBook(state_dir / "handovers.db"),
+        schedule=config.shifts,
+        reports=config.reports,
+        stats=build_stats_source(config.storage),
+        documents=DocumentStore(state_dir / "documents"),
+    )
+    settings = config.reports
+    if settings is None:
+        return duty, None
+    email = None
+    if settings.email_channel is not None and config.notifications is not None:
+        channel = config.notifications.channels.get(settings.email_channel)
+        email = channel if isinstance(channel, EmailChannel) else None
+    jobs = ReportJobs(
+        settings, journal=parts.journal, catalog=parts.catalog, stats=duty.stats,
+        schedule=config.shifts, zone=duty.zone, folder=state_dir / "reports", email=email,
+        clock=clock,
+    )
+    return duty, jobs
 
 
 class Gateway:
@@ -197,6 +233,7 @@ class Gateway:
             notifier,
             server=None,  # type: ignore[arg-type]  # set below: the extra routers see the parts
         )
+        parts.duty, parts.reports = build_duty(self.config, parts, self.state_dir, self.clock)
         services = self._dashboard_services(parts, auth)
         extra = self.extra_routers(parts) if self.extra_routers is not None else ()
         parts.app = create_app(services, extra_routers=extra)
@@ -259,6 +296,7 @@ class Gateway:
             ),
             auth=auth,
             commissioning=CommissioningServices(collectors, reload=self.reload),
+            duty=parts.duty,
         )
 
     # ---------------------------------------------------------------------- reload
@@ -309,7 +347,7 @@ class Gateway:
             task.cancel()
         await asyncio.gather(*stopping, return_exceptions=True)
         old.hub.close_all()  # screens reconnect, to the new app
-        old.journal.close()
+        _close_parts(old)
         self.reloads += 1
         # The old parts are garbage now: let the collector see them once, then put the
         # new ones out of its sight again (see run()).
@@ -337,6 +375,8 @@ class Gateway:
         )
         if parts.notifier is not None:
             self._part_tasks.append(group.create_task(parts.notifier.run(), name="notifier"))
+        if parts.reports is not None:
+            self._part_tasks.append(group.create_task(parts.reports.run(), name="reports"))
 
     async def run(self) -> None:
         """Run until cancelled; a successful reload swaps in the parts of the new config."""
@@ -384,7 +424,7 @@ class Gateway:
         finally:
             self._group = None
             if self.parts is not None:
-                self.parts.journal.close()
+                _close_parts(self.parts)
             gc.unfreeze()
             log.info("hazgw stopped")
 
@@ -414,3 +454,12 @@ async def _serve_until_cancelled(server: DashboardServer) -> None:
         await asyncio.Future()
     finally:
         await server.stop()
+
+
+def _close_parts(parts: Parts) -> None:
+    """Close the files one build of the parts opened: the journal and the duty records."""
+    parts.journal.close()
+    if parts.duty is not None:
+        parts.duty.book.close()
+        if parts.duty.documents is not None:
+            parts.duty.documents.close()

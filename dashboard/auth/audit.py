@@ -24,6 +24,10 @@ TOKEN_CREATED: Final = "display_token.created"
 TOKEN_REVOKED: Final = "display_token.revoked"
 CONFIG_RELOAD: Final = "config.reload"
 CONFIG_RELOAD_REJECTED: Final = "config.reload_rejected"
+SIGNATURE_FAILED: Final = "signature.failed"  # a wrong password on a handover signature
+HANDOVER_SIGNED: Final = "handover.signed"
+HANDOVER_CORRECTED: Final = "handover.corrected"
+DOCUMENT_UPLOADED: Final = "document.uploaded"
 
 # Alarm events made by a person (they carry a user name), as audit actions.
 ALARM_ACTIONS: Final = {

@@ -281,6 +281,32 @@ class AuthService:
         )
         return LoginResult(principal, token, expires_at)
 
+    async def verify_signature(self, username: str, password: str, address: str) -> UserInfo:
+        """Check a person's own password for a signature (a handover), without opening a
+        session. The login rate limits apply (a signature box is a password box too);
+        raises ``LoginThrottled`` or ``LoginRefused`` as ``login`` does."""
+        block = self.limiter.check(username, address)
+        if block is not None:
+            self.stats.throttled_logins += 1
+            raise LoginThrottled(block)
+        record = self.store.get_user(username.strip()) if _plausible(username) else None
+        if len(password) > MAX_PASSWORD_LENGTH:
+            ok = False
+        elif record is None:
+            await self._in_thread(lambda: self.hasher.verify_nobody(password))
+            ok = False
+        else:
+            stored = record.password_hash
+            ok = await self._in_thread(lambda: self.hasher.verify(stored, password))
+        if not ok or record is None:
+            self.limiter.failed(username, address)
+            # A name that is no account is often a password typed in the wrong box: not kept.
+            self.record(audit.SIGNATURE_FAILED, user=record.name if record else None,
+                        address=address, detail=None if record is not None else "no such user")
+            raise LoginRefused()
+        self.limiter.succeeded(username, address)
+        return UserInfo.of(record)
+
     def logout(self, token: str, *, address: str | None = None) -> bool:
         if token_kind(token) is not TokenKind.SESSION:
             return False

@@ -28,12 +28,12 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from collectors.health import DeviceHealth
+from collectors.health import DeviceHealth, LinkState
 from collectors.modbus.collector import ModbusCollector
 from collectors.modbus.decode import all_byte_orders
 from collectors.mqtt.collector import MqttCollector
 from config.catalog import Catalog, PointKey
-from config.modbus import DataType, ModbusPoint, RegisterTable
+from config.modbus import ByteOrder, DataType, ModbusPoint, RegisterTable
 from config.mqtt import MqttDevice
 from dashboard.auth import audit
 from dashboard.auth.deps import auth_of, client_address, require
@@ -102,10 +102,17 @@ class RegistersOut(BaseModel):
     registers: list[int]
     read_at: float
     decoded: dict[str, float | int | bool | str]  # byte order → value (or why it failed)
-    scaled: dict[str, float | str]  # the same with the point's scale and offset applied
+    scaled: dict[str, float | int | str]  # the same with the point's scale and offset applied
     configured_byte_order: str
     scale: float
     offset: float
+    # The rows to show, in order: the four byte orders of a 32/64-bit type, or int16 and
+    # uint16 for a one-register type (a byte order means nothing there).
+    interpretations: list[str]
+    configured: str  # the row the point is configured with
+    suggested: str | None  # the one row whose scaled value lies in the point's range
+    stale: bool  # the device is not answering: these are the last registers it sent
+    stale_reason: str | None
 
 
 class PayloadOut(BaseModel):
@@ -156,19 +163,57 @@ def device_health(collectors: Sequence[object]) -> dict[tuple[str, str], tuple[s
     return found
 
 
+SIXTEEN_BIT = (DataType.INT16, DataType.UINT16)
+SWAPPED = " (BA)"  # the two bytes of the register the other way round (byte order BADC)
+SWAPPING = (ByteOrder.BADC, ByteOrder.DCBA)
+
+
+def _scale(value: float | int | str, scale: float, offset: float) -> float | int | str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int) and scale == 1 and offset == 0:
+        return value  # a raw integer stays an integer: 42, not 42.0
+    return value * scale + offset
+
+
 def decode_registers(
     registers: Sequence[int], data_type: DataType, scale: float, offset: float
-) -> tuple[dict[str, float | int | bool | str], dict[str, float | str]]:
-    """The value under each byte order, raw and scaled (a decode problem shows as its
-    message). Coils, inputs and bits have no byte order: both maps are empty."""
+) -> tuple[dict[str, float | int | bool | str], dict[str, float | int | str]]:
+    """The value under each interpretation, raw and scaled (a decode problem shows as its
+    message): the four byte orders of a 32/64-bit type; int16 and uint16 of a one-register
+    type. Coils, inputs and bits have neither: both maps are empty."""
     if data_type in (DataType.BOOL, DataType.BIT):
         return {}, {}
     decoded: dict[str, float | int | bool | str] = {}
-    scaled: dict[str, float | str] = {}
+    scaled: dict[str, float | int | str] = {}
+    if data_type in SIXTEEN_BIT:
+        if len(registers) != 1:
+            return {"uint16": f"expected 1 register, got {len(registers)}"}, {}
+        word = registers[0] & 0xFFFF
+        swapped = ((word & 0xFF) << 8) | (word >> 8)
+        for suffix, unsigned in (("", word), (SWAPPED, swapped)):
+            signed = unsigned - 0x10000 if unsigned >= 0x8000 else unsigned
+            for name, number in ((f"int16{suffix}", signed), (f"uint16{suffix}", unsigned)):
+                decoded[name] = number
+                scaled[name] = _scale(number, scale, offset)
+        return decoded, scaled
     for order, value in all_byte_orders(registers, data_type).items():
         decoded[order.value] = value
-        scaled[order.value] = value if isinstance(value, str) else value * scale + offset
+        scaled[order.value] = _scale(value, scale, offset)
     return decoded, scaled
+
+
+def suggest(scaled: dict[str, float | int | str], low: float | None, high: float | None,
+            configured: str) -> str | None:
+    """The interpretation whose value lies in the point's range: the configured one if it
+    does, else the only one that does; None when none or several (no guess)."""
+    if low is None or high is None:
+        return None
+    fitting = [name for name, value in scaled.items()
+               if not isinstance(value, str) and low <= value <= high]
+    if configured in fitting:
+        return configured
+    return fitting[0] if len(fitting) == 1 else None
 
 
 def payload_out(topic: str, received_at: float, payload: bytes) -> PayloadOut:
@@ -249,6 +294,18 @@ def commissioning_router(
             )
         source = point.source
         decoded, scaled = decode_registers(raw.values, source.type, source.scale, source.offset)
+        configured = (
+            source.type.value + (SWAPPED if source.byte_order in SWAPPING else "")
+            if source.type in SIXTEEN_BIT else source.byte_order.value
+        )
+        health = device_health(collectors).get((site, info.device_id))
+        stale_reason = None
+        if health is not None and health[1].state is not LinkState.CONNECTED:
+            stale_reason = (f"设备 {info.device_id} 未连接 ({health[1].state.value}"
+                            f"{': ' + health[1].last_error if health[1].last_error else ''})，"
+                            "显示的是最后一次读到的寄存器")
+        low = point.range.low if point.range is not None else None
+        high = point.range.high if point.range is not None else None
         return RegistersOut(
             site=site,
             tag=tag,
@@ -263,6 +320,11 @@ def commissioning_router(
             configured_byte_order=source.byte_order.value,
             scale=source.scale,
             offset=source.offset,
+            interpretations=list(decoded),
+            configured=configured,
+            suggested=suggest(scaled, low, high, configured),
+            stale=stale_reason is not None,
+            stale_reason=stale_reason,
         )
 
     @api.get("/commissioning/mqtt", response_model=MqttOut)

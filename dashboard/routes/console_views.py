@@ -41,7 +41,10 @@ def _number(value: float | bool | None) -> str:
         return ""
     if isinstance(value, bool):
         return "1" if value else "0"
-    return repr(float(value))
+    # Rounded to 6 decimals: a scaled register (227 × 0.1) is 22.7 in the file, not the
+    # float artefact 22.700000000000003.
+    rounded = round(float(value), 6)
+    return repr(0.0 if rounded == 0 else rounded)
 
 
 def _offset(zone: tzinfo, at: datetime) -> str:

@@ -1,4 +1,6 @@
 """The screens: ``/login``, ``/wall`` (大屏), ``/console`` (值班台), ``/commissioning`` (调试),
+``/handover`` (交接班与报表), ``/trend`` (趋势), ``/plan`` (厂区平面图),
+``/enterprise`` (一企一档),
 and ``/``, which sends the browser where it would go next.
 
 Each screen is a static HTML page; the data comes from the API. The pages themselves are
@@ -25,6 +27,10 @@ PAGES: dict[str, str] = {
     "/wall": "wall.html",
     "/console": "console.html",
     "/commissioning": "commissioning.html",
+    "/handover": "handover.html",
+    "/trend": "trend.html",
+    "/plan": "plan.html",
+    "/enterprise": "enterprise.html",
 }
 
 # Pages change with a release; never serve a screen from a stale cache after an upgrade.

@@ -107,6 +107,15 @@ function renderPoints() {
     class: `${modbus ? "clickable" : ""} ${page.point && page.point.tag === point.tag && page.point.site === point.site ? "picked" : ""}`,
     "data-point": point.id,
     onclick: modbus ? () => pickPoint(point) : null,
+    // Reachable by keyboard: Tab to a row, Enter or Space to open its registers.
+    tabindex: modbus ? "0" : null,
+    "aria-label": modbus ? `${point.tag} ${point.name}` : null,
+    onkeydown: modbus ? (event) => {
+      if (event.key === "Enter" || event.key === " ") {
+        event.preventDefault();
+        pickPoint(point);
+      }
+    } : null,
   },
   el("td", {}, el("strong", {}, point.tag)),
   el("td", {}, point.name),
@@ -174,7 +183,10 @@ function renderDetail(device) {
   const regs = page.detail;
   if (!regs) return;
   const registers = regs.registers ?? [];
+  const rows = regs.interpretations ?? BYTE_ORDERS;
+  const configuredRow = regs.configured ?? regs.configured_byte_order;
   body.replaceChildren(
+    regs.stale ? el("p", { class: "banner stale-registers", role: "alert" }, regs.stale_reason) : "",
     el("p", {}, el("strong", {}, `${page.point.tag} ${page.point.name ?? ""}`), " ",
       el("span", { class: "muted" }, `${t("comm.table")} ${regs.table} · ${t("comm.address")} ${regs.address} · ${t("comm.type")} ${regs.type} · ${t("comm.readAt", { t: formatWhen(regs.read_at) })}`)),
     el("table", { class: "registers", id: "raw-registers" },
@@ -189,20 +201,22 @@ function renderDetail(device) {
       : el("table", { class: "orders", id: "byte-orders" },
       el("thead", {}, el("tr", {}, el("th", {}, t("comm.order")), el("th", { class: "num" }, t("comm.value")),
         el("th", { class: "num" }, t("comm.scaled", { s: regs.scale ?? 1, o: regs.offset ?? 0 })), el("th", {}, ""))),
-      el("tbody", {}, ...BYTE_ORDERS.map((order) => {
+      el("tbody", {}, ...rows.map((order) => {
         const value = regs.decoded?.[order];
         const scaled = regs.scaled?.[order];
-        const configured = regs.configured_byte_order === order;
-        return el("tr", { "data-order": order, class: configured ? "configured" : null },
+        const configured = configuredRow === order;
+        const suggested = regs.suggested === order && !configured;
+        return el("tr", { "data-order": order, class: configured ? "configured" : suggested ? "suggested" : null },
           el("td", {}, el("strong", {}, order)),
           el("td", { class: "num decoded" }, formatDecoded(value)),
           el("td", { class: `num scaled ${configured ? "current" : ""}` }, formatDecoded(scaled)),
-          el("td", { class: "muted small" }, configured ? t("comm.configured") : ""));
+          el("td", { class: "muted small" }, configured ? t("comm.configured") : suggested ? "建议：此解码在量程内" : ""));
       }))));
 }
 
 function formatDecoded(value) {
   if (value === null || value === undefined) return "—";
+  if (Number.isInteger(value)) return String(value);  // a raw register count: 42, not 42.00
   if (typeof value === "number" && Number.isFinite(value)) {
     const size = Math.abs(value);
     // Wrong byte orders give absurd floats: show them as such, not as a plausible 0.000.

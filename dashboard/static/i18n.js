@@ -20,6 +20,10 @@ const SCREEN_TEXT = {
   "nav.wall": ["大屏", "Wall"],
   "nav.console": ["值班台", "Console"],
   "nav.commissioning": ["调试", "Commissioning"],
+  "nav.handover": ["交接班", "Handover"],
+  "nav.trend": ["趋势", "Trends"],
+  "nav.plan": ["平面图", "Plant plan"],
+  "nav.enterprise": ["一企一档", "Enterprise file"],
   "nav.live": ["实时数据", "Live data"],
   "nav.logout": ["退出", "Sign out"],
 

@@ -97,6 +97,10 @@ export function renderTopbar(me, current) {
   const links = [
     ["/wall", "nav.wall"],
     ["/console", "nav.console"],
+    ["/plan", "nav.plan"],
+    ["/trend", "nav.trend"],
+    ["/handover", "nav.handover"],
+    ["/enterprise", "nav.enterprise"],
     ...(allows(me, "engineer") ? [["/commissioning", "nav.commissioning"]] : []),
   ];
   const nav = el("nav", {}, ...links.map(([href, key]) =>

@@ -27,6 +27,7 @@ from config.site import Site
 from dashboard.alarmfeed import AlarmFeed
 from dashboard.app import create_app
 from dashboard.auth import TEST_COST, AuthService, AuthSettings, Role
+from dashboard.duty.service import DutyServices
 from dashboard.hub import Hub
 from dashboard.live import LiveState
 from dashboard.proxies import networks
@@ -192,6 +193,7 @@ async def running_app(
     reload: Reload | None = None,
     collector_health: Sequence[CollectorHealth] = (),
     trusted_proxies: Sequence[str] = (),
+    duty: DutyServices | None = None,
 ) -> AsyncIterator[AppKit]:
     catalog = Catalog([site])
     live = LiveState()
@@ -211,6 +213,7 @@ async def running_app(
         alarms=AlarmServices(engine, journal, trend=trend),
         auth=auth,
         commissioning=CommissioningServices(collectors, reload=reload),
+        duty=duty,
     )
     app = create_app(services)
     server = DashboardServer(

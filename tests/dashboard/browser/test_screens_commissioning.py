@@ -3,6 +3,8 @@ the four byte orders, an MQTT device's last payloads, config reload refused with
 
 from __future__ import annotations
 
+import re
+
 from browser_kit import hold_tank_level, open_screen, sign_in
 from playwright.async_api import Browser, expect
 
@@ -42,6 +44,16 @@ async def test_engineer_compares_byte_orders_and_sees_mqtt_payloads(
         await expect(raw).to_have_count(2)
         await expect(raw.nth(0)).to_contain_text(f"0x{words[0]:04X}")
         await expect(raw.nth(1)).to_contain_text(f"0x{words[1]:04X}")
+
+    # By keyboard: Tab to a point row, Enter. A 16-bit register reads as int16/uint16
+    # (not under 32-bit order names), its raw value a whole number.
+    pressure = page.locator('#point-rows tr[data-point="DEMO-CHEM/PT-101"]')
+    await pressure.focus()
+    await page.keyboard.press("Enter")
+    sixteen = page.locator('#byte-orders tr[data-order="int16"]')
+    await expect(sixteen).to_contain_text("当前配置", timeout=5000)
+    await expect(page.locator("#byte-orders tbody tr")).to_have_count(4)
+    await expect(sixteen.locator(".decoded")).to_have_text(re.compile(r"^-?\d+$"))
 
     await page.click('#device-rows tr[data-device="dust-collector-1"]')
     await expect(page.locator("#payloads")).to_contain_text("demo/dust/line1/dp", timeout=5000)

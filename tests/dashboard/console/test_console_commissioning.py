@@ -90,22 +90,35 @@ async def _check_routes(app: AppKit, modbus: ModbusCollector, device: SimModbusS
             await feed.until(lambda: modbus.health.devices[f"{SITE}/gauges"].last_error
                              is not None)
             dead = (await engineer.get("/api/commissioning/devices")).json()
+            stale = (await engineer.get("/api/commissioning/registers",
+                                        params={"site": SITE, "tag": "LT-1"})).json()
 
     assert level["registers"] == encode(12.5, DataType.FLOAT32, ByteOrder.ABCD)
     assert (level["table"], level["address"], level["type"]) == ("holding", 0, "float32")
     assert level["decoded"]["ABCD"] == 12.5 and level["configured_byte_order"] == "ABCD"
     assert set(level["decoded"]) == {"ABCD", "BADC", "CDAB", "DCBA"}
+    assert level["interpretations"] == ["ABCD", "BADC", "CDAB", "DCBA"]
+    assert (level["configured"], level["suggested"], level["stale"]) == ("ABCD", "ABCD", False)
+    # The unit went silent: the last registers are shown, marked as stale.
+    assert stale["stale"] is True and "未连接" in stale["stale_reason"]
+    assert stale["registers"] == level["registers"]
     assert level["read_at"] > 0 and level["device"] == "gauges"
 
-    # A CDAB device: only CDAB reads right; the page shows all four side by side.
+    # A CDAB device: only CDAB reads right; the page shows all four side by side and
+    # suggests the one in the point's range.
     assert flow["decoded"]["CDAB"] == 123.25 and flow["configured_byte_order"] == "CDAB"
     assert flow["decoded"]["ABCD"] != 123.25
+    assert flow["suggested"] == "CDAB"
 
-    # A 16-bit register: byte swaps give 0x7B00, and the scale applies.
+    # A 16-bit register: int16 and uint16 (not four 32-bit order names); the byte swap
+    # gives 0x7B00; raw integers stay integers; the scale applies.
     assert gas["registers"] == [123]
-    assert gas["decoded"] == {"ABCD": 123, "BADC": 31488, "CDAB": 123, "DCBA": 31488}
-    assert gas["scaled"]["ABCD"] == pytest.approx(12.3)
-    assert gas["scaled"]["BADC"] == pytest.approx(3148.8)
+    assert gas["decoded"] == {"int16": 123, "uint16": 123, "int16 (BA)": 31488,
+                              "uint16 (BA)": 31488}
+    assert isinstance(gas["decoded"]["int16"], int)
+    assert gas["configured"] == "uint16" and gas["suggested"] == "uint16"
+    assert gas["scaled"]["uint16"] == pytest.approx(12.3)
+    assert gas["scaled"]["uint16 (BA)"] == pytest.approx(3148.8)
 
     by_id = {d["id"]: d for d in devices["devices"]}
     gauges = by_id["gauges"]

@@ -201,7 +201,7 @@ def test_payload_text(payload: bytes, text: str, truncated: bool) -> None:
     [
         ([0x47F1, 0x2000], "float32", {"ABCD": 123456.0}),
         ([0x2000, 0x47F1], "float32", {"CDAB": 123456.0}),
-        ([0xFFFF], "int16", {"ABCD": -1, "BADC": -1}),
+        ([0xFFFF], "int16", {"int16": -1, "uint16": 65535, "int16 (BA)": -1}),
         ([1], "bit", {}),
         ([1], "bool", {}),
         ([1], "float32", {"ABCD": "type float32 needs 2 register(s), got 1"}),

@@ -1,0 +1,1 @@
+"""Printable documents: PDF (ReportLab) and Excel (openpyxl) renderers for the duty room."""

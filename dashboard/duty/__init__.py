@@ -1,0 +1,1 @@
+"""The duty room's records: shifts, the handover book, reports."""
