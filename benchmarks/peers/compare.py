@@ -212,20 +212,25 @@ async def run(args: argparse.Namespace) -> int:
             try:
                 if "mqtt" in args.cases:
                     print("MQTT, 10 values per message, rate ladder:", flush=True)
-                    peer_best, _ = await mqtt_ladder(bench, "peer", _rates(args.peer_rates))
+                    peer_best = (
+                        (await mqtt_ladder(bench, "peer", _rates(args.peer_rates)))[0]
+                        if "peer" in args.gateways else None
+                    )
                     ours_best, _ = await mqtt_ladder(bench, "hazgw", _rates(args.hazgw_rates))
                     rows.append(Row("MQTT 10 values/msg, best sustained", ours_best,
                                     peer_best))
                 for name, devices, points, poll_ms in (
-                    ("Modbus 10×50 float32 @100 ms", 10, 50, 100),
+                    ("Modbus 10×50 float32 @100 ms", 10, 50, args.poll_ms or 100),
                     ("Modbus 50×50 float32 @1 s", 50, 50, 1000),
                 ):
                     if "modbus" not in args.cases:
                         break
                     print(f"{name}:", flush=True)
                     with ModbusDevices(devices, points) as ports:
-                        peer_figures = await modbus_case(bench, "peer", ports, points, poll_ms,
-                                                         args.seconds)
+                        peer_figures = (
+                            await modbus_case(bench, "peer", ports, points, poll_ms, args.seconds)
+                            if "peer" in args.gateways else None
+                        )
                         ours = await modbus_case(bench, "hazgw", ports, points, poll_ms,
                                                  args.seconds)
                     rows.append(Row(name, ours, peer_figures))
@@ -287,8 +292,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--peer-rates", default="1000,1500,2000,3000", help="msg/s ladder")
     parser.add_argument("--hazgw-rates", default="4000,8000,12000,16000", help="msg/s ladder")
     parser.add_argument("--peer-venv", type=Path, default=None)
+    parser.add_argument("--gateways", default="hazgw,peer", help="comma-separated: hazgw, peer")
+    parser.add_argument("--poll-ms", type=int, default=None,
+                        help="override the first Modbus case's poll period (for profiling)")
     args = parser.parse_args(argv)
     args.cases = set(args.cases.split(","))
+    args.gateways = set(args.gateways.split(","))
     return asyncio.run(run(args))
 
 
