@@ -112,6 +112,23 @@ def good_readings(
             for point, value in zip(points, values, strict=True)]
 
 
+def good_within(
+    points: Sequence[PointKey],
+    values: Sequence[float],
+    lows: Sequence[float],
+    highs: Sequence[float],
+    ts: float,
+) -> list[Reading | None]:
+    """GOOD readings of ``points`` whose float value lies in its point's [low, high], and
+    None in place of each one that does not. The bounds must be finite floats: a value
+    between two of them is finite (NaN fails every comparison), so this one comparison
+    per value is the whole check. The caller judges the Nones (``condition``)."""
+    return [
+        _new(Reading, (point, value, ts, _GOOD, _NONE)) if low <= value <= high else None
+        for point, value, low, high in zip(points, values, lows, highs, strict=True)
+    ]
+
+
 def bad(point: PointKey, ts: float, reason: Reason) -> Reading:
     """A reading with no value: the device or sensor cannot be trusted."""
     return Reading(point=point, value=None, ts=ts, quality=Quality.BAD, reason=reason)

@@ -99,13 +99,13 @@ class Bench:
 
 
 async def wait_delivering(process: Process, who: str, count: CountFn, since: float,
-                          at_least: int = 1, timeout: float = 120.0,
+                          at_least: int = 1, within: float = 120.0,
                           poke: Callable[[], Awaitable[None]] | None = None) -> None:
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     while await count(since, now() + 60) < at_least:
         process.check_alive(who)
         if time.monotonic() > deadline:
-            raise RuntimeError(f"{who} delivered nothing within {timeout:g} s; "
+            raise RuntimeError(f"{who} delivered nothing within {within:g} s; "
                                f"log: {process.log}")
         if poke is not None:
             await poke()
@@ -114,12 +114,12 @@ async def wait_delivering(process: Process, who: str, count: CountFn, since: flo
 
 
 async def drain(count: CountFn, start: float, end: float, since: float,
-                stable: float = 3.0, timeout: float = 90.0) -> tuple[int, float]:
+                stable: float = 3.0, within: float = 90.0) -> tuple[int, float]:
     """Poll the window's count until it has not changed for ``stable`` s. Returns the count
     and the lag: when it last changed, after ``since``."""
     last = await count(start, end)
     changed = time.time()
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     while time.time() - changed < stable and time.monotonic() < deadline:
         await asyncio.sleep(0.1)
         current = await count(start, end)

@@ -27,7 +27,8 @@ def ensure_peer(folder: Path | None = None) -> Path:
         return venv
     print(f"installing thingsboard-gateway {PEER_VERSION} into {venv} (once)", flush=True)
     subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
-    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
+           "--disable-pip-version-check"]
     subprocess.run([*pip, f"thingsboard-gateway=={PEER_VERSION}", *PEER_EXTRAS], check=True)
     stamp.write_text(PEER_VERSION + "\n")
     return venv

@@ -42,7 +42,9 @@ class MqttFeed:
     topic_filter: str = "bench/+/data"
 
 
-def gateway_document(uplink_host: str, uplink_port: int, connectors: Sequence[str]) -> dict[str, Any]:
+def gateway_document(
+    uplink_host: str, uplink_port: int, connectors: Sequence[str]
+) -> dict[str, Any]:
     return {
         "thingsboard": {
             "host": uplink_host,
