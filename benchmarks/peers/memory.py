@@ -61,16 +61,16 @@ async def run(points: int, seconds: float, trace: bool) -> None:
         }))
         print(f"site file: {(folder / 'site.yaml').stat().st_size / 2**20:.1f} MiB, "
               f"{devices} devices, {points:,} points")
-        print("after imports:        RSS %.0f MB, peak %.0f MB" % rss_mb())
+        print("after imports:        RSS {:.0f} MB, peak {:.0f} MB".format(*rss_mb()))
         if trace:
             tracemalloc.start(10)
         loaded = load_gateway(folder / "gateway.yaml")
-        print("after loading:        RSS %.0f MB, peak %.0f MB" % rss_mb())
+        print("after loading:        RSS {:.0f} MB, peak {:.0f} MB".format(*rss_mb()))
         gateway = Gateway(loaded.config, loaded.sites, state_dir=folder / "state",
                           config_path=folder / "gateway.yaml")
         task = asyncio.create_task(gateway.run())
         await asyncio.sleep(seconds)
-        print(f"running {seconds:g} s:         RSS %.0f MB, peak %.0f MB" % rss_mb())
+        print("running {:g} s:         RSS {:.0f} MB, peak {:.0f} MB".format(seconds, *rss_mb()))
         if trace:
             snapshot = tracemalloc.take_snapshot()
             current, peak = tracemalloc.get_traced_memory()
