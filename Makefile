@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 APT_PACKAGES := mosquitto mosquitto-clients influxdb influxdb-client victoria-metrics chromium fonts-wqy-microhei socat
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck system venv clean screenshots fuzz
+.PHONY: demo test lint typecheck system venv clean screenshots fuzz bench-peers
 
 # Debian packages the gateway, its demo and its tests run against; installed only when missing.
 system:
@@ -45,6 +45,11 @@ fuzz: system venv
 # `make test`, which changes no tracked file.
 screenshots: system venv
 	$(PY) tests/dashboard/browser/screenshots.py
+
+# hazgw side by side with the ThingsBoard IoT Gateway (installed once into its own venv
+# under ~/.cache/hazgw-peers, never into .venv). Not part of `make test`.
+bench-peers: system venv
+	$(PY) benchmarks/peers/compare.py
 
 lint: venv
 	$(VENV)/bin/ruff check .

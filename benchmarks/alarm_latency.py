@@ -428,11 +428,6 @@ async def run(args: argparse.Namespace, state_dir: Path) -> AlarmReport:
     tasks = [
         asyncio.create_task(tick_forever(parts.engine, gateway.tick_interval), name="alarm-tick"),
         asyncio.create_task(lag.run(), name="loop-lag"),
-        *(
-            [asyncio.create_task(parts.heartbeats.run(), name="heartbeats")]
-            if parts.heartbeats is not None
-            else []
-        ),
         asyncio.create_task(
             driver.run(args.rate, args.batch_interval, args.probe_every), name="feeder"
         ),

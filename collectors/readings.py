@@ -11,9 +11,10 @@ Storage, alarms and the displays rely on it and do not check again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 from enum import StrEnum
 from math import isfinite
+from typing import NamedTuple
 
 from config.catalog import PointKey
 
@@ -40,38 +41,94 @@ class Reason(StrEnum):
 Value = float | bool | None
 
 
-@dataclass(frozen=True, slots=True)
-class Reading:
+class _Fields(NamedTuple):
+    point: PointKey
+    value: Value
+    ts: float
+    quality: Quality
+    reason: Reason
+
+
+class Reading(_Fields):
     """One value of one point at one moment.
 
     ``ts`` is seconds since the Unix epoch (UTC). ``value`` is None exactly when
     there is no trustworthy number to show (comm loss, sensor fault, decode error);
     a float value is always finite.
+
+    Immutable (a named tuple: the gateway builds ~100k a second, and a tuple is built
+    and read in C where a frozen dataclass runs Python code per field). ``Reading(...)``
+    checks every invariant; ``good_readings`` builds a whole decoded batch after one check.
     """
 
-    point: PointKey
-    value: Value
-    ts: float
-    quality: Quality = Quality.GOOD
-    reason: Reason = Reason.NONE
+    __slots__ = ()
 
-    def __post_init__(self) -> None:
-        value = self.value
+    def __new__(
+        cls,
+        point: PointKey,
+        value: Value,
+        ts: float,
+        quality: Quality = Quality.GOOD,
+        reason: Reason = Reason.NONE,
+    ) -> Reading:
         # The hot path builds ~100k readings/s: a class test and one C call per float.
-        if value.__class__ is float and not isfinite(value):
-            raise ValueError(
-                f"{self.point}: a reading never holds {value}: make it bad (decode_error)"
-            )
-        if self.quality is Quality.GOOD and self.reason is not Reason.NONE:
-            raise ValueError(f"{self.point}: a good reading carries no reason, got {self.reason}")
-        if self.quality is not Quality.GOOD and self.reason is Reason.NONE:
-            raise ValueError(f"{self.point}: a {self.quality} reading needs a reason")
-        if self.reason in (Reason.SENSOR_FAULT, Reason.COMM_LOSS) and self.value is not None:
-            raise ValueError(f"{self.point}: a {self.reason} reading must not carry a value")
+        if value.__class__ is float and not isfinite(value):  # type: ignore[arg-type]
+            raise ValueError(f"{point}: a reading never holds {value}: make it bad (decode_error)")
+        if quality is Quality.GOOD:
+            if reason is not Reason.NONE:
+                raise ValueError(f"{point}: a good reading carries no reason, got {reason}")
+        else:
+            if reason is Reason.NONE:
+                raise ValueError(f"{point}: a {quality} reading needs a reason")
+            if reason in (Reason.SENSOR_FAULT, Reason.COMM_LOSS) and value is not None:
+                raise ValueError(f"{point}: a {reason} reading must not carry a value")
+        return _new(cls, (point, value, ts, quality, reason))
 
     @property
     def is_good(self) -> bool:
         return self.quality is Quality.GOOD
+
+    def __repr__(self) -> str:
+        return (
+            f"Reading(point={self.point!r}, value={self.value!r}, ts={self.ts!r}, "
+            f"quality={self.quality!r}, reason={self.reason!r})"
+        )
+
+
+_new = tuple.__new__
+_GOOD = Quality.GOOD
+_NONE = Reason.NONE
+
+
+def good_readings(
+    points: Sequence[PointKey], values: Sequence[float], ts: float
+) -> list[Reading] | None:
+    """GOOD readings of ``points`` with ``values`` (floats) at ``ts``, checked as a batch:
+    the sum of floats is finite only if every one of them is (a NaN or an infinity carries
+    into the sum). Returns None when the batch holds a value that is not finite (or the
+    sum overflowed): the caller then builds that batch reading by reading.
+    """
+    if not isfinite(sum(values)):
+        return None
+    return [_new(Reading, (point, value, ts, _GOOD, _NONE))
+            for point, value in zip(points, values, strict=True)]
+
+
+def good_within(
+    points: Sequence[PointKey],
+    values: Sequence[float],
+    lows: Sequence[float],
+    highs: Sequence[float],
+    ts: float,
+) -> list[Reading | None]:
+    """GOOD readings of ``points`` whose float value lies in its point's [low, high], and
+    None in place of each one that does not. The bounds must be finite floats: a value
+    between two of them is finite (NaN fails every comparison), so this one comparison
+    per value is the whole check. The caller judges the Nones (``condition``)."""
+    return [
+        _new(Reading, (point, value, ts, _GOOD, _NONE)) if low <= value <= high else None
+        for point, value, low, high in zip(points, values, lows, highs, strict=True)
+    ]
 
 
 def bad(point: PointKey, ts: float, reason: Reason) -> Reading:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 DataPath = tuple[str | int, ...]
@@ -33,16 +33,38 @@ class ConfigError(Exception):
         super().__init__("\n".join(str(issue) for issue in self.issues))
 
 
-@dataclass(frozen=True, slots=True)
 class SourceMap:
-    """Where each value of a loaded document came from."""
+    """Where each value of a loaded document came from.
 
-    file: str
-    lines: dict[DataPath, int]
+    ``lines`` may be worked out only when first asked for (``compute``): keeping a line
+    for every value of a site of 50,000 points costs hundreds of MB, and the lines are
+    needed only to report a problem.
+    """
+
+    __slots__ = ("_compute", "_lines", "file")
+
+    def __init__(
+        self,
+        file: str,
+        lines: dict[DataPath, int] | None = None,
+        *,
+        compute: Callable[[], dict[DataPath, int]] | None = None,
+    ) -> None:
+        self.file = file
+        self._lines = lines
+        self._compute = compute
+
+    @property
+    def lines(self) -> dict[DataPath, int]:
+        if self._lines is None:
+            self._lines = self._compute() if self._compute is not None else {}
+            self._compute = None
+        return self._lines
 
     def line_of(self, path: DataPath) -> int | None:
+        lines = self.lines
         for end in range(len(path), -1, -1):
-            line = self.lines.get(path[:end])
+            line = lines.get(path[:end])
             if line is not None:
                 return line
         return None

@@ -1,13 +1,15 @@
 """Load site and gateway files, turning every problem into an error naming file:line and point.
 
-PyYAML is used to *compose* the document into nodes, which carry their line
-numbers; we build plain Python data from the nodes ourselves so that we keep a
-map from each data path to its line, and so that duplicate keys (which PyYAML
-would silently resolve to the last one) are errors.
+Plain Python data is built straight from the YAML parser's events (libyaml's when
+installed), so that duplicate keys (which PyYAML would silently resolve to the last one)
+are errors, and without holding the whole node tree: for a site of 50,000 points that tree
+alone would take hundreds of MB. The map from each data path to its line is worked out
+from the text only when a problem is to be reported (``SourceMap(compute=...)``).
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +30,118 @@ from config.yamlguard import MAX_FILE_BYTES, YamlLimit, check_characters, check_
 M = TypeVar("M", bound=BaseModel)
 # A check over one validated site; the floors above add theirs (alarm set points).
 SiteCheck = Callable[[Site, SourceMap], list[ConfigIssue]]
+
+
+# libyaml's parser when PyYAML was built with it; the pure-Python one otherwise.
+_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_NO_KEY = object()  # a mapping waiting for its next key
+_SKIP = object()  # a mapping whose pending key was refused: drop the value
+
+
+class _Frame:
+    __slots__ = ("anchor", "container", "key", "line", "mapping")
+
+    def __init__(self, container: Any, mapping: bool, anchor: str | None, line: int) -> None:
+        self.container = container
+        self.mapping = mapping
+        self.anchor = anchor
+        self.line = line
+        self.key: Any = _NO_KEY
+
+
+class _EventBuilder:
+    """Data from parser events: the same data and the same issues as ``_Composer`` gives,
+    holding one event at a time instead of the node tree."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.issues: list[ConfigIssue] = []
+        self._scalars = yaml.SafeLoader("")
+        self._anchors: dict[str, Any] = {}
+
+    def build(self, text: str) -> Any:
+        stack: list[_Frame] = []
+        root: Any = None
+        documents = 0
+        event: Any
+        for event in yaml.parse(text, Loader=_LOADER):
+            line = event.start_mark.line + 1
+            if isinstance(event, yaml.ScalarEvent):
+                value = self._scalar(event, line)
+                if event.anchor is not None:
+                    self._anchors[event.anchor] = value
+            elif isinstance(event, yaml.AliasEvent):
+                if event.anchor not in self._anchors:
+                    self.issues.append(
+                        ConfigIssue(
+                            self.file, line, f"not valid YAML: found undefined alias {event.anchor!r}"
+                        )
+                    )
+                value = self._anchors.get(str(event.anchor))
+            elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+                mapping = isinstance(event, yaml.MappingStartEvent)
+                stack.append(_Frame({} if mapping else [], mapping, event.anchor, line))
+                continue
+            elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+                frame = stack.pop()
+                value, line = frame.container, frame.line
+                if frame.anchor is not None:
+                    self._anchors[frame.anchor] = value
+            elif isinstance(event, yaml.DocumentStartEvent):
+                documents += 1
+                if documents > 1:
+                    raise yaml.composer.ComposerError(
+                        "expected a single document in the stream", None,
+                        "but found another document", event.start_mark,  # type: ignore[arg-type]
+                    )
+                continue
+            else:  # stream start/end, document end
+                continue
+            if not stack:
+                root = value
+            else:
+                self._place(stack[-1], value, line)
+        return root
+
+    def _place(self, frame: _Frame, value: Any, line: int) -> None:
+        if not frame.mapping:
+            frame.container.append(value)
+        elif frame.key is _NO_KEY:
+            if not isinstance(value, str | int | float | bool):
+                self.issues.append(
+                    ConfigIssue(self.file, line, "mapping keys must be plain scalars")
+                )
+                frame.key = _SKIP
+            elif value in frame.container:
+                self.issues.append(ConfigIssue(self.file, line, f"duplicate key {value!r}"))
+                frame.key = _SKIP
+            else:
+                frame.key = value
+        else:
+            if frame.key is not _SKIP:
+                frame.container[frame.key] = value
+            frame.key = _NO_KEY
+
+    def _scalar(self, event: Any, line: int) -> Any:
+        loader: Any = self._scalars
+        tag = event.tag
+        if tag is None or tag == "!":
+            tag = loader.resolve(yaml.ScalarNode, event.value, event.implicit)
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+        # The constructor itself, not construct_object: that one keeps every node it saw.
+        constructors = loader.yaml_constructors
+        construct = constructors.get(tag, constructors[None])
+        try:
+            value = construct(loader, node)
+        except yaml.constructor.ConstructorError as error:
+            self.issues.append(ConfigIssue(self.file, line, f"cannot read value: {error.problem}"))
+            return None
+        if inspect.isgenerator(value):  # a collection tag on a scalar (!!map "x")
+            self.issues.append(
+                ConfigIssue(self.file, line, f"cannot read value: {tag} on a plain value")
+            )
+            return None
+        return value
 
 
 class _Composer:
@@ -85,25 +199,44 @@ def read_yaml(path: Path) -> tuple[Any, SourceMap]:
         raise ConfigError([ConfigIssue(
             file, line, f"column {column}: not UTF-8 ({error.reason}): save the file as UTF-8"
         )]) from error
+    builder = _EventBuilder(file)
     try:
-        # Bounds first: composing a hostile file is what would exhaust the gateway.
+        # Bounds first: building a hostile file is what would exhaust the gateway.
         check_characters(text)
         check_structure(text)
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = builder.build(text)
     except YamlLimit as limit:
         raise ConfigError([ConfigIssue(file, limit.line, limit.message)]) from limit
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where: int | None = mark.line + 1 if mark is not None else None
-        problem = getattr(error, "problem", None) or str(error)
-        raise ConfigError([ConfigIssue(file, where, f"not valid YAML: {problem}")]) from error
-    if node is None:
+        raise ConfigError([_syntax_issue(file, text, error)]) from error
+    if builder.issues:
+        raise ConfigError(builder.issues)
+    if data is None:
         raise ConfigError([ConfigIssue(file, 1, "the file is empty")])
+    return data, SourceMap(file, compute=lambda: _lines_of(file, text))
+
+
+def _syntax_issue(file: str, text: str, error: yaml.YAMLError) -> ConfigIssue:
+    """The pure-Python parser's account of a syntax error (its messages name what it
+    expected and what it found; libyaml's are terser)."""
+    if _LOADER is not yaml.SafeLoader:
+        try:
+            yaml.compose(text, Loader=yaml.SafeLoader)
+        except yaml.YAMLError as python_error:
+            error = python_error
+    mark = getattr(error, "problem_mark", None)
+    line = mark.line + 1 if mark is not None else None
+    problem = getattr(error, "problem", None) or str(error)
+    return ConfigIssue(file, line, f"not valid YAML: {problem}")
+
+
+def _lines_of(file: str, text: str) -> dict[DataPath, int]:
+    """Each data path's line, from the node tree: only when a problem is reported."""
+    node = yaml.compose(text, Loader=_LOADER)
     composer = _Composer(file)
-    data = composer.build(node, ())
-    if composer.issues:
-        raise ConfigError(composer.issues)
-    return data, SourceMap(file, composer.lines)
+    if node is not None:
+        composer.build(node, ())
+    return composer.lines
 
 
 def _data_path(data: Any, loc: tuple[str | int, ...]) -> DataPath:

@@ -39,6 +39,7 @@ from types import MappingProxyType
 from collectors.backoff import backoff_delays
 from collectors.base import Clock
 from collectors.health import DeviceHealth
+from collectors.modbus.bulk import Run, find_runs
 from collectors.modbus.convert import PointCodec, StatusBits, status_bits
 from collectors.modbus.hub import (
     ConnectionDown,
@@ -125,6 +126,8 @@ class DevicePoller:
         self._sources = [point.source for point in device.points]
         self._separate: set[Span] = set()
         self.plan: ReadPlan = self._plan()
+        # Stretches of plain numeric points decoded in one go (collectors/modbus/bulk.py).
+        self._runs: dict[int, Run] = find_runs(self.codecs, self.plan)
         self.silent_polls = 0  # polls in a row in which the unit did not answer
         self.answered = False  # the unit answered at least once since the start
         self._probe_delays: Iterator[float] | None = None
@@ -255,7 +258,22 @@ class DevicePoller:
                 self._last_answers[index] = (answer, stamps[index])
         readings: list[Reading] = []
         append = readings.append
-        for codec, slots in zip(self.codecs, plan.slots, strict=True):
+        codecs = self.codecs
+        runs = self._runs
+        index = 0
+        while index < len(codecs):
+            run = runs.get(index)
+            if run is not None:
+                answer = answers[run.request]
+                if not isinstance(answer, ReadFailure):
+                    decoded = run.readings(answer, stamps[run.request])
+                    if decoded is not None:
+                        readings.extend(decoded)
+                        index += len(decoded)
+                        continue
+            codec = codecs[index]
+            slots = plan.slots[index]
+            index += 1
             slot = slots.value
             answer = answers[slot.request]
             ts = stamps[slot.request]
@@ -332,6 +350,7 @@ class DevicePoller:
                 )
         if split:
             self.plan = self._plan()
+            self._runs = find_runs(self.codecs, self.plan)
             self._last_answers.clear()  # request numbers changed
 
     def _log_change(self, failures: Sequence[ReadFailure]) -> None:

@@ -154,36 +154,40 @@ class ReadingEncoder:
         prefixes = self._prefixes
         good = Quality.GOOD
         uncertain = Quality.UNCERTAIN
+        # A poll or a payload stamps all its readings alike: format each timestamp once.
+        last_ts: float | None = None
+        stamp = ""
         for reading in readings:
-            entry = prefixes.get(reading.point)
+            point, value, ts_s, quality, reason_code = reading  # a tuple: one C unpack
+            entry = prefixes.get(point)
             if entry is None:
-                entry = prefixes[reading.point] = self._build(reading.point)
-            if isinstance(entry, str):
-                unencodable.append((reading, entry))
+                entry = prefixes[point] = self._build(point)
+            if entry.__class__ is str:
+                unencodable.append((reading, entry))  # type: ignore[arg-type]
                 continue
-            quality = reading.quality
-            value = reading.value
-            ts = round(reading.ts * 1_000_000) * 1000
+            if ts_s != last_ts:
+                last_ts = ts_s
+                stamp = f" {round(ts_s * 1_000_000) * 1000}"
             if quality is good:
                 if value.__class__ is float:  # always finite: a Reading refuses NaN and ±inf
-                    append(f"{entry[0]}value={value!r} {ts}")
+                    append(f"{entry[0]}value={value!r}{stamp}")
                     continue
                 number = None if value is None else format_float(value)
                 if number is None:
                     unencodable.append(
-                        (reading, f"point {reading.point}: good reading without a finite value "
+                        (reading, f"point {point}: good reading without a finite value "
                                   f"({value!r})")
                     )
                     continue
-                append(f"{entry[0]}value={number} {ts}")
+                append(f"{entry[0]}value={number}{stamp}")
                 continue
             prefix = entry[1] if quality is uncertain else entry[2]
-            reason = _REASON_FIELDS[reading.reason]
+            reason = _REASON_FIELDS[reason_code]
             number = None if value is None else format_float(value)
             if number is None:
-                append(f"{prefix}{reason} {ts}")
+                append(f"{prefix}{reason}{stamp}")
             else:
-                append(f"{prefix}value={number},{reason} {ts}")
+                append(f"{prefix}value={number},{reason}{stamp}")
         return EncodedLines(lines, unencodable)
 
 

@@ -13,6 +13,8 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "config" / "examples"
 
 
 def _gateway(tmp_path: Path, storage: str) -> Path:
+    # The site file names its plan image beside it: copy both.
+    (tmp_path / "dust_line_plan.svg").write_bytes((EXAMPLES / "dust_line_plan.svg").read_bytes())
     (tmp_path / "site.yaml").write_text(
         (EXAMPLES / "dust_line.yaml").read_text(encoding="utf-8"), encoding="utf-8"
     )
