@@ -35,7 +35,8 @@ from collectors.logonce import LogOnce
 from collectors.modbus.collector import build_modbus_collectors
 from collectors.modbus.device import OnHeartbeat
 from collectors.mqtt.collector import build_mqtt_collectors
-from config.catalog import Catalog
+from collectors.readings import Reading
+from config.catalog import Catalog, PointKey
 from config.gateway_file import GatewayConfig
 from config.issues import ConfigError
 from config.site import Site
@@ -142,7 +143,11 @@ def build_alerting(
 
 
 def build_notifier(
-    config: GatewayConfig, catalog: Catalog, engine: AlarmEngine, clock: Clock
+    config: GatewayConfig,
+    catalog: Catalog,
+    engine: AlarmEngine,
+    clock: Clock,
+    current: Callable[[PointKey], Reading | None] | None = None,
 ) -> Notifier | None:
     """The notifier, when notifications are configured. Its own events (sends, failures)
     go through the engine's publisher: journalled (one transaction per notice), then heard
@@ -150,7 +155,7 @@ def build_notifier(
     notifications = config.notifications
     if notifications is None:
         return None
-    return Notifier(notifications, catalog, engine.publisher, clock=clock)
+    return Notifier(notifications, catalog, engine.publisher, clock=clock, current=current)
 
 
 def build_collectors(
@@ -202,7 +207,8 @@ class Gateway:
         if storage.history is not None:
             engine.add_listener(storage.history.accept)
 
-        notifier = build_notifier(self.config, catalog, engine, self.clock)
+        # Notices tell the value at sending time from the live readings.
+        notifier = build_notifier(self.config, catalog, engine, self.clock, live.latest.get)
         if notifier is not None:
             # Escalation ladders live in memory: alarms still unanswered after a restart
             # start theirs again from their raising.
