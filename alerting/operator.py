@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from alerting.actions import AckResult, ActionError, UnknownAlarm, require
-from alerting.events import AlarmEvent, AlarmState
+from alerting.events import UNACKNOWLEDGED_STATES, AlarmEvent, AlarmState
 from alerting.statemachine import (
     AlarmRecord,
     Context,
@@ -127,6 +127,28 @@ class OperatorActions:
         new, events = apply(record, Stimulus.NOTE, Context(now, user, text))
         self._store(new)
         return self._commit(events, [new], now)[-1]
+
+    def silence(self, alarm_ids: Sequence[str], user: str, where: str) -> list[str]:
+        """The alarm tone was silenced at ``where`` (a screen): not an acknowledgement, but
+        journalled against each alarm still awaiting one, with who did it. Returns those."""
+        require(user, "user")
+        now = self._clock()
+        events: list[AlarmEvent] = []
+        records: list[AlarmRecord] = []
+        for ident in dict.fromkeys(alarm_ids):
+            try:
+                record = self._lookup(ident)
+            except UnknownAlarm:
+                continue
+            if record.state not in UNACKNOWLEDGED_STATES:
+                continue
+            comment = f"消音（{where}）：报警声音已停止，报警仍未确认"
+            new, produced = apply(record, Stimulus.NOTE, Context(now, user, comment))
+            self._store(new)
+            events.extend(produced)
+            records.append(new)
+        self._commit(events, records, now)
+        return [record.alarm_id for record in records]
 
     def _act(
         self,

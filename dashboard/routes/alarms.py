@@ -9,6 +9,7 @@ the order they are included in. Bodies and answers: ``dashboard.schemas.alarms``
     GET  /api/alarms/history                      journal query (?since= &until= &site= ... &limit=)
     GET  /api/alarms/load                         EEMUA 191 figures per site (?site=)
     POST /api/alarms/ack                          {ids: [...], comment}: many at once
+    POST /api/alarms/silence                      {ids, where}: a screen silenced the tone
     GET  /api/alarms/{site}/{tag}/{type}          one alarm and its recent events
     POST /api/alarms/{site}/{tag}/{type}/ack      {comment}
     POST /api/alarms/{site}/{tag}/{type}/shelve   {reason, minutes}
@@ -40,7 +41,8 @@ from alerting.identity import User
 from alerting.journal import MAX_HISTORY_ROWS, AlarmJournal, HistoryQuery
 from alerting.statemachine import InvalidTransition
 from config.catalog import Catalog
-from dashboard.auth.deps import operator_user
+from dashboard.auth.deps import current_principal, operator_user
+from dashboard.auth.principal import Principal
 from dashboard.components import ComponentStatus
 from dashboard.routes.history_filters import HistoryFilters
 from dashboard.schemas.alarms import (
@@ -59,6 +61,8 @@ from dashboard.schemas.alarms import (
     NoteBody,
     ReasonBody,
     ShelveBody,
+    SilenceBody,
+    SilenceOut,
     event_out,
     load_out,
     source_out,
@@ -123,6 +127,16 @@ def alarms_router(
         return AckOut(
             acknowledged=result.acknowledged, refused=result.refused, unknown=result.unknown
         )
+
+    @api.post("/alarms/silence", response_model=SilenceOut)
+    async def silence(
+        body: SilenceBody, who: Annotated[Principal, Depends(current_principal)]
+    ) -> SilenceOut:
+        # Any signed-in screen (a wall's display token too) may silence its own tone; the
+        # silence acknowledges nothing and is journalled with who did it.
+        place = "大屏" if body.where == "wall" else "值班台"
+        with _errors():
+            return SilenceOut(silenced=engine.silence(body.ids, who.name, place))
 
     @api.get(ONE_ALARM, response_model=AlarmDetailOut)
     async def alarm_detail(

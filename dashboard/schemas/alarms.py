@@ -8,6 +8,7 @@ engine's objects, with the names the catalog gives sites, points and hazard sour
 from __future__ import annotations
 
 import math
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,6 +35,15 @@ class AckBody(_Body):
 class BulkAckBody(_Body):
     ids: list[str] = Field(min_length=1, max_length=5000)
     comment: str | None = Field(default=None, max_length=1000)
+
+
+class SilenceBody(_Body):
+    ids: list[str] = Field(min_length=1, max_length=5000)
+    where: Literal["wall", "console"]
+
+
+class SilenceOut(BaseModel):
+    silenced: list[str]  # the alarms the silence was journalled against
 
 
 class ShelveBody(_Body):

@@ -1,6 +1,7 @@
 // The wall display (大屏): one tile per hazard source coloured by its worst active alarm,
-// key values live over /ws, alarm counts, flood banner, clock, connectivity, and a
-// flashing, sounding banner for new critical alarms (silence does not acknowledge).
+// key values live over /ws, alarm counts, flood banner, clock, connectivity, and for every
+// unacknowledged alarm of any priority a blinking tile, a banner, the count in the page
+// title and the priority's own tone (silencing is logged and does not acknowledge).
 
 import { adoptDisplayToken, api, whoAmI } from "./api.js";
 import { Beeper } from "./audio.js";
@@ -12,6 +13,7 @@ import {
 } from "./ui.js";
 import {
   Annunciator, alarmsByPoint, counts, keyPoints, layout, shownAlarms, sourceKey, tileColour,
+  titleWithCount,
 } from "./walllogic.js";
 
 const HEALTH_EVERY = 5000;
@@ -200,13 +202,13 @@ function renderTiles() {
     else delete entry.cell.dataset.priority;
     entry.cell.classList.toggle("unack", Boolean(alarm && alarm.unack));
   }
-  const criticalSources = new Set(annunciator.critical.map((a) => sourceKey(a.site, a.hazard_source)));
+  const calling = new Set(annunciator.unacked.map((a) => sourceKey(a.site, a.hazard_source)));
   for (const [key, source] of page.sources) {
     const status = page.statuses.get(key);
     const colour = tileColour(status, source.points, live.readings);
     const tile = source.tile;
     tile.root.dataset.colour = colour;
-    tile.root.classList.toggle("flash", criticalSources.has(key));
+    tile.root.classList.toggle("flash", calling.has(key));
     tile.grade.textContent = `${tOr(`grade.${source.info.grade}`, source.info.grade)} · ${tOr(`kind.${source.info.kind}`, source.info.kind)}`;
     tile.status.textContent = t(`status.${colour}`);
     tile.tally.textContent = status
@@ -262,32 +264,43 @@ function renderAlarms() {
 
 function renderCritical() {
   const banner = $("critical-banner");
-  const critical = annunciator.critical;
-  banner.hidden = critical.length === 0;
-  if (critical.length > 0) {
-    const first = critical[0];
+  const calling = annunciator.unacked;
+  banner.hidden = calling.length === 0;
+  if (calling.length > 0) {
+    const first = calling[0];
+    banner.dataset.priority = first.priority;
     let what = `${sourceName(first)} · ${alarmTitle(first)} ${alarmDetail(first)}`;
-    if (critical.length > 1) what += `  (+${critical.length - 1})`;
-    $("critical-text").textContent = t("wall.critical", { what });
+    if (calling.length > 1) what += `  (+${calling.length - 1})`;
+    const key = first.priority === "critical" ? "wall.critical" : "wall.unackedAlarm";
+    $("critical-text").textContent = t(key, { what });
   }
-  const sounding = annunciator.sounding;
-  if (sounding) beeper.start();
+  const tone = annunciator.tone;
+  if (tone !== null) beeper.start(tone);
   else beeper.stop();
-  document.body.dataset.sound = sounding ? "on" : critical.length > 0 ? "silenced" : "off";
+  document.body.dataset.sound = tone !== null ? "on" : calling.length > 0 ? "silenced" : "off";
+  document.body.dataset.tone = tone ?? "";
+  document.title = titleWithCount(document.title, calling.length);
   const button = $("silence");
-  button.textContent = sounding ? t("wall.silence") : t("wall.silenced");
-  button.disabled = !sounding;
+  button.textContent = tone !== null ? t("wall.silence") : t("wall.silenced");
+  button.disabled = tone === null;
 }
 
 function silence() {
-  annunciator.silence();
+  const ids = annunciator.silence();
   renderCritical();
+  // Silencing is not acknowledging, and it is recorded against each alarm.
+  if (ids.length > 0) {
+    api("/api/alarms/silence", { method: "POST", body: { ids, where: "wall" } }).catch((error) => {
+      console.warn("silence not recorded", error);
+    });
+  }
 }
 
 function onEvents(events) {
-  if (annunciator.events(events)) {
+  const fresh = annunciator.events(events);
+  if (fresh !== null && !beeper.playing) {
     // Sound at once; the alarm records of the same delta fill in the banner next.
-    beeper.start();
+    beeper.start(fresh);
     document.body.dataset.sound = "on";
   }
 }
@@ -366,6 +379,8 @@ function onStatus(status) {
 }
 
 function showAudioState(state) {
+  // Until sound works, a large warning says so: a silent wall must not look like a quiet one.
+  $("audio-blocked").hidden = state === "running";
   $("enable-sound").hidden = state !== "suspended";
   document.body.dataset.audio = state;
 }
@@ -386,6 +401,7 @@ function relabel() {
   renderHealth();
   renderFlood();
   showConnection(connection);
+  showAudioState(beeper.state);
   if (page.me) $("who").textContent = `${page.me.name ?? ""} · ${roleLabel(page.me)}`;
   tick();
 }
@@ -396,6 +412,7 @@ async function main() {
   onLanguageChange(relabel);
   $("silence").addEventListener("click", silence);
   $("enable-sound").addEventListener("click", () => beeper.unlock());
+  $("audio-blocked").addEventListener("click", () => beeper.unlock());
   // Any click on the wall lifts the browser's autoplay block for the alarm tone.
   document.addEventListener("pointerdown", () => beeper.unlock(), { once: true });
   tick();

@@ -82,47 +82,68 @@ export function shownAlarms(alarms) {
 }
 
 /**
- * Which critical alarms call for attention. Flashing lasts until acknowledged; the sound
- * until acknowledged or silenced. Silencing never acknowledges: the alarm stays
- * unacknowledged (and flashing) for the console. A critical alarm raised again after a
- * silence sounds again.
+ * Which alarms call for attention: every unacknowledged one, of every priority. Blinking
+ * lasts until acknowledged; the tone, the most urgent unsilenced alarm's, until
+ * acknowledged or silenced. Silencing never acknowledges: the alarm stays unacknowledged
+ * (and blinking) for the console. An alarm raised again after a silence sounds again.
  */
 export class Annunciator {
   constructor() {
     this.silenced = new Set();  // alarm ids whose sound was silenced
-    this.critical = [];         // unacknowledged critical alarms, display order
+    this.unacked = [];          // unacknowledged alarms, display order (most urgent first)
   }
 
   /** A fresh alarm list from the API. */
   update(alarms) {
-    this.critical = alarms
-      .filter((alarm) => alarm.priority === "critical" && UNACKNOWLEDGED.has(alarm.state))
-      .sort(byPriorityThenTime);
-    const ids = new Set(this.critical.map((alarm) => alarm.id));
+    this.unacked = alarms.filter((alarm) => UNACKNOWLEDGED.has(alarm.state)).sort(byPriorityThenTime);
+    const ids = new Set(this.unacked.map((alarm) => alarm.id));
     for (const id of this.silenced) if (!ids.has(id)) this.silenced.delete(id);
   }
 
-  /** Events of a delta: a (re-)raised critical alarm sounds even if it was silenced. */
+  /** Events of a delta: a (re-)raised alarm sounds even if it was silenced. Returns the
+   * priority of the most urgent fresh alarm, or null. */
   events(events) {
-    let fresh = false;
+    let fresh = null;
     for (const event of events) {
-      if (event.priority === "critical" && (event.kind === "raised" || event.kind === "realarmed")) {
+      if (event.kind === "raised" || event.kind === "realarmed") {
         this.silenced.delete(event.id);
-        fresh = true;
+        if (fresh === null || PRIORITY_RANK[event.priority] < PRIORITY_RANK[fresh]) {
+          fresh = event.priority;
+        }
       }
     }
     return fresh;
   }
 
+  /** Silence what sounds now; returns the ids silenced (the page logs them). */
   silence() {
-    for (const alarm of this.critical) this.silenced.add(alarm.id);
+    const ids = this.unacked.filter((alarm) => !this.silenced.has(alarm.id)).map((alarm) => alarm.id);
+    for (const id of ids) this.silenced.add(id);
+    return ids;
+  }
+
+  /** Unacknowledged critical alarms. */
+  get critical() {
+    return this.unacked.filter((alarm) => alarm.priority === "critical");
   }
 
   get flashing() {
-    return this.critical.length > 0;
+    return this.unacked.length > 0;
+  }
+
+  /** The priority whose tone plays, or null: the most urgent unsilenced alarm's. */
+  get tone() {
+    const loud = this.unacked.find((alarm) => !this.silenced.has(alarm.id));
+    return loud ? loud.priority : null;
   }
 
   get sounding() {
-    return this.critical.some((alarm) => !this.silenced.has(alarm.id));
+    return this.tone !== null;
   }
+}
+
+/** The page title with the count of unacknowledged alarms in front: "(3) 监测大屏 · hazgw". */
+export function titleWithCount(title, unacked) {
+  const bare = title.replace(/^\(\d+\) /, "");
+  return unacked > 0 ? `(${unacked}) ${bare}` : bare;
 }
