@@ -5,6 +5,7 @@
 // API refuses them anyway (403).
 
 import { allows, api, whoAmI } from "./api.js";
+import { ConsoleBell } from "./consolebell.js";
 import { initI18n, onLanguageChange, t, tOr } from "./i18n.js";
 import { LiveModel, mergeAlarms } from "./livemodel.js";
 import {
@@ -35,6 +36,7 @@ const page = {
   trend: { point: null, range: "1h", plot: null },
 };
 let live = null;
+const bell = new ConsoleBell();
 let connection = { state: "connecting", attempt: 0, delay: 0 };
 
 export function alarmPath(id) {
@@ -71,10 +73,12 @@ function showAlarms(alarms) {
   const ids = new Set(page.alarms.map((alarm) => alarm.id));
   for (const id of page.selected) if (!ids.has(id)) page.selected.delete(id);
   renderAlarms();
+  bell.update(page.alarms);
 }
 
 /** Events of a websocket delta (journal order) on top of the recent events (newest first). */
 function addRecentEvents(events) {
+  bell.events(events);
   page.recentEvents = [...events].reverse().concat(page.recentEvents).slice(0, RECENT_EVENTS);
   renderRecent();
 }
@@ -551,6 +555,7 @@ function relabel() {
   renderRecent();
   if (page.lastShift) renderShift(page.lastShift);
   showConnection(connection);
+  bell.relabel();
   if ($("trend-dialog").open) renderRangeButtons();
 }
 
@@ -571,6 +576,7 @@ async function main() {
   page.canAct = allows(page.me, "operator");
   renderTopbar(page.me, "/console");
   onLanguageChange(relabel);
+  bell.start();
   if (!page.canAct) {
     $("bulk-actions").remove();  // absent, not merely disabled
     $("read-only").hidden = false;
@@ -619,7 +625,7 @@ async function main() {
   live.start();
   const wanted = location.hash.slice(1);
   if (["history", "shift"].includes(wanted)) showTab(wanted);
-  window.hazgwConsole = { page, live };  // for debugging and tests
+  window.hazgwConsole = { page, live, bell };  // for debugging and tests
 }
 
 main();

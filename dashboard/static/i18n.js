@@ -112,6 +112,8 @@ const SCREEN_TEXT = {
   "reading.off": ["正常", "off"],
 
   "console.title": ["值班台", "Duty console"],
+  "console.bell": ["{n} 条报警未确认", "{n} alarms unacknowledged"],
+  "console.audioBlockedHow": ["点击此处启用报警声音", "Click here to enable the alarm sound"],
   "console.tab.active": ["实时报警", "Active alarms"],
   "console.tab.history": ["历史记录", "History"],
   "console.tab.shift": ["交接班", "Shift handover"],
