@@ -225,6 +225,8 @@ def alarm_component(engine: AlarmEngine) -> ComponentStatus:
             "unjournalled": engine.unjournalled,
             "unjournalled_dropped": stats.unjournalled_dropped,
             "listener_errors": stats.listener_errors,
+            "stalls": stats.stalls,  # the gateway stood still (alerting.stall)
+            "longest_stall_s": round(stats.longest_stall),
         },
         detail=None if engine.journal_healthy else "alarm journal failing: events kept in memory",
     )
