@@ -80,6 +80,12 @@ const SCREEN_TEXT = {
 
   "status.green": ["正常", "Normal"],
   "status.grey": ["无数据", "No data"],
+  "status.fault": ["测点故障", "Point fault"],
+  "status.suppressed": ["有报警被搁置或停用", "Alarms shelved or out of service"],
+  "wall.shelved": ["搁置", "shelved"],
+  "wall.outOfService": ["停用", "out of service"],
+  "heartbeat.ok": ["心跳正常", "Heartbeat OK"],
+  "heartbeat.stopped": ["心跳停止", "Heartbeat stopped"],
   "status.red": ["红色报警", "Red alarm"],
   "status.orange": ["橙色报警", "Orange alarm"],
   "status.yellow": ["黄色报警", "Yellow alarm"],

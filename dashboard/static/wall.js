@@ -12,8 +12,8 @@ import {
   showReading, stateLabel,
 } from "./ui.js";
 import {
-  Annunciator, alarmsByPoint, counts, keyPoints, layout, shownAlarms, sourceKey, tileColour,
-  titleWithCount,
+  Annunciator, alarmsByPoint, counts, devicesOnline, heartbeatKey, keyPoints, layout, shownAlarms,
+  sourceKey, tileState, titleWithCount,
 } from "./walllogic.js";
 
 const HEALTH_EVERY = 5000;
@@ -177,10 +177,28 @@ function buildCell(point) {
   return cell;
 }
 
+/** Is a heartbeat point's sensor-fault (stalled heartbeat) alarm annunciated? */
+function heartbeatStalled(id) {
+  return page.alarms.some((alarm) => `${alarm.site}/${alarm.tag}` === id
+    && alarm.type === "SENSOR_FAULT" && UNACK_OR_ACTIVE.has(alarm.state));
+}
+const UNACK_OR_ACTIVE = new Set(["active_unacknowledged", "active_acknowledged"]);
+
 function renderReading(id) {
   const entry = page.cells.get(id);
   if (!entry) return;
-  const shown = showReading(live.readings.get(id));
+  const reading = live.readings.get(id);
+  const shown = showReading(reading);
+  if (entry.point.heartbeat) {
+    // A controller's heartbeat is not a tripped detector: 心跳正常 / 心跳停止.
+    const key = heartbeatKey(reading, heartbeatStalled(id));
+    if (key !== null) {
+      shown.text = t(key);
+      shown.label = "";
+      shown.cls = key === "heartbeat.ok" ? "q-good" : "q-bad";
+    }
+    entry.cell.classList.add("heartbeat");
+  }
   entry.cell.classList.remove("q-none", "q-good", "q-bad", "q-uncertain");
   entry.cell.classList.add(shown.cls);
   entry.value.textContent = shown.text;
@@ -196,6 +214,7 @@ function renderAllReadings() {
 
 function renderTiles() {
   const byPoint = alarmsByPoint(page.alarms);
+  for (const [id, entry] of page.cells) if (entry.point.heartbeat) renderReading(id);
   for (const [id, entry] of page.cells) {
     const alarm = byPoint.get(id);
     if (alarm) entry.cell.dataset.priority = alarm.priority;
@@ -205,15 +224,25 @@ function renderTiles() {
   const calling = new Set(annunciator.unacked.map((a) => sourceKey(a.site, a.hazard_source)));
   for (const [key, source] of page.sources) {
     const status = page.statuses.get(key);
-    const colour = tileColour(status, source.points, live.readings);
+    const state = tileState(status, source.points, live.readings);
+    const colour = state.colour;
     const tile = source.tile;
     tile.root.dataset.colour = colour;
     tile.root.classList.toggle("flash", calling.has(key));
     tile.grade.textContent = `${tOr(`grade.${source.info.grade}`, source.info.grade)} · ${tOr(`kind.${source.info.kind}`, source.info.kind)}`;
-    tile.status.textContent = t(`status.${colour}`);
-    tile.tally.textContent = status
-      ? `${t("wall.active")} ${status.annunciated} · ${t("wall.unacked")} ${status.unacknowledged}`
-      : "";
+    // Bad points and hidden alarms are said in words beside the colour, with counts.
+    const words = [t(`status.${colour}`)];
+    if (state.bad.comm_loss > 0) words.push(`${t("reason.comm_loss")} ${state.bad.comm_loss}`);
+    if (state.bad.sensor_fault > 0) words.push(`${t("reason.sensor_fault")} ${state.bad.sensor_fault}`);
+    if (state.bad.other > 0) words.push(`${t("reading.bad")} ${state.bad.other}`);
+    tile.status.textContent = [...new Set(words)].join(" · ");
+    const tally = [];
+    if (status) {
+      tally.push(`${t("wall.active")} ${status.annunciated}`, `${t("wall.unacked")} ${status.unacknowledged}`);
+      if (status.shelved > 0) tally.push(`${t("wall.shelved")} ${status.shelved}`);
+      if (status.out_of_service > 0) tally.push(`${t("wall.outOfService")} ${status.out_of_service}`);
+    }
+    tile.tally.textContent = tally.join(" · ");
     tile.more.textContent = t("wall.more", { n: tile.hidden });
   }
 }
@@ -317,6 +346,36 @@ function renderFlood() {
 
 // ---------------------------------------------------------------------- health
 
+/** Health's device ids are "site/device" (Modbus) or "device" (MQTT): the points' key. */
+function deviceKey(deviceId) {
+  if (deviceId.includes("/")) return deviceId;
+  const point = [...page.points.values()].find((p) => p.device === deviceId);
+  return point ? `${point.site}/${point.device}` : deviceId;
+}
+
+function deviceName(deviceId) {
+  const key = deviceKey(deviceId);
+  const point = [...page.points.values()].find((p) => `${p.site}/${p.device}` === key);
+  return point ? point.device_name : deviceId;
+}
+
+function liveDevices() {
+  return devicesOnline([...page.points.values()], live ? live.readings : new Map());
+}
+
+/** The header's devices online: from live readings, at once. */
+function renderDevices() {
+  const kpi = $("kpi-devices");
+  kpi.classList.remove("good", "warn", "bad");
+  const { online, total } = liveDevices();
+  if (total === 0) {
+    $("devices-online").textContent = "—";
+    return;
+  }
+  $("devices-online").textContent = `${online}/${total}`;
+  kpi.classList.add(online === total ? "good" : online === 0 ? "bad" : "warn");
+}
+
 function renderHealth() {
   const state = $("gateway-state");
   const kpi = $("kpi-gateway");
@@ -334,16 +393,19 @@ function renderHealth() {
   const health = page.health;
   state.textContent = t(`health.${health.status}`);
   kpi.classList.add(health.status === "ok" ? "good" : health.status === "degraded" ? "warn" : "bad");
+  renderDevices();
   const devices = health.collectors.flatMap((collector) => collector.devices);
-  const online = devices.filter((device) => device.ok).length;
-  $("devices-online").textContent = `${online}/${devices.length}`;
-  devicesKpi.classList.add(online === devices.length ? "good" : online === 0 ? "bad" : "warn");
-  const sorted = [...devices].sort((a, b) => Number(a.ok) - Number(b.ok));
+  // A device is down when its health says so or its points read 通讯中断 right now (the
+  // health is polled every few seconds; readings arrive at once).
+  const linked = liveDevices().byDevice;
+  const up = (device) => device.ok && linked.get(deviceKey(device.device_id)) !== false;
+  const sorted = [...devices].sort((a, b) => Number(up(a)) - Number(up(b)));
   const items = sorted.slice(0, MAX_DEVICES_SHOWN).map((device) => el("li", {
-    class: device.ok ? "ok" : "bad", "data-device": device.device_id,
-  }, el("span", { class: `dot ${device.ok ? "ok" : "bad"}` }),
-  el("span", { class: "name" }, device.device_id),
-  el("span", { class: "st" }, device.ok ? t("conn.connected") : tOr(`link.${device.state}`, device.state))));
+    class: up(device) ? "ok" : "bad", "data-device": device.device_id,
+  }, el("span", { class: `dot ${up(device) ? "ok" : "bad"}` }),
+  el("span", { class: "name", title: device.device_id }, deviceName(device.device_id)),
+  el("span", { class: "st" }, up(device) ? t("conn.connected")
+    : device.ok ? t("reason.comm_loss") : tOr(`link.${device.state}`, device.state))));
   if (devices.length > MAX_DEVICES_SHOWN) {
     items.push(el("li", {}, t("wall.more", { n: devices.length - MAX_DEVICES_SHOWN })));
   }
@@ -431,7 +493,10 @@ async function main() {
       page.lastUpdate = Date.now();
       if (ids === null) renderAllReadings();
       else for (const id of ids) renderReading(id);
-      if (ids === null || [...ids].some((id) => page.cells.has(id))) renderTiles();
+      if (ids === null || [...ids].some((id) => page.cells.has(id))) {
+        renderTiles();
+        renderHealth();
+      }
     },
     onAlarms: applyAlarms,
     onEvents,

@@ -22,17 +22,64 @@ export function keyPoints(points) {
   return [...points].sort((a, b) => rank(a.kind) - rank(b.kind) || a.tag.localeCompare(b.tag));
 }
 
+/** A tile's bad points from live readings, by reason: they show at once, before any alarm. */
+export function badPoints(points, readings) {
+  const bad = { comm_loss: 0, sensor_fault: 0, other: 0 };
+  for (const point of points) {
+    const reading = readings.get(point.id);
+    if (!reading || reading[1] !== "bad") continue;
+    const reason = reading[2];
+    if (reason === "comm_loss" || reason === "sensor_fault") bad[reason] += 1;
+    else bad.other += 1;
+  }
+  return bad;
+}
+
 /**
- * The tile's colour: the worst annunciated alarm's colour from the server; green when
- * normal; grey when none of its points has a usable reading (no data is not "normal").
+ * What a tile says. Its colour: the worst annunciated alarm's colour from the server;
+ * grey when none of its points has a usable reading (no data is not "normal"); "fault"
+ * while any point reads bad (通讯中断, 传感器故障: live, before the alarm's delay); and
+ * "suppressed" while an alarm of it is shelved or out of service. Green only when none of
+ * these holds: a hidden alarm never leaves a hazard source plain 正常.
  */
-export function tileColour(status, points, readings) {
-  if (status && status.worst_priority) return status.colour;
+export function tileState(status, points, readings) {
+  const bad = badPoints(points, readings);
+  const suppressed = status ? (status.shelved ?? 0) + (status.out_of_service ?? 0) : 0;
   const usable = points.some((point) => {
     const reading = readings.get(point.id);
     return reading && reading[1] !== "bad" && reading[0] !== null;
   });
-  return usable ? "green" : "grey";
+  let colour = "green";
+  if (status && status.worst_priority) colour = status.colour;
+  else if (!usable) colour = "grey";
+  else if (bad.comm_loss + bad.sensor_fault + bad.other > 0) colour = "fault";
+  else if (suppressed > 0) colour = "suppressed";
+  return { colour, bad, suppressed };
+}
+
+export function tileColour(status, points, readings) {
+  return tileState(status, points, readings).colour;
+}
+
+/** Devices online from live readings: a device is online while any of its points has a
+ * reading that is not a communication loss. Keys are "site/device". */
+export function devicesOnline(points, readings) {
+  const online = new Map();
+  for (const point of points) {
+    const key = `${point.site}/${point.device}`;
+    const reading = readings.get(point.id);
+    const up = Boolean(reading) && !(reading[1] === "bad" && reading[2] === "comm_loss");
+    online.set(key, (online.get(key) ?? false) || up);
+  }
+  return { online: [...online.values()].filter(Boolean).length, total: online.size, byDevice: online };
+}
+
+/** A heartbeat point's words: 心跳正常, or 心跳停止 while its sensor-fault (stalled
+ * heartbeat) alarm is active. null without a usable reading: the reading's own reason
+ * (通讯中断 …) says more then. */
+export function heartbeatKey(reading, stalled) {
+  if (!reading || reading[1] === "bad" || reading[0] === null) return null;
+  return stalled ? "heartbeat.stopped" : "heartbeat.ok";
 }
 
 /** Grid shape for n tiles on a 16:9 wall, and a density class for font sizes. */
@@ -76,9 +123,14 @@ export function counts(alarms) {
   return { active, unacked, shelved };
 }
 
-/** Annunciated alarms in display order (shelved and out-of-service ones are not shown). */
+const HIDDEN = new Set(["shelved", "out_of_service"]);
+
+/** Annunciated alarms in display order, then the shelved and out-of-service ones: listed,
+ * never hidden, after everything that calls for attention. */
 export function shownAlarms(alarms) {
-  return alarms.filter((alarm) => ANNUNCIATED.has(alarm.state)).sort(byPriorityThenTime);
+  const calling = alarms.filter((alarm) => ANNUNCIATED.has(alarm.state)).sort(byPriorityThenTime);
+  const quiet = alarms.filter((alarm) => HIDDEN.has(alarm.state)).sort(byPriorityThenTime);
+  return [...calling, ...quiet];
 }
 
 /**

@@ -7,7 +7,7 @@ import { importStatic } from "./static.mjs";
 
 const {
   Annunciator, alarmsByPoint, counts, keyPoints, layout, shownAlarms, sourceKey, tileColour,
-  titleWithCount,
+  badPoints, devicesOnline, heartbeatKey, titleWithCount,
 } = await importStatic("walllogic.js");
 
 const UNACK = "active_unacknowledged";
@@ -58,7 +58,15 @@ test("tileColour: the server's colour when alarmed, green with data, grey withou
     [null, { "S/A": [null, "bad", "comm_loss", 0], "S/B": [null, "bad", "sensor_fault", 0] },
       "grey"],
     [null, { "S/A": [null, "good", "", 0] }, "grey"],
-    [null, { "S/A": [null, "bad", "comm_loss", 0], "S/B": [false, "good", "", 0] }, "green"],
+    // a point reading bad shows at once, before any alarm: never plain green
+    [null, { "S/A": [null, "bad", "comm_loss", 0], "S/B": [false, "good", "", 0] }, "fault"],
+    // a shelved or out-of-service alarm: not plain green either
+    [{ worst_priority: null, colour: "green", shelved: 1, out_of_service: 0 },
+      { "S/A": [1, "good", "", 0] }, "suppressed"],
+    [{ worst_priority: null, colour: "green", shelved: 0, out_of_service: 2 },
+      { "S/A": [1, "good", "", 0] }, "suppressed"],
+    [{ worst_priority: "low", colour: "blue", shelved: 3, out_of_service: 0 },
+      { "S/A": [1, "good", "", 0] }, "blue"],
     [undefined, { "S/OTHER": [1, "good", "", 0] }, "grey"],
   ];
   for (const [status, readings, colour] of table) {
@@ -135,7 +143,7 @@ test("counts: active, unacknowledged, shelved", () => {
   }
 });
 
-test("shownAlarms: annunciated only, most urgent first, then newest", () => {
+test("shownAlarms: annunciated first, most urgent then newest; shelved and out of service after", () => {
   const alarms = [
     alarm("LOW-OLD", "low", UNACK, 10),
     alarm("CRIT-OLD", "critical", ACKED, 10),
@@ -147,7 +155,7 @@ test("shownAlarms: annunciated only, most urgent first, then newest", () => {
   ];
   const before = alarms.map((a) => a.tag);
   assert.deepEqual(shownAlarms(alarms).map((a) => a.tag),
-    ["CRIT-NEW", "CRIT-OLD", "HIGH", "LOW-NEW", "LOW-OLD"]);
+    ["CRIT-NEW", "CRIT-OLD", "HIGH", "LOW-NEW", "LOW-OLD", "SHELVED", "OOS"]);
   assert.deepEqual(alarms.map((a) => a.tag), before, "the input is not reordered");
 });
 
@@ -226,4 +234,32 @@ test("Annunciator: a silence is forgotten once the alarm is gone", () => {
   assert.deepEqual([...bell.silenced], []);
   bell.update([gas]);  // the same alarm back later: it sounds
   assert.equal(bell.sounding, true);
+});
+
+test("badPoints and devicesOnline: from live readings, at once", () => {
+  const points = [
+    { id: "S/A", site: "S", device: "ctl" }, { id: "S/B", site: "S", device: "ctl" },
+    { id: "S/C", site: "S", device: "gauge" }, { id: "S/D", site: "S", device: "dust" },
+  ];
+  const readings = new Map([
+    ["S/A", [null, "bad", "comm_loss", 0]], ["S/B", [null, "bad", "comm_loss", 0]],
+    ["S/C", [null, "bad", "sensor_fault", 0]],
+  ]);
+  assert.deepEqual(badPoints(points, readings), { comm_loss: 2, sensor_fault: 1, other: 0 });
+  // ctl: every point lost; gauge: answers (a sensor fault is an answer); dust: never heard
+  const { online, total, byDevice } = devicesOnline(points, readings);
+  assert.deepEqual([online, total], [1, 3]);
+  assert.deepEqual([...byDevice], [["S/ctl", false], ["S/gauge", true], ["S/dust", false]]);
+});
+
+test("heartbeatKey: 心跳正常 while it toggles, 心跳停止 when stalled, the reason when unread", () => {
+  const table = [
+    [undefined, false, null],
+    [[true, "good", "", 0], false, "heartbeat.ok"],
+    [[false, "good", "", 0], false, "heartbeat.ok"],
+    [[true, "good", "", 0], true, "heartbeat.stopped"],
+    [[null, "bad", "comm_loss", 0], false, null],
+    [[null, "bad", "comm_loss", 0], true, null],
+  ];
+  for (const [reading, stalled, key] of table) assert.equal(heartbeatKey(reading, stalled), key);
 });
