@@ -44,7 +44,12 @@ class OperatorActions:
         raise NotImplementedError
 
     def acknowledge(
-        self, alarm_ids: Sequence[str], user: str, comment: str | None = None
+        self,
+        alarm_ids: Sequence[str],
+        user: str,
+        comment: str | None = None,
+        *,
+        check: Callable[[AlarmRecord], str | None] | None = None,
     ) -> AckResult:
         """Acknowledge many alarms at once (one journal transaction). Alarms that cannot be
         acknowledged are reported, not raised: in a flood, one already acknowledged by a
@@ -61,6 +66,11 @@ class OperatorActions:
         for ident in dict.fromkeys(alarm_ids):
             try:
                 record = self._lookup(ident)
+                awaiting = record.state in UNACKNOWLEDGED_STATES
+                why = check(record) if check is not None and awaiting else None
+                if why is not None:
+                    refused[ident] = why  # the rules of acknowledgement (alerting.ackrules)
+                    continue
                 new, produced = apply(record, Stimulus.ACK, Context(now, user, comment))
             except UnknownAlarm:
                 unknown.append(ident)

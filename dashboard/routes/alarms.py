@@ -8,10 +8,10 @@ the order they are included in. Bodies and answers: ``dashboard.schemas.alarms``
     GET  /api/alarms                              active alarms (?site= &hazard_source= &state=)
     GET  /api/alarms/history                      journal query (?since= &until= &site= ... &limit=)
     GET  /api/alarms/load                         EEMUA 191 figures per site (?site=)
-    POST /api/alarms/ack                          {ids: [...], comment}: many at once
+    POST /api/alarms/ack                          {ids, comment, disposition, include_urgent}
     POST /api/alarms/silence                      {ids, where}: a screen silenced the tone
     GET  /api/alarms/{site}/{tag}/{type}          one alarm and its recent events
-    POST /api/alarms/{site}/{tag}/{type}/ack      {comment}
+    POST /api/alarms/{site}/{tag}/{type}/ack      {comment, disposition}
     POST /api/alarms/{site}/{tag}/{type}/shelve   {reason, minutes}
     POST /api/alarms/{site}/{tag}/{type}/unshelve {comment}
     POST /api/alarms/{site}/{tag}/{type}/notes    {text}
@@ -35,11 +35,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 
+from alerting.ackrules import AckRequest, ack_comment, refusal
 from alerting.engine import ActionError, AlarmEngine, UnknownAlarm
 from alerting.events import AlarmState
 from alerting.identity import User
 from alerting.journal import MAX_HISTORY_ROWS, AlarmJournal, HistoryQuery
-from alerting.statemachine import InvalidTransition
+from alerting.statemachine import AlarmRecord, InvalidTransition
 from config.catalog import Catalog
 from dashboard.auth.deps import current_principal, operator_user
 from dashboard.auth.principal import Principal
@@ -122,8 +123,15 @@ def alarms_router(
 
     @api.post("/alarms/ack", response_model=AckOut)
     async def acknowledge_many(body: BulkAckBody, user: UserDep) -> AckOut:
+        request = AckRequest(
+            body.comment, body.disposition, bulk=len(body.ids) > 1,
+            urgent_confirmed=body.include_urgent,
+        )
         with _errors():
-            result = engine.acknowledge(body.ids, user.name, body.comment)
+            result = engine.acknowledge(
+                body.ids, user.name, ack_comment(request),
+                check=lambda record: refusal(record, request),
+            )
         return AckOut(
             acknowledged=result.acknowledged, refused=result.refused, unknown=result.unknown
         )
@@ -149,11 +157,24 @@ def alarms_router(
 
     @api.post(ONE_ALARM + "/ack", response_model=AlarmOut)
     async def acknowledge(ident: AlarmId, user: UserDep, body: AckBody | None = None) -> AlarmOut:
-        comment = body.comment if body is not None else None
+        request = AckRequest(
+            body.comment if body is not None else None,
+            body.disposition if body is not None else None,
+        )
+        refused_by_rule: list[str] = []
+
+        def check(record: AlarmRecord) -> str | None:
+            why = refusal(record, request)
+            if why is not None:
+                refused_by_rule.append(why)
+            return why
+
         with _errors():
-            result = engine.acknowledge([ident], user.name, comment)
+            result = engine.acknowledge([ident], user.name, ack_comment(request), check=check)
         if result.unknown:
             raise HTTPException(404, f"unknown alarm {ident!r}")
+        if refused_by_rule:
+            raise HTTPException(422, refused_by_rule[0])
         if result.refused:
             raise HTTPException(409, result.refused[ident])
         # The record as the acknowledgement left it: a returned alarm is now normal and gone

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from alerting.ackrules import Disposition
 from alerting.engine import SourceStatus
 from alerting.events import SYSTEM_ALARM_TYPES, AlarmEvent, AlarmState, EventKind
 from alerting.load import LoadReport
@@ -30,11 +31,17 @@ class _Body(BaseModel):
 
 class AckBody(_Body):
     comment: str | None = Field(default=None, max_length=1000)
+    # Required, with a comment, for a critical alarm (alerting.ackrules).
+    disposition: Disposition | None = None
 
 
 class BulkAckBody(_Body):
     ids: list[str] = Field(min_length=1, max_length=5000)
     comment: str | None = Field(default=None, max_length=1000)
+    disposition: Disposition | None = None  # for the critical alarms among them
+    # Critical and high alarms are left out of a bulk acknowledgement unless this is true
+    # and a comment is given.
+    include_urgent: bool = False
 
 
 class SilenceBody(_Body):

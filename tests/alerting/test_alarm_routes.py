@@ -11,6 +11,7 @@ import httpx
 import pytest
 from alarm_support import Clock, key, open_engine, reading
 
+from alerting.ackrules import NEEDS_CONFIRMATION, NEEDS_DISPOSITION
 from alerting.engine import AlarmEngine
 from alerting.events import AlarmEvent, AlarmState, EventKind
 from config.vocabulary import AlarmType, Priority
@@ -141,15 +142,51 @@ async def test_ack_of_a_returned_alarm_answers_who_acknowledged(
 async def test_ack_many(gateway: Gateway, client: httpx.AsyncClient) -> None:
     gateway.feed("GT-1", 55.0)
     gateway.feed("LT-1", 90.0)
-    response = await client.post(
-        "/api/alarms/ack",
-        json={"ids": ["T1/GT-1/H", "T1/GT-1/HH", "T1/LT-1/H", "T1/LT-1/L", "X/Y/H"],
-              "comment": "批量确认"},
-    )
+    ids = ["T1/GT-1/H", "T1/GT-1/HH", "T1/LT-1/H", "T1/LT-1/L", "X/Y/H"]
+    # One click leaves out the gas alarms (high and critical).
+    response = await client.post("/api/alarms/ack", json={"ids": ids, "comment": "批量确认"})
     assert response.status_code == 200
     body = response.json()
-    assert body["acknowledged"] == ["T1/GT-1/H", "T1/GT-1/HH", "T1/LT-1/H"]
-    assert list(body["refused"]) == ["T1/LT-1/L"] and body["unknown"] == ["X/Y/H"]
+    assert body["acknowledged"] == ["T1/LT-1/H"]
+    assert body["refused"]["T1/GT-1/H"] == NEEDS_CONFIRMATION
+    assert body["refused"]["T1/GT-1/HH"] == NEEDS_CONFIRMATION
+    assert "T1/LT-1/L" in body["refused"] and body["unknown"] == ["X/Y/H"]
+    # Confirmed without a comment: still left out.
+    bare = await client.post("/api/alarms/ack", json={"ids": ids, "include_urgent": True})
+    assert bare.json()["acknowledged"] == []
+    # Confirmed with a comment: the high one goes; the critical one needs a disposition.
+    confirmed = {"ids": ids, "include_urgent": True, "comment": "已到现场"}
+    body = (await client.post("/api/alarms/ack", json=confirmed)).json()
+    assert body["acknowledged"] == ["T1/GT-1/H"]
+    assert body["refused"]["T1/GT-1/HH"] == NEEDS_DISPOSITION
+    body = (
+        await client.post("/api/alarms/ack", json={**confirmed, "disposition": "false_alarm"})
+    ).json()
+    assert body["acknowledged"] == ["T1/GT-1/HH"]
+    detail = (await client.get("/api/alarms/T1/GT-1/HH")).json()
+    ack = next(e for e in detail["events"] if e["kind"] == "acknowledged")
+    assert ack["comment"] == "处置结论：误报。已到现场"
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({}, 422),
+        ({"comment": "已处置"}, 422),  # no disposition
+        ({"disposition": "real"}, 422),  # no comment
+        ({"disposition": "real", "comment": "  "}, 422),
+        ({"disposition": "guess", "comment": "x"}, 422),  # not one of the four
+        ({"disposition": "maintenance", "comment": "检修中"}, 200),
+    ],
+)
+async def test_a_critical_alarm_needs_a_disposition_and_a_comment(
+    gateway: Gateway, client: httpx.AsyncClient, body: dict[str, str], status: int
+) -> None:
+    gateway.feed("GT-1", 55.0)
+    response = await client.post("/api/alarms/T1/GT-1/HH/ack", json=body)
+    assert response.status_code == status, response.text
+    state = gateway.engine.get("T1/GT-1/HH").state.value
+    assert state == ("active_acknowledged" if status == 200 else "active_unacknowledged")
 
 
 @pytest.mark.parametrize(

@@ -115,7 +115,11 @@ async def test_orange_and_red_alarms_sound_their_tones_until_acknowledged(
                 await until_tone(desk, CRITICAL_TONE)
                 await expect(desk.locator("body")).to_have_attribute("data-tone", "critical")
 
-                answer = await operator.post("/api/alarms/ack", json={"ids": [H, HH]})
+                answer = await operator.post(
+                    "/api/alarms/ack",
+                    json={"ids": [H, HH], "comment": "已到现场", "include_urgent": True,
+                          "disposition": "real"},
+                )
                 answer.raise_for_status()
                 assert sorted(answer.json()["acknowledged"]) == sorted([H, HH])
                 await expect(page.locator("body")).to_have_attribute("data-sound", "off")
