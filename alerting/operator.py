@@ -32,6 +32,8 @@ class OperatorActions:
     def max_shelve(self) -> float:
         raise NotImplementedError
 
+    max_out_of_service: float = 30 * 24 * 3600.0  # seconds
+
     def _lookup(self, ident: str) -> AlarmRecord:
         raise NotImplementedError
 
@@ -115,11 +117,25 @@ class OperatorActions:
             Context(self._clock(), user, comment),
         )
 
-    def remove_from_service(self, alarm_id: str, user: str, reason: str) -> AlarmRecord:
+    def remove_from_service(
+        self, alarm_id: str, user: str, reason: str, duration: float | None = None
+    ) -> AlarmRecord:
+        """停用: out of service for maintenance, by a named person with a reason; with
+        ``duration`` (seconds, at most ``max_out_of_service``) it returns to service by
+        itself when the time is up (``alerting.timers``), like a shelf."""
         require(user, "user")
         require(reason, "reason")
+        now = self._clock()
+        until = None
+        if duration is not None:
+            if not 0 < duration <= self.max_out_of_service:
+                raise ActionError(
+                    f"out-of-service duration {duration:g} s must be above 0 and at most "
+                    f"{self.max_out_of_service:g} s"
+                )
+            until = now + duration
         return self._act(
-            alarm_id, lambda record: Stimulus.REMOVE, Context(self._clock(), user, reason)
+            alarm_id, lambda record: Stimulus.REMOVE, Context(now, user, reason, until=until)
         )
 
     def return_to_service(

@@ -11,7 +11,12 @@ from contextlib import contextmanager
 from typing import Protocol
 
 from alerting.events import AlarmState
-from alerting.statemachine import AlarmRecord, Stimulus, stimulus_for_unshelve
+from alerting.statemachine import (
+    AlarmRecord,
+    Stimulus,
+    stimulus_for_restore,
+    stimulus_for_unshelve,
+)
 
 Due = tuple[AlarmRecord, Stimulus, str]
 
@@ -31,6 +36,12 @@ def standing_timers(
             and record.shelved_until <= now
         ):
             due.append((record, stimulus_for_unshelve(record, expired=True), "shelf expired"))
+        elif (
+            record.state is AlarmState.OUT_OF_SERVICE
+            and record.shelved_until is not None
+            and record.shelved_until <= now
+        ):
+            due.append((record, stimulus_for_restore(record), "停用到期，自动投用"))
         elif record.state is AlarmState.ACKED and record.active:
             realarm = realarm_of(record)
             if (

@@ -15,8 +15,8 @@ the order they are included in. Bodies and answers: ``dashboard.schemas.alarms``
     POST /api/alarms/{site}/{tag}/{type}/shelve   {reason, minutes}
     POST /api/alarms/{site}/{tag}/{type}/unshelve {comment}
     POST /api/alarms/{site}/{tag}/{type}/notes    {text}
-    POST /api/alarms/{site}/{tag}/{type}/out-of-service  {reason}
-    POST /api/alarms/{site}/{tag}/{type}/in-service      {comment}
+    POST /api/alarms/{site}/{tag}/{type}/out-of-service  {reason, hours}  engineer or above
+    POST /api/alarms/{site}/{tag}/{type}/in-service      {comment}        engineer or above
     GET  /api/hazard-sources                      each hazard source's colour (green when normal)
 
 Errors: 404 unknown alarm or site, 409 an action the alarm's state does not allow, 422 a
@@ -42,7 +42,7 @@ from alerting.identity import User
 from alerting.journal import MAX_HISTORY_ROWS, AlarmJournal, HistoryQuery
 from alerting.statemachine import AlarmRecord, InvalidTransition
 from config.catalog import Catalog
-from dashboard.auth.deps import current_principal, operator_user
+from dashboard.auth.deps import current_principal, engineer_user, operator_user
 from dashboard.auth.principal import Principal
 from dashboard.components import ComponentStatus
 from dashboard.routes.history_filters import HistoryFilters
@@ -60,7 +60,7 @@ from dashboard.schemas.alarms import (
     HazardSourcesOut,
     LoadsOut,
     NoteBody,
-    ReasonBody,
+    OutOfServiceBody,
     ShelveBody,
     SilenceBody,
     SilenceOut,
@@ -86,11 +86,17 @@ def alarms_router(
     catalog: Catalog,
     *,
     current_user: Callable[..., User] = operator_user,
+    service_user: Callable[..., User] | None = None,
 ) -> APIRouter:
     """The alarm routes over a running engine and its journal. ``current_user`` is the
-    FastAPI dependency naming who acts: the signed-in operator (or above) by default."""
+    FastAPI dependency naming who acts: the signed-in operator (or above) by default;
+    ``service_user`` who may take alarms out of service and back: an engineer or above
+    (a stand-in ``current_user`` of a test acts for both)."""
     api = APIRouter(prefix="/api", tags=["alarms"])
     UserDep = Annotated[User, Depends(current_user)]
+    if service_user is None:
+        service_user = engineer_user if current_user is operator_user else current_user
+    EngineerDep = Annotated[User, Depends(service_user)]
     views = AlarmViews(catalog)
     alarm_out = views.alarm
 
@@ -197,13 +203,16 @@ def alarms_router(
             return event_out(engine.add_note(ident, user.name, body.text))
 
     @api.post(ONE_ALARM + "/out-of-service", response_model=AlarmOut)
-    async def remove_from_service(ident: AlarmId, body: ReasonBody, user: UserDep) -> AlarmOut:
+    async def remove_from_service(
+        ident: AlarmId, body: OutOfServiceBody, user: EngineerDep
+    ) -> AlarmOut:
+        duration = body.hours * 3600 if body.hours is not None else None
         with _errors():
-            return alarm_out(engine.remove_from_service(ident, user.name, body.reason))
+            return alarm_out(engine.remove_from_service(ident, user.name, body.reason, duration))
 
     @api.post(ONE_ALARM + "/in-service", response_model=AlarmOut)
     async def return_to_service(
-        ident: AlarmId, user: UserDep, body: CommentBody | None = None
+        ident: AlarmId, user: EngineerDep, body: CommentBody | None = None
     ) -> AlarmOut:
         with _errors():
             return alarm_out(

@@ -66,6 +66,13 @@ class ReasonBody(_Body):
     reason: str = Field(min_length=1, max_length=500)
 
 
+class OutOfServiceBody(_Body):
+    """停用: why, and for how long (hours; it returns to service by itself then)."""
+
+    reason: str = Field(min_length=1, max_length=500)
+    hours: float | None = Field(default=None, gt=0, le=720)
+
+
 class NoteBody(_Body):
     text: str = Field(min_length=1, max_length=4000)
 

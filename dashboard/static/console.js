@@ -18,6 +18,10 @@ const TYPES = ["HH", "H", "L", "LL", "ROC", "DISCRETE", "COMM_LOSS", "SENSOR_FAU
 const KINDS = ["raised", "returned", "acknowledged", "shelved", "unshelved", "out_of_service",
   "in_service", "note", "notified", "notify_failed", "escalated", "realarmed"];
 const SHELVE_MINUTES = [15, 30, 60, 120, 240, 480];
+const SERVICE_HOURS = [1, 4, 8, 24, 72, 168];
+// 处置结论: a critical alarm is acknowledged with one of these and a comment (alerting.ackrules).
+const DISPOSITIONS = ["real", "false_alarm", "maintenance", "instrument_fault"];
+const URGENT = new Set(["critical", "high"]);
 const RANGES = ["1h", "8h", "24h", "7d"];
 const HISTORY_PAGE = 500;
 const RECENT_EVENTS = 30;
@@ -25,6 +29,7 @@ const RECENT_EVENTS = 30;
 const page = {
   me: null,
   canAct: false,
+  canService: false,  // 停用 / 投用: engineer or above
   alarms: [],
   sites: new Map(),        // site code -> enterprise name
   sourceNames: new Map(),  // "site/hazard source id" -> name
@@ -187,6 +192,11 @@ function actionButtons(alarm) {
     buttons.push(el("button", { type: "button", class: "small shelve", onclick: () => shelve(alarm) }, t("console.shelve")));
   }
   buttons.push(el("button", { type: "button", class: "small note", onclick: () => note(alarm) }, t("console.note")));
+  if (page.canService) {
+    buttons.push(alarm.state === "out_of_service"
+      ? el("button", { type: "button", class: "small in-service", onclick: () => inService(alarm) }, t("service.restore"))
+      : el("button", { type: "button", class: "small out-of-service", onclick: () => outOfService(alarm) }, t("service.remove")));
+  }
   buttons.push(trend);
   return buttons;
 }
@@ -227,13 +237,28 @@ function optionalText(value) {
   return text === "" ? null : text;
 }
 
+function dispositionOptions(select, withNone) {
+  const options = DISPOSITIONS.map((d) => el("option", { value: d }, t(`disposition.${d}`)));
+  if (withNone) options.unshift(el("option", { value: "" }, t("disposition.none")));
+  select.replaceChildren(...options);
+}
+
 async function ackOne(alarm) {
+  const critical = alarm.priority === "critical";
   const form = await ask("ack-dialog", describe(alarm), (f) => {
     f.elements.comment.value = $("bulk-comment").value;
+    // A critical alarm is acknowledged with a disposition and a comment.
+    dispositionOptions(f.elements.disposition, !critical);
+    f.elements.disposition.required = critical;
+    f.elements.comment.required = critical;
+    f.querySelector(".disposition").hidden = !critical;
   });
   if (!form) return;
+  const disposition = critical ? form.get("disposition") || null : null;
   try {
-    await api(`${alarmPath(alarm.id)}/ack`, { method: "POST", body: { comment: optionalText(form.get("comment")) } });
+    await api(`${alarmPath(alarm.id)}/ack`, {
+      method: "POST", body: { comment: optionalText(form.get("comment")), disposition },
+    });
     toast(t("console.acked", { n: 1 }), "ok");
   } catch (error) {
     failed(error);
@@ -249,10 +274,29 @@ async function ackMany(ids) {
     toast(t("console.nothingSelected"));
     return;
   }
+  // One click never acknowledges critical and high alarms: only when 含紧急/高 is ticked and
+  // a comment written (critical ones also take the disposition chosen beside it).
+  const comment = optionalText($("bulk-comment").value);
+  const includeUrgent = $("bulk-urgent").checked;
+  const urgent = pending.filter((id) => URGENT.has(page.alarms.find((a) => a.id === id)?.priority));
+  if (urgent.length > 0 && includeUrgent && comment === null) {
+    toast(t("ack.urgentNeedsComment"), "error");
+    return;
+  }
+  const chosen = includeUrgent ? pending : pending.filter((id) => !urgent.includes(id));
+  if (chosen.length === 0) {
+    toast(t("ack.urgentLeftOut", { n: urgent.length }), "error");
+    return;
+  }
   try {
     const result = await api("/api/alarms/ack", {
-      method: "POST", body: { ids: pending, comment: optionalText($("bulk-comment").value) },
+      method: "POST",
+      body: {
+        ids: chosen, comment, include_urgent: includeUrgent,
+        disposition: includeUrgent ? $("bulk-disposition").value || null : null,
+      },
     });
+    if (!includeUrgent && urgent.length > 0) toast(t("ack.urgentLeftOut", { n: urgent.length }), "error");
     toast(t("console.acked", { n: result.acknowledged.length }), "ok");
     const refused = Object.entries(result.refused);
     if (refused.length > 0) {
@@ -284,6 +328,30 @@ async function shelve(alarm) {
 async function unshelve(alarm) {
   try {
     await api(`${alarmPath(alarm.id)}/unshelve`, { method: "POST", body: { comment: null } });
+  } catch (error) {
+    failed(error);
+  }
+}
+
+async function outOfService(alarm) {
+  const form = await ask("service-dialog", describe(alarm), (f) => {
+    f.elements.hours.replaceChildren(...SERVICE_HOURS.map((h) => el("option", { value: h },
+      h < 24 ? t("dialog.hours", { n: h }) : t("service.days", { n: h / 24 }))));
+    f.elements.hours.value = "8";
+  });
+  if (!form) return;
+  try {
+    await api(`${alarmPath(alarm.id)}/out-of-service`, {
+      method: "POST", body: { reason: form.get("reason").trim(), hours: Number(form.get("hours")) },
+    });
+  } catch (error) {
+    failed(error);
+  }
+}
+
+async function inService(alarm) {
+  try {
+    await api(`${alarmPath(alarm.id)}/in-service`, { method: "POST", body: { comment: null } });
   } catch (error) {
     failed(error);
   }
@@ -574,6 +642,7 @@ async function main() {
     return;
   }
   page.canAct = allows(page.me, "operator");
+  page.canService = allows(page.me, "engineer");
   renderTopbar(page.me, "/console");
   onLanguageChange(relabel);
   bell.start();
@@ -583,6 +652,7 @@ async function main() {
   } else {
     $("ack-selected").addEventListener("click", () => ackMany([...page.selected]));
     $("ack-visible").addEventListener("click", () => ackMany(visibleAlarms().map((alarm) => alarm.id)));
+    dispositionOptions($("bulk-disposition"), true);
   }
   renderAlarmHead();
   for (const id of ["filter-text", "filter-site", "filter-priority"]) $(id).addEventListener("input", renderAlarms);

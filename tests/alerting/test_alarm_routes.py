@@ -24,6 +24,7 @@ from dashboard.services import AlarmServices, DashboardServices
 
 OPERATOR = ("张三", "operator-pass-1")
 VIEWER = ("李四", "viewer-pass-1")
+ENGINEER = ("王工", "engineer-pass-1")
 
 
 class Gateway:
@@ -51,6 +52,7 @@ async def auth(tmp_path: Path) -> AsyncIterator[AuthService]:
     service = AuthService.open(tmp_path / "auth", settings=AuthSettings(hash_cost=TEST_COST))
     service.add_user(*OPERATOR, Role.OPERATOR, actor="test")
     service.add_user(*VIEWER, Role.VIEWER, actor="test")
+    service.add_user(*ENGINEER, Role.ENGINEER, actor="test")
     yield service
     service.close()
 
@@ -202,11 +204,13 @@ async def test_a_critical_alarm_needs_a_disposition_and_a_comment(
         ("/api/alarms/T1/GT-1/H/notes", {"text": ""}),
         ("/api/alarms/T1/GT-1/H/notes", {}),
         ("/api/alarms/T1/GT-1/H/out-of-service", {}),
+        ("/api/alarms/T1/GT-1/H/out-of-service", {"reason": "r", "hours": 0}),
     ],
 )
 async def test_bad_bodies_are_422(
-    gateway: Gateway, client: httpx.AsyncClient, path: str, body: object
+    gateway: Gateway, client: httpx.AsyncClient, auth: AuthService, path: str, body: object
 ) -> None:
+    client.headers.update(await bearer(auth, ENGINEER))
     gateway.feed("GT-1", 30.0)
     response = await client.post(path, json=body)
     assert response.status_code == 422, response.text
@@ -227,6 +231,30 @@ async def test_who_is_acting(gateway: Gateway, auth: AuthService) -> None:
             "/api/alarms/T1/GT-1/H/ack", headers={**forged, **await bearer(auth, OPERATOR)}
         )
         assert operator.json()["acknowledged_by"] == "张三"
+
+
+async def test_out_of_service_needs_an_engineer_a_reason_and_may_end_by_itself(
+    gateway: Gateway, auth: AuthService
+) -> None:
+    body = {"reason": "探测器送检", "hours": 4}
+    path = "/api/alarms/T1/GT-1/H/out-of-service"
+    async with app_of(gateway, auth) as http:
+        operator = await http.post(path, json=body, headers=await bearer(auth, OPERATOR))
+        assert operator.status_code == 403
+        engineer = await http.post(path, json=body, headers=await bearer(auth, ENGINEER))
+        assert engineer.status_code == 200, engineer.text
+        removed = engineer.json()
+        assert (removed["state"], removed["removed_by"]) == ("out_of_service", "王工")
+        assert removed["shelved_until"] == pytest.approx(gateway.clock.now + 4 * 3600)
+        too_long = await http.post(
+            "/api/alarms/T1/GT-1/HH/out-of-service", json={"reason": "r", "hours": 721},
+            headers=await bearer(auth, ENGINEER),
+        )
+        assert too_long.status_code == 422
+        back = "/api/alarms/T1/GT-1/H/in-service"
+        assert (await http.post(back, headers=await bearer(auth, OPERATOR))).status_code == 403
+        restored = await http.post(back, headers=await bearer(auth, ENGINEER))
+        assert restored.json()["state"] == "normal"
 
 
 async def test_without_sign_in_no_action_is_taken(gateway: Gateway) -> None:
@@ -267,7 +295,10 @@ async def test_shelve_unshelve_and_notes(gateway: Gateway, client: httpx.AsyncCl
     assert (await client.get("/api/alarms/T1/NOPE/H")).status_code == 404
 
 
-async def test_out_of_service_and_back(gateway: Gateway, client: httpx.AsyncClient) -> None:
+async def test_out_of_service_and_back(
+    gateway: Gateway, client: httpx.AsyncClient, auth: AuthService
+) -> None:
+    client.headers.update(await bearer(auth, ENGINEER))  # 停用 / 投用: an engineer
     removed = await client.post("/api/alarms/T1/GT-1/H/out-of-service",
                                 json={"reason": "探测器更换"})
     assert removed.status_code == 200 and removed.json()["state"] == "out_of_service"
