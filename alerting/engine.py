@@ -25,35 +25,26 @@ gone) are journalled but reach no listener: none is registered yet.
 
 from __future__ import annotations
 
-import asyncio
-import gc
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from alerting.actions import AckResult, ActionError, UnknownAlarm, require
+from alerting.actions import AckResult, ActionError, UnknownAlarm
 from alerting.defaults import RuleError, resolve
 from alerting.events import AlarmEvent, AlarmState, EventKind, alarm_id
 from alerting.journal import MAX_HISTORY_ROWS, AlarmJournal, HistoryQuery
 from alerting.load import AlarmLoad, LoadReport, LoadSettings
+from alerting.operator import OperatorActions
 from alerting.publisher import AlarmPublisher, Listener, PublisherStats
 from alerting.recovery import recover
 from alerting.rules import ConditionChange, PointEvaluator
 from alerting.sources import SourceStatus, source_statuses
 from alerting.specs import Annunciation
-from alerting.statemachine import (
-    AlarmRecord,
-    Context,
-    InvalidTransition,
-    Stimulus,
-    apply,
-    stimulus_for_restore,
-    stimulus_for_return,
-    stimulus_for_unshelve,
-)
+from alerting.stall import DEFAULT_STALL_AFTER, StallGuard
+from alerting.statemachine import AlarmRecord, Context, Stimulus, apply, stimulus_for_return
+from alerting.timers import gc_paused, standing_timers, tick_forever
 from collectors.readings import Reading
 from config.catalog import Catalog, PointKey
 from config.vocabulary import AlarmType
@@ -75,6 +66,7 @@ class EngineSettings:
     max_shelve: float = 24 * 3600.0  # seconds; shelving is always timed and bounded
     prune_interval: float = 3600.0
     max_unjournalled: int = 100_000  # events kept for retry while the journal fails
+    stall_after: float = DEFAULT_STALL_AFTER  # a tick gap this long: the gateway stood still
     load: LoadSettings = field(default_factory=LoadSettings)
 
 
@@ -87,6 +79,8 @@ class EngineStats:
     readings: int = 0
     unknown_readings: int = 0
     events: int = 0  # events the engine made (state changes, notes)
+    stalls: int = 0  # times the gateway itself stood still (``alerting.stall``)
+    longest_stall: float = 0.0  # seconds
 
     @property
     def journal_errors(self) -> int:
@@ -101,12 +95,15 @@ class EngineStats:
         return self.journal.listener_errors
 
 
-class AlarmEngine:
-    """A ``ReadingObserver`` that turns readings into alarms.
+class AlarmEngine(OperatorActions):
+    """A ``ReadingObserver`` that turns readings into alarms; a person's actions on them
+    come from ``OperatorActions`` (``alerting.operator``).
 
     ``catalog``: the points and their rules (defaults applied via ``alerting.defaults``).
     ``journal``: where events are made durable; active alarms are recovered from it here.
     ``clock``: seconds since the epoch; injected in tests.
+    ``monotonic``: the clock that keeps running while the process is stopped; a long gap
+    between ticks on it is a stall of the gateway (``alerting.stall``). Injected in tests.
     ``publisher``: the journal's one writer (``alerting.publisher``); made here by default.
     The notifier publishes through the same one (``engine.publisher``).
     """
@@ -117,6 +114,7 @@ class AlarmEngine:
         journal: AlarmJournal,
         *,
         clock: Clock = time.time,
+        monotonic: Clock = time.monotonic,
         settings: EngineSettings | None = None,
         publisher: AlarmPublisher | None = None,
     ) -> None:
@@ -133,13 +131,15 @@ class AlarmEngine:
         # The load statistics hear committed events first, before any other listener.
         publisher.add_listener(self.load.observe)
         self._clock = clock
+        self._monotonic = monotonic
+        self._stall = StallGuard(self.settings.stall_after)
         self._records: dict[str, AlarmRecord] = {}
         self._pending: set[PointEvaluator] = set()
         self._unknown_logged: set[PointKey] = set()
         now = clock()
         self._next_prune = now
         self._evaluators: dict[PointKey, PointEvaluator] = {}
-        with _gc_paused():
+        with gc_paused():
             for info in catalog:
                 try:
                     rules = resolve(info.key, info.config, info.hazard_source.id)
@@ -210,6 +210,7 @@ class AlarmEngine:
         and pruning. Call it every 0.5–1 s (``tick_forever``)."""
         if now is None:
             now = self._clock()
+        self._check_stall(now)
         changed: list[tuple[PointEvaluator, list[ConditionChange]]] = []
         for evaluator in list(self._pending):
             changes = evaluator.tick(now)
@@ -238,33 +239,32 @@ class AlarmEngine:
                     log.info("alarm journal: pruned %d events older than %g days",
                              pruned, self.journal.retention_days)
 
+    def _check_stall(self, now: float) -> None:
+        """Before any timer fires: if the gateway itself stood still, the devices' silence
+        timers move on by the length of the stall (``alerting.stall``)."""
+        stall = self._stall.check(self._monotonic())
+        if stall <= 0:
+            return
+        self.stats.stalls += 1
+        self.stats.longest_stall = max(self.stats.longest_stall, stall)
+        log.warning(
+            "alarm engine: the gateway stood still for %.1f s; comm-loss, heartbeat and "
+            "delay timers moved on by that much instead of firing", stall,
+        )
+        for evaluator in self._evaluators.values():
+            evaluator.shift(stall, now)
+
     def _timers(self, now: float) -> None:
+        """Shelves that ran out and acknowledged alarms due for re-alarm."""
         events: list[AlarmEvent] = []
         records: list[AlarmRecord] = []
-        for record in list(self._records.values()):
-            stimulus: Stimulus | None = None
-            comment = None
-            if (
-                record.state is AlarmState.SHELVED
-                and record.shelved_until is not None
-                and record.shelved_until <= now
-            ):
-                stimulus = stimulus_for_unshelve(record, expired=True)
-                comment = "shelf expired"
-            elif record.state is AlarmState.ACKED and record.active:
-                realarm = self._annunciation(record).realarm
-                if (
-                    realarm is not None
-                    and record.acked_at is not None
-                    and now - record.acked_at >= realarm
-                ):
-                    stimulus = Stimulus.REALARM
-                    comment = f"still active {realarm:g} s after acknowledgement"
-            if stimulus is not None:
-                new, produced = apply(record, stimulus, Context(now, comment=comment))
-                self._store(new)
-                events.extend(produced)
-                records.append(new)
+        for record, stimulus, comment in standing_timers(
+            self._records.values(), lambda record: self._annunciation(record).realarm, now
+        ):
+            new, produced = apply(record, stimulus, Context(now, comment=comment))
+            self._store(new)
+            events.extend(produced)
+            records.append(new)
         if records:
             self._commit(events, records, now)
 
@@ -353,104 +353,9 @@ class AlarmEngine:
         )
         self.load.observe(reversed(recent))
 
-    # ------------------------------------------------------------------- actions
-
-    def acknowledge(
-        self, alarm_ids: Sequence[str], user: str, comment: str | None = None
-    ) -> AckResult:
-        """Acknowledge many alarms at once (one journal transaction). Alarms that cannot be
-        acknowledged are reported, not raised: in a flood, one already acknowledged by a
-        colleague must not block the rest. ``records`` of the result holds each acknowledged
-        alarm's record as the acknowledgement left it (``get`` cannot give that for a returned
-        alarm: it is in normal and forgotten, its record now a fresh one)."""
-        require(user, "user")
-        now = self._clock()
-        acknowledged: list[str] = []
-        refused: dict[str, str] = {}
-        unknown: list[str] = []
-        events: list[AlarmEvent] = []
-        records: list[AlarmRecord] = []
-        for ident in dict.fromkeys(alarm_ids):
-            try:
-                record = self._lookup(ident)
-                new, produced = apply(record, Stimulus.ACK, Context(now, user, comment))
-            except UnknownAlarm:
-                unknown.append(ident)
-                continue
-            except InvalidTransition as error:
-                refused[ident] = str(error)
-                continue
-            self._store(new)
-            events.extend(produced)
-            records.append(new)
-            acknowledged.append(ident)
-        self._commit(events, records, now)
-        return AckResult(
-            acknowledged, refused, unknown, {record.alarm_id: record for record in records}
-        )
-
-    def shelve(
-        self, alarm_id: str, user: str, reason: str, duration: float
-    ) -> AlarmRecord:
-        """Shelve for ``duration`` seconds (at most ``settings.max_shelve``), by a named
-        person with a reason. Unshelved automatically when the time is up."""
-        require(user, "user")
-        require(reason, "reason")
-        if not 0 < duration <= self.settings.max_shelve:
-            raise ActionError(
-                f"shelve duration {duration:g} s must be above 0 and at most "
-                f"{self.settings.max_shelve:g} s"
-            )
-        now = self._clock()
-        return self._act(
-            alarm_id, lambda record: Stimulus.SHELVE,
-            Context(now, user, reason, until=now + duration),
-        )
-
-    def unshelve(self, alarm_id: str, user: str, comment: str | None = None) -> AlarmRecord:
-        require(user, "user")
-        return self._act(
-            alarm_id,
-            lambda record: stimulus_for_unshelve(record, expired=False)
-            if record.state is AlarmState.SHELVED
-            else Stimulus.UNSHELVE,
-            Context(self._clock(), user, comment),
-        )
-
-    def remove_from_service(self, alarm_id: str, user: str, reason: str) -> AlarmRecord:
-        require(user, "user")
-        require(reason, "reason")
-        return self._act(
-            alarm_id, lambda record: Stimulus.REMOVE, Context(self._clock(), user, reason)
-        )
-
-    def return_to_service(
-        self, alarm_id: str, user: str, comment: str | None = None
-    ) -> AlarmRecord:
-        require(user, "user")
-        return self._act(alarm_id, stimulus_for_restore, Context(self._clock(), user, comment))
-
-    def add_note(self, alarm_id: str, user: str, text: str) -> AlarmEvent:
-        """闭环处置: what was done about the alarm, journalled with the user's name."""
-        require(user, "user")
-        require(text, "text")
-        now = self._clock()
-        record = self._lookup(alarm_id)
-        new, events = apply(record, Stimulus.NOTE, Context(now, user, text))
-        self._store(new)
-        return self._commit(events, [new], now)[-1]
-
-    def _act(
-        self,
-        alarm_id: str,
-        choose: Callable[[AlarmRecord], Stimulus],
-        context: Context,
-    ) -> AlarmRecord:
-        record = self._lookup(alarm_id)
-        new, events = apply(record, choose(record), context)
-        self._store(new)
-        self._commit(events, [new], context.now)
-        return new
+    @property
+    def max_shelve(self) -> float:
+        return self.settings.max_shelve
 
     def _lookup(self, ident: str) -> AlarmRecord:
         """The alarm's record; a configured alarm in normal gets a fresh one."""
@@ -512,24 +417,3 @@ class AlarmEngine:
     @property
     def journal_healthy(self) -> bool:
         return self.publisher.healthy
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Building tens of thousands of evaluators allocates about a million small objects;
-    the cyclic collector would rescan the whole (large) heap many times over meanwhile,
-    tripling start-up time. None of these objects form cycles worth collecting now."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-async def tick_forever(engine: AlarmEngine, interval: float = 0.5) -> None:
-    """Drive ``engine.tick`` until cancelled. A failing tick is a bug: it propagates."""
-    while True:
-        engine.tick()
-        await asyncio.sleep(interval)

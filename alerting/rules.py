@@ -28,6 +28,14 @@ Which readings count (the reading's quality decides, see ``collectors.readings``
   ``fault`` holds, or the heartbeat has stalled; a reading with a number clears the
   first. A heartbeat is "stalled" when the device has been heard from ``timeout`` seconds
   after the bit last toggled, so a silent device is a COMM_LOSS, not also a sensor fault.
+  A stall is only believed when the bit was watched all along: a failed poll (a reading
+  without communication) or a gap of half the timeout between two sightings of the bit
+  (the gateway or the link was away; the bit may have toggled unseen) restarts
+  supervision from the next sighting. A stalled heartbeat stays stalled until it toggles.
+
+Silence timers measure the device, not the gateway: ``shift(stall, now)`` moves them on
+by the length of a stall of the gateway itself (``alerting.stall``), so a paused process
+does not count its own pause as the devices' silence.
 
 Performance: ``evaluate`` is on the hot path. A point whose conditions are all inactive
 and settled, with only limit rules, costs a few attribute reads and two comparisons per
@@ -81,6 +89,7 @@ class PointEvaluator:
         "_filters",
         "_hb_armed",
         "_hb_changed_at",
+        "_hb_seen_at",
         "_hb_stalled",
         "_hb_state",
         "_last_value",
@@ -126,6 +135,7 @@ class PointEvaluator:
         self._hb_armed = False
         self._hb_state = False
         self._hb_changed_at = now
+        self._hb_seen_at = now
         self._hb_stalled = False
         self._last_value: float | bool | None = None
         # The quiet band: values strictly inside it cannot start any limit condition.
@@ -158,9 +168,14 @@ class PointEvaluator:
         value = reading.value
         if reason in _ALIVE_REASONS:
             self.alive_at = now
+            self._watch_gap(now)
             comm = self._comm
             if comm is not None and comm.active and comm.feed(False, now):
                 changes = [ConditionChange(AlarmType.COMM_LOSS, False, value)]
+        else:
+            # The poll failed: the heartbeat was not watched, supervision restarts from
+            # the first good poll after the reconnect.
+            self._hb_armed = False
         if reason is _SENSOR_FAULT:
             self._fault_reading = True
         elif value is not None:  # never NaN: a Reading refuses it (collectors.readings)
@@ -219,12 +234,22 @@ class PointEvaluator:
         self._settle()
         return changes
 
+    def _watch_gap(self, now: float) -> None:
+        """Not watched for half the timeout: the bit may have toggled unseen."""
+        heartbeat = self.rules.heartbeat
+        if heartbeat is not None and now - self._hb_seen_at >= heartbeat.timeout / 2:
+            self._hb_armed = False
+
     def _beat(self, beat: bool, now: float) -> None:
+        self._watch_gap(now)
+        self._hb_seen_at = now
         if not self._hb_armed:
             # A heartbeat never seen is not monitored: silence is the comm-loss alarm's job.
+            # A stall already reported stays until the bit toggles.
             self._hb_armed = True
             self._hb_state = beat
             self._hb_changed_at = now
+            return
         elif beat is not self._hb_state:
             self._hb_state = beat
             self._hb_changed_at = now
@@ -298,6 +323,17 @@ class PointEvaluator:
         # that held through the delay (a pending point always takes the slow path).
         value = None if isinstance(state, RateFilter) else self._last_value
         return ConditionChange(state.alarm_type, state.active, value, limit, "after delay")
+
+    def shift(self, stall: float, now: float) -> None:
+        """The gateway itself stood still for ``stall`` seconds (a blocked event loop, a
+        paused process): move the silence timers and running delays on by that much, so
+        that the device's silence is measured without the gateway's."""
+        self.alive_at = min(now, self.alive_at + stall)
+        self._hb_changed_at = min(now, self._hb_changed_at + stall)
+        self._hb_seen_at = min(now, self._hb_seen_at + stall)
+        for state in self._filters:
+            if state.since is not None:
+                state.since = min(now, state.since + stall)
 
     @property
     def pending(self) -> bool:

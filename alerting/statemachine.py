@@ -284,13 +284,14 @@ def _enter(record: AlarmRecord, step: Step, context: Context) -> AlarmRecord:
             removed_reason=context.comment,
             shelved_at=None,
             shelved_by=None,
-            shelved_until=None,
+            # Out of service until (None: until a person returns it): the one "until" field.
+            shelved_until=context.until,
             shelve_reason=None,
             acked_at=None,
             acked_by=None,
         )
     elif kind is EventKind.RETURNED_TO_SERVICE:
-        changes.update(removed_at=None, removed_by=None, removed_reason=None)
+        changes.update(removed_at=None, removed_by=None, removed_reason=None, shelved_until=None)
     elif kind is EventKind.NOTE:
         del changes["changed_at"]  # a note is not a change of the alarm
     return replace(record, **changes)  # type: ignore[arg-type]
@@ -313,5 +314,9 @@ def _event(record: AlarmRecord, kind: EventKind, context: Context) -> AlarmEvent
         user=None if kind in _SYSTEM_EVENTS else context.user,
         comment=context.comment,
         hazard_source=record.hazard_source,
-        until=record.shelved_until if kind is EventKind.SHELVED else None,
+        until=(
+            record.shelved_until
+            if kind in (EventKind.SHELVED, EventKind.REMOVED_FROM_SERVICE)
+            else None
+        ),
     )

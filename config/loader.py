@@ -74,7 +74,9 @@ class _EventBuilder:
                 if event.anchor not in self._anchors:
                     self.issues.append(
                         ConfigIssue(
-                            self.file, line, f"not valid YAML: found undefined alias {event.anchor!r}"
+                            self.file,
+                            line,
+                            f"not valid YAML: found undefined alias {event.anchor!r}",
                         )
                     )
                 value = self._anchors.get(str(event.anchor))

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from collectors.health import CollectorHealth, DeviceHealth, LinkState
 from collectors.readings import Reading
 from config.catalog import Catalog, PointInfo
+from config.points import PointKind
 from dashboard.components import ComponentStatus
 from dashboard.hub import HubStats
 from dashboard.live import LiveState
@@ -30,7 +31,7 @@ def iso(ts: float | None) -> str | None:
     return datetime.fromtimestamp(ts, tz=UTC).isoformat(timespec="milliseconds")
 
 
-def _point(info: PointInfo, reading: Reading | None) -> PointOut:
+def _point(info: PointInfo, reading: Reading | None, device_name: str = "") -> PointOut:
     config = info.config
     source = info.hazard_source
     return PointOut(
@@ -41,12 +42,20 @@ def _point(info: PointInfo, reading: Reading | None) -> PointOut:
             id=source.id, name=source.name, grade=source.grade, kind=source.kind.value
         ),
         device=info.device_id,
+        device_name=device_name or info.device_id,
         tag=config.tag,
         name=config.name,
         kind=config.kind.value,
         unit=config.unit,
         range=RangeOut(low=config.range.low, high=config.range.high) if config.range else None,
         gas=config.gas,
+        # A discrete point that is a controller's heartbeat reads 心跳正常 / 心跳停止 on
+        # screens, not 触发 / 正常 like a tripped detector.
+        heartbeat=(
+            config.kind is PointKind.DISCRETE_STATE
+            and config.alarms is not None
+            and config.alarms.heartbeat is not None
+        ),
         # The websocket's encoding, its rules too: a value that is not a number is a fault.
         reading=tuple(encode_reading(reading)) if reading is not None else None,
     )
@@ -54,12 +63,20 @@ def _point(info: PointInfo, reading: Reading | None) -> PointOut:
 
 def points_view(catalog: Catalog, live: LiveState, epoch: str, seq: int, now: float) -> PointsOut:
     latest = live.latest
+    names = {
+        (site.enterprise.code, device.id): device.name
+        for site in catalog.sites
+        for device in site.devices
+    }
     return PointsOut(
         generated_at=iso(now) or "",
         generated_at_epoch=now,
         epoch=epoch,
         seq=seq,
-        points=[_point(info, latest.get(info.key)) for info in catalog],
+        points=[
+            _point(info, latest.get(info.key), names.get((info.key.site, info.device_id), ""))
+            for info in catalog
+        ],
     )
 
 

@@ -39,7 +39,7 @@ from collectors.base import Collector
 from collectors.health import CollectorHealth
 from collectors.modbus.device import Heartbeat
 from collectors.readings import Reading
-from config.catalog import Catalog
+from config.catalog import Catalog, PointKey
 from config.gateway_file import GatewayConfig
 from config.notifications import EmailChannel
 from config.site import Site
@@ -107,7 +107,11 @@ def build_alerting(
 
 
 def build_notifier(
-    config: GatewayConfig, catalog: Catalog, engine: AlarmEngine, clock: Clock
+    config: GatewayConfig,
+    catalog: Catalog,
+    engine: AlarmEngine,
+    clock: Clock,
+    current: Callable[[PointKey], Reading | None] | None = None,
 ) -> Notifier | None:
     """The notifier, when notifications are configured. Its own events (sends, failures)
     go through the engine's publisher: journalled (one transaction per notice), then heard
@@ -115,7 +119,7 @@ def build_notifier(
     notifications = config.notifications
     if notifications is None:
         return None
-    return Notifier(notifications, catalog, engine.publisher, clock=clock)
+    return Notifier(notifications, catalog, engine.publisher, clock=clock, current=current)
 
 
 def build_duty(
@@ -196,7 +200,8 @@ class Gateway:
             storage.use_catalog(catalog)
             engine.add_listener(storage.history.accept)
 
-        notifier = build_notifier(self.config, catalog, engine, self.clock)
+        # Notices tell the value at sending time from the live readings.
+        notifier = build_notifier(self.config, catalog, engine, self.clock, live.latest.get)
         if notifier is not None:
             # Escalation ladders live in memory: alarms still unanswered after a restart
             # start theirs again from their raising.

@@ -4,21 +4,33 @@ One alarm gives a full notice (site, hazard source, tag and name, value and limi
 unit, priority colour, time in Beijing time, who is being called); several alarms
 collected in a consolidation window give one summary, "N 条报警", listing the most
 urgent first.
+
+A notice may go out long after the alarm was raised (at the end of a consolidation
+window, on escalation minutes later): it says the value at the raise (报警时值) and, when
+the notifier knows it, the value and state at sending time (发送时值, 当前状态), each
+labelled as such, so an escalation never shows a gas level that has long gone as "now".
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from alerting.events import AlarmEvent, EventKind
+from alerting.events import AlarmEvent, AlarmState, EventKind
 from alerting.notify.escalation import Dispatch
-from alerting.terms import ALARM_TYPE_TERMS, PRIORITY_COLOUR_TERMS, PRIORITY_TERMS
+from alerting.terms import (
+    ALARM_TYPE_TERMS,
+    PRIORITY_COLOUR_TERMS,
+    PRIORITY_TERMS,
+    REASON_TERMS,
+    STATE_TERMS,
+)
+from collectors.readings import Reading
 from config.catalog import Catalog, PointInfo
 from config.vocabulary import AlarmType, Priority
 
@@ -63,6 +75,19 @@ def priority_label(priority: Priority) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Now:
+    """An alarm as it is when its notice is sent: its state, and the point's latest
+    reading (None: no reading yet)."""
+
+    state: AlarmState
+    reading: Reading | None = None
+    live: bool = True  # False: live readings are not available here, only the state
+
+
+NowOf = Callable[[AlarmEvent], Now | None]
+
+
+@dataclass(frozen=True, slots=True)
 class Notice:
     """One message for one level of one route, ready for any channel."""
 
@@ -74,6 +99,7 @@ class Notice:
     markdown: str  # WeCom / DingTalk markdown, title included
     priority: Priority  # the most urgent alarm in it
     dispatches: tuple[Dispatch, ...]
+    current: tuple[tuple[str, Now], ...] = ()  # alarm id → as it was at sending time
 
     @property
     def events(self) -> tuple[AlarmEvent, ...]:
@@ -111,6 +137,22 @@ def format_wait(seconds: float) -> str:
     return f"{hours} 小时" + (f" {rest} 分钟" if rest else "")
 
 
+def format_now(now: Now, unit: str) -> str:
+    """The point's latest value, or why it has none (通讯中断, 传感器故障 …)."""
+    reading = now.reading
+    if reading is None:
+        return "无读数"
+    if reading.value is None:
+        return f"无有效读数（{REASON_TERMS[reading.reason].zh}）"
+    return format_value(reading.value, unit)
+
+
+def call_to_action(state: AlarmState | None) -> str:
+    if state is AlarmState.RTN_UNACK:
+        return "报警已恢复但尚未确认，请确认并核实原因。"
+    return "请立即确认并处置。"
+
+
 def format_time(ts: float, zone: tzinfo) -> str:
     return datetime.fromtimestamp(ts, UTC).astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
 
@@ -133,18 +175,18 @@ def _describe(event: AlarmEvent, info: PointInfo | None) -> tuple[str, str, str,
 
 
 def _single(
-    dispatch: Dispatch, info: PointInfo | None, level_name: str, zone: tzinfo
+    dispatch: Dispatch, info: PointInfo | None, level_name: str, zone: tzinfo, now: Now | None
 ) -> tuple[str, list[tuple[str, str]], str]:
     event = dispatch.event
     site, source, point, unit = _describe(event, info)
     site_name = info.site_name if info is not None else event.point.site
     point_name = info.config.name if info is not None else ""
     prefix = f"【升级通知·第{dispatch.level}级】" if dispatch.level > 1 else ""
+    live = now is not None and now.live
+    shown = format_now(now, unit) if now is not None and live else format_value(event.value, unit)
     title = (
-        (
-            f"{prefix}【{heading(event.alarm_type)}】{site_name} {event.point.tag} {point_name} "
-            f"{format_value(event.value, unit)}"
-        )
+        f"{prefix}【{heading(event.alarm_type)}】{site_name} {event.point.tag} {point_name} "
+        f"{shown}"
         .replace("  ", " ")
         .rstrip()
     )
@@ -153,8 +195,12 @@ def _single(
         ("重大危险源", source),
         ("位号", point),
         ("报警类型", type_label(event.alarm_type)),
-        ("当前值", format_value(event.value, unit)),
+        ("报警时值", format_value(event.value, unit)),
     ]
+    if now is not None:
+        if live:
+            fields.append(("发送时值", format_now(now, unit)))
+        fields.append(("当前状态", STATE_TERMS[now.state].zh))
     if event.limit is not None:
         fields.append(("报警限", format_value(event.limit, unit)))
     fields += [
@@ -167,17 +213,23 @@ def _single(
     if dispatch.waited is not None:
         fields.append(("升级原因", f"已 {format_wait(dispatch.waited)}无人确认"))
     fields.append(("报警编号", event.alarm_id))
-    return title, fields, "请立即确认并处置。"
+    return title, fields, call_to_action(now.state if now is not None else None)
 
 
-def _summary_line(dispatch: Dispatch, info: PointInfo | None, zone: tzinfo) -> str:
+def _summary_line(
+    dispatch: Dispatch, info: PointInfo | None, zone: tzinfo, now: Now | None
+) -> str:
     event = dispatch.event
     unit = info.config.unit if info is not None else ""
     name = f" {info.config.name}" if info is not None else ""
     limit = f"（限 {format_value(event.limit, unit)}）" if event.limit is not None else ""
+    current = ""
+    if now is not None:
+        value = f"现 {format_now(now, unit)}，" if now.live else ""
+        current = f"，{value}{STATE_TERMS[now.state].zh}"
     return (
         f"【{heading(event.alarm_type)}】{event.point.site} {event.point.tag}{name} "
-        f"{format_value(event.value, unit)}{limit} "
+        f"报警时 {format_value(event.value, unit)}{limit}{current} "
         f"{colour_name(event.priority)} {format_time(event.ts, zone)[11:]}"
     )
 
@@ -199,6 +251,7 @@ def _summary(
     level: int,
     level_name: str,
     zone: tzinfo,
+    now_of: NowOf,
 ) -> tuple[str, list[tuple[str, str]], list[str], str]:
     count = len(grouped)
     total = sum(times for _, times in grouped)
@@ -221,13 +274,17 @@ def _summary(
         ("通知级别", level_label(level, level_name)),
     ]
     lines = [
-        f"{index}. {_summary_line(d, catalog.get(d.event.point), zone)}"
+        f"{index}. {_summary_line(d, catalog.get(d.event.point), zone, now_of(d.event))}"
         + (f"（{times} 次）" if times > 1 else "")
         for index, (d, times) in enumerate(ordered[:SUMMARY_LINES], start=1)
     ]
     if count > SUMMARY_LINES:
         lines.append(f"……另有 {count - SUMMARY_LINES} 条，请在监控平台查看。")
     return title, fields, lines, "请立即确认并处置。"
+
+
+def _unknown(event: AlarmEvent) -> Now | None:
+    return None
 
 
 def format_notice(
@@ -237,7 +294,10 @@ def format_notice(
     dispatches: Sequence[Dispatch],
     catalog: Catalog,
     zone: tzinfo | None = None,
+    now_of: NowOf = _unknown,
 ) -> Notice:
+    """``now_of(event)`` tells the alarm as it is at sending time (None: not known; the
+    notice then gives the value at the raise only)."""
     if not dispatches:
         raise ValueError("a notice needs at least one alarm")
     zone = zone or beijing()
@@ -245,11 +305,13 @@ def format_notice(
     grouped = latest_per_alarm(dispatches)
     if len(grouped) == 1:
         ((latest, times),) = grouped
-        title, fields, footer = _single(latest, catalog.get(latest.event.point), level_name, zone)
+        title, fields, footer = _single(
+            latest, catalog.get(latest.event.point), level_name, zone, now_of(latest.event)
+        )
         if times > 1:
             fields.insert(-1, ("本时段触发", f"{times} 次"))
     else:
-        title, fields, lines, footer = _summary(grouped, catalog, level, level_name, zone)
+        title, fields, lines, footer = _summary(grouped, catalog, level, level_name, zone, now_of)
     text = "\n".join([title, *(f"{key}：{value}" for key, value in fields), *lines, footer])
     # Two trailing spaces are a markdown line break (DingTalk); WeCom ignores them.
     markdown = "\n".join(
@@ -261,15 +323,25 @@ def format_notice(
         ]
     )
     priority = min((d.event.priority for d in dispatches), key=lambda p: p.rank)
-    return Notice(route, level, level_name, title, text, markdown, priority, tuple(dispatches))
+    current = tuple(
+        (d.event.alarm_id, now)
+        for d, _ in grouped
+        if (now := now_of(d.event)) is not None
+    )
+    return Notice(
+        route, level, level_name, title, text, markdown, priority, tuple(dispatches), current
+    )
 
 
 def notice_json(notice: Notice, catalog: Catalog) -> dict[str, Any]:
     """The generic webhook's body: the text for people, the alarms for machines."""
     alarms = []
+    current = dict(notice.current)
     for dispatch in notice.dispatches:
         event = dispatch.event
         info = catalog.get(event.point)
+        now = current.get(event.alarm_id)
+        reading = now.reading if now is not None else None
         alarms.append(
             {
                 "alarm_id": event.alarm_id,
@@ -285,8 +357,11 @@ def notice_json(notice: Notice, catalog: Catalog) -> dict[str, Any]:
                 "priority": event.priority.value,
                 "colour": event.priority.colour,
                 "ts": event.ts,
-                "value": event.value,
+                "value": event.value,  # at the raise
                 "limit": event.limit,
+                "state_now": now.state.value if now is not None else None,
+                "value_now": reading.value if reading is not None else None,
+                "quality_now": reading.quality.value if reading is not None else None,
                 "unacknowledged_for": dispatch.waited,
             }
         )

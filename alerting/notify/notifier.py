@@ -7,6 +7,12 @@ delivers them in order with retries (``alerting.notify.delivery``), so a dead ma
 never delays the WeCom robot. A queue that overflows does not drop silently: it logs,
 counts and records a NOTIFY_FAILED event for each alarm it could not take.
 
+Notices are true when they leave: when a consolidation window closes (or a notice is
+sent at all), alarms acknowledged, shelved, removed from service or back to normal since
+are dropped from it, and a notice left with none is not sent. Each notice tells the
+value at the raise and, from ``current`` (the gateway's live readings), the value and
+state at sending time.
+
 The notifier's own events (ESCALATED, NOTIFIED, NOTIFY_FAILED) go through the alarm
 publisher, the engine's (``engine.publisher``): journalled first, kept for retry while the
 journal fails, then heard by every listener like any alarm event. Those kinds are ignored
@@ -21,7 +27,7 @@ import functools
 import logging
 import random
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import aiohttp
@@ -31,11 +37,12 @@ from alerting.notify.channels import Channel, build_channel
 from alerting.notify.consolidate import Consolidator, Release
 from alerting.notify.delivery import ChannelStatus, Lane, Outcomes
 from alerting.notify.escalation import Dispatch, EscalationTracker, Ladder
-from alerting.notify.messages import Notice, format_notice, latest_per_alarm
+from alerting.notify.messages import Notice, Now, format_notice, latest_per_alarm
 from alerting.notify.routing import match_routes
 from alerting.notify.timing import Clock, Wait, wait_or_wake
 from alerting.publisher import AlarmPublisher
-from config.catalog import Catalog
+from collectors.readings import Reading
+from config.catalog import Catalog, PointKey
 from config.notifications import NotificationSettings, Route
 
 log = logging.getLogger(__name__)
@@ -84,6 +91,7 @@ class Notifier:
         wait: Wait = wait_or_wake,
         channels: Mapping[str, Channel] | None = None,
         rng: random.Random | None = None,
+        current: Callable[[PointKey], Reading | None] | None = None,
     ) -> None:
         """``publisher`` journals the events the notifier makes, one transaction per
         notice (a summary of 500 alarms is one). ``clock`` and ``wait`` are how it reads
@@ -96,6 +104,7 @@ class Notifier:
         self._clock = clock
         self._wait = wait
         self._rng = rng or random.Random()
+        self._current = current
         self._routes = list(settings.routes)
         self._route_by_name = {route.name: route for route in settings.routes}
         self._tracker = EscalationTracker(
@@ -243,12 +252,32 @@ class Notifier:
         route_name, level_number = release.key
         route = self._route_by_name[route_name]
         level = route.escalation[level_number - 1]
-        notice = format_notice(route_name, level_number, level.name, release.items, self._catalog)
+        # Only what is still true goes out: an alarm answered or gone back to normal while
+        # its notice waited in the window is dropped from it.
+        items = [d for d in release.items if self._still_due(d)]
+        if len(items) < len(release.items):
+            self._count("stale_dropped", len(release.items) - len(items))
+        if not items:
+            self._count("notices_dropped")
+            return
+        notice = format_notice(
+            route_name, level_number, level.name, items, self._catalog, now_of=self._now
+        )
         self._count("notices")
         if release.summary:
             self._count("summaries")
         for channel in level.channels:
             self._lanes[channel].offer(notice)
+
+    def _still_due(self, dispatch: Dispatch) -> bool:
+        state = self._states.get(dispatch.event.alarm_id, dispatch.event.state)
+        return state not in _ANSWERED_STATES
+
+    def _now(self, event: AlarmEvent) -> Now:
+        state = self._states.get(event.alarm_id, event.state)
+        if self._current is None:
+            return Now(state, None, live=False)
+        return Now(state, self._current(event.point))
 
     # ---------------------------------------------------------------- output
 

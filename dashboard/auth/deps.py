@@ -92,6 +92,8 @@ def require_user(role: Role) -> Callable[[HTTPConnection], User]:
 
 # Alarm actions (acknowledge, shelve, notes, out of service) need an operator or above.
 operator_user = require_user(Role.OPERATOR)
+# Taking an alarm out of service (停用) and back (投用) needs an engineer or above.
+engineer_user = require_user(Role.ENGINEER)
 
 Viewer = Annotated[Principal, Depends(require(Role.VIEWER))]
 Operator = Annotated[Principal, Depends(require(Role.OPERATOR))]

@@ -8,14 +8,15 @@ the order they are included in. Bodies and answers: ``dashboard.schemas.alarms``
     GET  /api/alarms                              active alarms (?site= &hazard_source= &state=)
     GET  /api/alarms/history                      journal query (?since= &until= &site= ... &limit=)
     GET  /api/alarms/load                         EEMUA 191 figures per site (?site=)
-    POST /api/alarms/ack                          {ids: [...], comment}: many at once
+    POST /api/alarms/ack                          {ids, comment, disposition, include_urgent}
+    POST /api/alarms/silence                      {ids, where}: a screen silenced the tone
     GET  /api/alarms/{site}/{tag}/{type}          one alarm and its recent events
-    POST /api/alarms/{site}/{tag}/{type}/ack      {comment}
+    POST /api/alarms/{site}/{tag}/{type}/ack      {comment, disposition}
     POST /api/alarms/{site}/{tag}/{type}/shelve   {reason, minutes}
     POST /api/alarms/{site}/{tag}/{type}/unshelve {comment}
     POST /api/alarms/{site}/{tag}/{type}/notes    {text}
-    POST /api/alarms/{site}/{tag}/{type}/out-of-service  {reason}
-    POST /api/alarms/{site}/{tag}/{type}/in-service      {comment}
+    POST /api/alarms/{site}/{tag}/{type}/out-of-service  {reason, hours}  engineer or above
+    POST /api/alarms/{site}/{tag}/{type}/in-service      {comment}        engineer or above
     GET  /api/hazard-sources                      each hazard source's colour (green when normal)
 
 Errors: 404 unknown alarm or site, 409 an action the alarm's state does not allow, 422 a
@@ -34,13 +35,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 
+from alerting.ackrules import AckRequest, ack_comment, refusal
 from alerting.engine import ActionError, AlarmEngine, UnknownAlarm
 from alerting.events import AlarmState
 from alerting.identity import User
 from alerting.journal import MAX_HISTORY_ROWS, AlarmJournal, HistoryQuery
-from alerting.statemachine import InvalidTransition
+from alerting.statemachine import AlarmRecord, InvalidTransition
 from config.catalog import Catalog
-from dashboard.auth.deps import operator_user
+from dashboard.auth.deps import current_principal, engineer_user, operator_user
+from dashboard.auth.principal import Principal
 from dashboard.components import ComponentStatus
 from dashboard.routes.history_filters import HistoryFilters
 from dashboard.schemas.alarms import (
@@ -57,8 +60,10 @@ from dashboard.schemas.alarms import (
     HazardSourcesOut,
     LoadsOut,
     NoteBody,
-    ReasonBody,
+    OutOfServiceBody,
     ShelveBody,
+    SilenceBody,
+    SilenceOut,
     event_out,
     load_out,
     source_out,
@@ -81,11 +86,17 @@ def alarms_router(
     catalog: Catalog,
     *,
     current_user: Callable[..., User] = operator_user,
+    service_user: Callable[..., User] | None = None,
 ) -> APIRouter:
     """The alarm routes over a running engine and its journal. ``current_user`` is the
-    FastAPI dependency naming who acts: the signed-in operator (or above) by default."""
+    FastAPI dependency naming who acts: the signed-in operator (or above) by default;
+    ``service_user`` who may take alarms out of service and back: an engineer or above
+    (a stand-in ``current_user`` of a test acts for both)."""
     api = APIRouter(prefix="/api", tags=["alarms"])
     UserDep = Annotated[User, Depends(current_user)]
+    if service_user is None:
+        service_user = engineer_user if current_user is operator_user else current_user
+    EngineerDep = Annotated[User, Depends(service_user)]
     views = AlarmViews(catalog)
     alarm_out = views.alarm
 
@@ -118,11 +129,28 @@ def alarms_router(
 
     @api.post("/alarms/ack", response_model=AckOut)
     async def acknowledge_many(body: BulkAckBody, user: UserDep) -> AckOut:
+        request = AckRequest(
+            body.comment, body.disposition, bulk=len(body.ids) > 1,
+            urgent_confirmed=body.include_urgent,
+        )
         with _errors():
-            result = engine.acknowledge(body.ids, user.name, body.comment)
+            result = engine.acknowledge(
+                body.ids, user.name, ack_comment(request),
+                check=lambda record: refusal(record, request),
+            )
         return AckOut(
             acknowledged=result.acknowledged, refused=result.refused, unknown=result.unknown
         )
+
+    @api.post("/alarms/silence", response_model=SilenceOut)
+    async def silence(
+        body: SilenceBody, who: Annotated[Principal, Depends(current_principal)]
+    ) -> SilenceOut:
+        # Any signed-in screen (a wall's display token too) may silence its own tone; the
+        # silence acknowledges nothing and is journalled with who did it.
+        place = "大屏" if body.where == "wall" else "值班台"
+        with _errors():
+            return SilenceOut(silenced=engine.silence(body.ids, who.name, place))
 
     @api.get(ONE_ALARM, response_model=AlarmDetailOut)
     async def alarm_detail(
@@ -135,11 +163,24 @@ def alarms_router(
 
     @api.post(ONE_ALARM + "/ack", response_model=AlarmOut)
     async def acknowledge(ident: AlarmId, user: UserDep, body: AckBody | None = None) -> AlarmOut:
-        comment = body.comment if body is not None else None
+        request = AckRequest(
+            body.comment if body is not None else None,
+            body.disposition if body is not None else None,
+        )
+        refused_by_rule: list[str] = []
+
+        def check(record: AlarmRecord) -> str | None:
+            why = refusal(record, request)
+            if why is not None:
+                refused_by_rule.append(why)
+            return why
+
         with _errors():
-            result = engine.acknowledge([ident], user.name, comment)
+            result = engine.acknowledge([ident], user.name, ack_comment(request), check=check)
         if result.unknown:
             raise HTTPException(404, f"unknown alarm {ident!r}")
+        if refused_by_rule:
+            raise HTTPException(422, refused_by_rule[0])
         if result.refused:
             raise HTTPException(409, result.refused[ident])
         # The record as the acknowledgement left it: a returned alarm is now normal and gone
@@ -162,13 +203,16 @@ def alarms_router(
             return event_out(engine.add_note(ident, user.name, body.text))
 
     @api.post(ONE_ALARM + "/out-of-service", response_model=AlarmOut)
-    async def remove_from_service(ident: AlarmId, body: ReasonBody, user: UserDep) -> AlarmOut:
+    async def remove_from_service(
+        ident: AlarmId, body: OutOfServiceBody, user: EngineerDep
+    ) -> AlarmOut:
+        duration = body.hours * 3600 if body.hours is not None else None
         with _errors():
-            return alarm_out(engine.remove_from_service(ident, user.name, body.reason))
+            return alarm_out(engine.remove_from_service(ident, user.name, body.reason, duration))
 
     @api.post(ONE_ALARM + "/in-service", response_model=AlarmOut)
     async def return_to_service(
-        ident: AlarmId, user: UserDep, body: CommentBody | None = None
+        ident: AlarmId, user: EngineerDep, body: CommentBody | None = None
     ) -> AlarmOut:
         with _errors():
             return alarm_out(
@@ -211,6 +255,8 @@ def alarm_component(engine: AlarmEngine) -> ComponentStatus:
             "unjournalled": engine.unjournalled,
             "unjournalled_dropped": stats.unjournalled_dropped,
             "listener_errors": stats.listener_errors,
+            "stalls": stats.stalls,  # the gateway stood still (alerting.stall)
+            "longest_stall_s": round(stats.longest_stall),
         },
         detail=None if engine.journal_healthy else "alarm journal failing: events kept in memory",
     )

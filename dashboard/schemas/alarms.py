@@ -8,9 +8,11 @@ engine's objects, with the names the catalog gives sites, points and hazard sour
 from __future__ import annotations
 
 import math
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from alerting.ackrules import Disposition
 from alerting.engine import SourceStatus
 from alerting.events import SYSTEM_ALARM_TYPES, AlarmEvent, AlarmState, EventKind
 from alerting.load import LoadReport
@@ -29,11 +31,26 @@ class _Body(BaseModel):
 
 class AckBody(_Body):
     comment: str | None = Field(default=None, max_length=1000)
+    # Required, with a comment, for a critical alarm (alerting.ackrules).
+    disposition: Disposition | None = None
 
 
 class BulkAckBody(_Body):
     ids: list[str] = Field(min_length=1, max_length=5000)
     comment: str | None = Field(default=None, max_length=1000)
+    disposition: Disposition | None = None  # for the critical alarms among them
+    # Critical and high alarms are left out of a bulk acknowledgement unless this is true
+    # and a comment is given.
+    include_urgent: bool = False
+
+
+class SilenceBody(_Body):
+    ids: list[str] = Field(min_length=1, max_length=5000)
+    where: Literal["wall", "console"]
+
+
+class SilenceOut(BaseModel):
+    silenced: list[str]  # the alarms the silence was journalled against
 
 
 class ShelveBody(_Body):
@@ -47,6 +64,13 @@ class CommentBody(_Body):
 
 class ReasonBody(_Body):
     reason: str = Field(min_length=1, max_length=500)
+
+
+class OutOfServiceBody(_Body):
+    """停用: why, and for how long (hours; it returns to service by itself then)."""
+
+    reason: str = Field(min_length=1, max_length=500)
+    hours: float | None = Field(default=None, gt=0, le=720)
 
 
 class NoteBody(_Body):

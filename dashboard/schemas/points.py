@@ -28,12 +28,14 @@ class PointOut(Schema):
     enterprise: str
     hazard_source: HazardSourceOut
     device: str
+    device_name: str  # the device's name in the site file (its id when it has none)
     tag: str
     name: str
     kind: str
     unit: str
     range: RangeOut | None
     gas: str | None
+    heartbeat: bool  # a controller's heartbeat bit, not a detector
     reading: ReadingOut | None  # the latest; None until the point has reported once
 
 

@@ -5,6 +5,7 @@
 // API refuses them anyway (403).
 
 import { allows, api, whoAmI } from "./api.js";
+import { ConsoleBell } from "./consolebell.js";
 import { initI18n, onLanguageChange, t, tOr } from "./i18n.js";
 import { LiveModel, mergeAlarms } from "./livemodel.js";
 import {
@@ -17,6 +18,10 @@ const TYPES = ["HH", "H", "L", "LL", "ROC", "DISCRETE", "COMM_LOSS", "SENSOR_FAU
 const KINDS = ["raised", "returned", "acknowledged", "shelved", "unshelved", "out_of_service",
   "in_service", "note", "notified", "notify_failed", "escalated", "realarmed"];
 const SHELVE_MINUTES = [15, 30, 60, 120, 240, 480];
+const SERVICE_HOURS = [1, 4, 8, 24, 72, 168];
+// 处置结论: a critical alarm is acknowledged with one of these and a comment (alerting.ackrules).
+const DISPOSITIONS = ["real", "false_alarm", "maintenance", "instrument_fault"];
+const URGENT = new Set(["critical", "high"]);
 const RANGES = ["1h", "8h", "24h", "7d"];
 const HISTORY_PAGE = 500;
 const RECENT_EVENTS = 30;
@@ -24,6 +29,7 @@ const RECENT_EVENTS = 30;
 const page = {
   me: null,
   canAct: false,
+  canService: false,  // 停用 / 投用: engineer or above
   alarms: [],
   sites: new Map(),        // site code -> enterprise name
   sourceNames: new Map(),  // "site/hazard source id" -> name
@@ -35,6 +41,7 @@ const page = {
   trend: { point: null, range: "1h", plot: null },
 };
 let live = null;
+const bell = new ConsoleBell();
 let connection = { state: "connecting", attempt: 0, delay: 0 };
 
 export function alarmPath(id) {
@@ -71,10 +78,12 @@ function showAlarms(alarms) {
   const ids = new Set(page.alarms.map((alarm) => alarm.id));
   for (const id of page.selected) if (!ids.has(id)) page.selected.delete(id);
   renderAlarms();
+  bell.update(page.alarms);
 }
 
 /** Events of a websocket delta (journal order) on top of the recent events (newest first). */
 function addRecentEvents(events) {
+  bell.events(events);
   page.recentEvents = [...events].reverse().concat(page.recentEvents).slice(0, RECENT_EVENTS);
   renderRecent();
 }
@@ -183,6 +192,11 @@ function actionButtons(alarm) {
     buttons.push(el("button", { type: "button", class: "small shelve", onclick: () => shelve(alarm) }, t("console.shelve")));
   }
   buttons.push(el("button", { type: "button", class: "small note", onclick: () => note(alarm) }, t("console.note")));
+  if (page.canService) {
+    buttons.push(alarm.state === "out_of_service"
+      ? el("button", { type: "button", class: "small in-service", onclick: () => inService(alarm) }, t("service.restore"))
+      : el("button", { type: "button", class: "small out-of-service", onclick: () => outOfService(alarm) }, t("service.remove")));
+  }
   buttons.push(trend);
   return buttons;
 }
@@ -223,13 +237,28 @@ function optionalText(value) {
   return text === "" ? null : text;
 }
 
+function dispositionOptions(select, withNone) {
+  const options = DISPOSITIONS.map((d) => el("option", { value: d }, t(`disposition.${d}`)));
+  if (withNone) options.unshift(el("option", { value: "" }, t("disposition.none")));
+  select.replaceChildren(...options);
+}
+
 async function ackOne(alarm) {
+  const critical = alarm.priority === "critical";
   const form = await ask("ack-dialog", describe(alarm), (f) => {
     f.elements.comment.value = $("bulk-comment").value;
+    // A critical alarm is acknowledged with a disposition and a comment.
+    dispositionOptions(f.elements.disposition, !critical);
+    f.elements.disposition.required = critical;
+    f.elements.comment.required = critical;
+    f.querySelector(".disposition").hidden = !critical;
   });
   if (!form) return;
+  const disposition = critical ? form.get("disposition") || null : null;
   try {
-    await api(`${alarmPath(alarm.id)}/ack`, { method: "POST", body: { comment: optionalText(form.get("comment")) } });
+    await api(`${alarmPath(alarm.id)}/ack`, {
+      method: "POST", body: { comment: optionalText(form.get("comment")), disposition },
+    });
     toast(t("console.acked", { n: 1 }), "ok");
   } catch (error) {
     failed(error);
@@ -245,10 +274,29 @@ async function ackMany(ids) {
     toast(t("console.nothingSelected"));
     return;
   }
+  // One click never acknowledges critical and high alarms: only when 含紧急/高 is ticked and
+  // a comment written (critical ones also take the disposition chosen beside it).
+  const comment = optionalText($("bulk-comment").value);
+  const includeUrgent = $("bulk-urgent").checked;
+  const urgent = pending.filter((id) => URGENT.has(page.alarms.find((a) => a.id === id)?.priority));
+  if (urgent.length > 0 && includeUrgent && comment === null) {
+    toast(t("ack.urgentNeedsComment"), "error");
+    return;
+  }
+  const chosen = includeUrgent ? pending : pending.filter((id) => !urgent.includes(id));
+  if (chosen.length === 0) {
+    toast(t("ack.urgentLeftOut", { n: urgent.length }), "error");
+    return;
+  }
   try {
     const result = await api("/api/alarms/ack", {
-      method: "POST", body: { ids: pending, comment: optionalText($("bulk-comment").value) },
+      method: "POST",
+      body: {
+        ids: chosen, comment, include_urgent: includeUrgent,
+        disposition: includeUrgent ? $("bulk-disposition").value || null : null,
+      },
     });
+    if (!includeUrgent && urgent.length > 0) toast(t("ack.urgentLeftOut", { n: urgent.length }), "error");
     toast(t("console.acked", { n: result.acknowledged.length }), "ok");
     const refused = Object.entries(result.refused);
     if (refused.length > 0) {
@@ -280,6 +328,30 @@ async function shelve(alarm) {
 async function unshelve(alarm) {
   try {
     await api(`${alarmPath(alarm.id)}/unshelve`, { method: "POST", body: { comment: null } });
+  } catch (error) {
+    failed(error);
+  }
+}
+
+async function outOfService(alarm) {
+  const form = await ask("service-dialog", describe(alarm), (f) => {
+    f.elements.hours.replaceChildren(...SERVICE_HOURS.map((h) => el("option", { value: h },
+      h < 24 ? t("dialog.hours", { n: h }) : t("service.days", { n: h / 24 }))));
+    f.elements.hours.value = "8";
+  });
+  if (!form) return;
+  try {
+    await api(`${alarmPath(alarm.id)}/out-of-service`, {
+      method: "POST", body: { reason: form.get("reason").trim(), hours: Number(form.get("hours")) },
+    });
+  } catch (error) {
+    failed(error);
+  }
+}
+
+async function inService(alarm) {
+  try {
+    await api(`${alarmPath(alarm.id)}/in-service`, { method: "POST", body: { comment: null } });
   } catch (error) {
     failed(error);
   }
@@ -551,6 +623,7 @@ function relabel() {
   renderRecent();
   if (page.lastShift) renderShift(page.lastShift);
   showConnection(connection);
+  bell.relabel();
   if ($("trend-dialog").open) renderRangeButtons();
 }
 
@@ -569,14 +642,17 @@ async function main() {
     return;
   }
   page.canAct = allows(page.me, "operator");
+  page.canService = allows(page.me, "engineer");
   renderTopbar(page.me, "/console");
   onLanguageChange(relabel);
+  bell.start();
   if (!page.canAct) {
     $("bulk-actions").remove();  // absent, not merely disabled
     $("read-only").hidden = false;
   } else {
     $("ack-selected").addEventListener("click", () => ackMany([...page.selected]));
     $("ack-visible").addEventListener("click", () => ackMany(visibleAlarms().map((alarm) => alarm.id)));
+    dispositionOptions($("bulk-disposition"), true);
   }
   renderAlarmHead();
   for (const id of ["filter-text", "filter-site", "filter-priority"]) $(id).addEventListener("input", renderAlarms);
@@ -619,7 +695,7 @@ async function main() {
   live.start();
   const wanted = location.hash.slice(1);
   if (["history", "shift"].includes(wanted)) showTab(wanted);
-  window.hazgwConsole = { page, live };  // for debugging and tests
+  window.hazgwConsole = { page, live, bell };  // for debugging and tests
 }
 
 main();

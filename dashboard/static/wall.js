@@ -1,6 +1,7 @@
 // The wall display (大屏): one tile per hazard source coloured by its worst active alarm,
-// key values live over /ws, alarm counts, flood banner, clock, connectivity, and a
-// flashing, sounding banner for new critical alarms (silence does not acknowledge).
+// key values live over /ws, alarm counts, flood banner, clock, connectivity, and for every
+// unacknowledged alarm of any priority a blinking tile, a banner, the count in the page
+// title and the priority's own tone (silencing is logged and does not acknowledge).
 
 import { adoptDisplayToken, api, whoAmI } from "./api.js";
 import { Beeper } from "./audio.js";
@@ -11,7 +12,8 @@ import {
   showReading, stateLabel,
 } from "./ui.js";
 import {
-  Annunciator, alarmsByPoint, counts, keyPoints, layout, shownAlarms, sourceKey, tileColour,
+  Annunciator, alarmsByPoint, counts, devicesOnline, heartbeatKey, keyPoints, layout, shownAlarms,
+  sourceKey, tileState, titleWithCount,
 } from "./walllogic.js";
 
 const HEALTH_EVERY = 5000;
@@ -175,10 +177,28 @@ function buildCell(point) {
   return cell;
 }
 
+/** Is a heartbeat point's sensor-fault (stalled heartbeat) alarm annunciated? */
+function heartbeatStalled(id) {
+  return page.alarms.some((alarm) => `${alarm.site}/${alarm.tag}` === id
+    && alarm.type === "SENSOR_FAULT" && UNACK_OR_ACTIVE.has(alarm.state));
+}
+const UNACK_OR_ACTIVE = new Set(["active_unacknowledged", "active_acknowledged"]);
+
 function renderReading(id) {
   const entry = page.cells.get(id);
   if (!entry) return;
-  const shown = showReading(live.readings.get(id));
+  const reading = live.readings.get(id);
+  const shown = showReading(reading);
+  if (entry.point.heartbeat) {
+    // A controller's heartbeat is not a tripped detector: 心跳正常 / 心跳停止.
+    const key = heartbeatKey(reading, heartbeatStalled(id));
+    if (key !== null) {
+      shown.text = t(key);
+      shown.label = "";
+      shown.cls = key === "heartbeat.ok" ? "q-good" : "q-bad";
+    }
+    entry.cell.classList.add("heartbeat");
+  }
   entry.cell.classList.remove("q-none", "q-good", "q-bad", "q-uncertain");
   entry.cell.classList.add(shown.cls);
   entry.value.textContent = shown.text;
@@ -194,24 +214,35 @@ function renderAllReadings() {
 
 function renderTiles() {
   const byPoint = alarmsByPoint(page.alarms);
+  for (const [id, entry] of page.cells) if (entry.point.heartbeat) renderReading(id);
   for (const [id, entry] of page.cells) {
     const alarm = byPoint.get(id);
     if (alarm) entry.cell.dataset.priority = alarm.priority;
     else delete entry.cell.dataset.priority;
     entry.cell.classList.toggle("unack", Boolean(alarm && alarm.unack));
   }
-  const criticalSources = new Set(annunciator.critical.map((a) => sourceKey(a.site, a.hazard_source)));
+  const calling = new Set(annunciator.unacked.map((a) => sourceKey(a.site, a.hazard_source)));
   for (const [key, source] of page.sources) {
     const status = page.statuses.get(key);
-    const colour = tileColour(status, source.points, live.readings);
+    const state = tileState(status, source.points, live.readings);
+    const colour = state.colour;
     const tile = source.tile;
     tile.root.dataset.colour = colour;
-    tile.root.classList.toggle("flash", criticalSources.has(key));
+    tile.root.classList.toggle("flash", calling.has(key));
     tile.grade.textContent = `${tOr(`grade.${source.info.grade}`, source.info.grade)} · ${tOr(`kind.${source.info.kind}`, source.info.kind)}`;
-    tile.status.textContent = t(`status.${colour}`);
-    tile.tally.textContent = status
-      ? `${t("wall.active")} ${status.annunciated} · ${t("wall.unacked")} ${status.unacknowledged}`
-      : "";
+    // Bad points and hidden alarms are said in words beside the colour, with counts.
+    const words = [t(`status.${colour}`)];
+    if (state.bad.comm_loss > 0) words.push(`${t("reason.comm_loss")} ${state.bad.comm_loss}`);
+    if (state.bad.sensor_fault > 0) words.push(`${t("reason.sensor_fault")} ${state.bad.sensor_fault}`);
+    if (state.bad.other > 0) words.push(`${t("reading.bad")} ${state.bad.other}`);
+    tile.status.textContent = [...new Set(words)].join(" · ");
+    const tally = [];
+    if (status) {
+      tally.push(`${t("wall.active")} ${status.annunciated}`, `${t("wall.unacked")} ${status.unacknowledged}`);
+      if (status.shelved > 0) tally.push(`${t("wall.shelved")} ${status.shelved}`);
+      if (status.out_of_service > 0) tally.push(`${t("wall.outOfService")} ${status.out_of_service}`);
+    }
+    tile.tally.textContent = tally.join(" · ");
     tile.more.textContent = t("wall.more", { n: tile.hidden });
   }
 }
@@ -262,32 +293,43 @@ function renderAlarms() {
 
 function renderCritical() {
   const banner = $("critical-banner");
-  const critical = annunciator.critical;
-  banner.hidden = critical.length === 0;
-  if (critical.length > 0) {
-    const first = critical[0];
+  const calling = annunciator.unacked;
+  banner.hidden = calling.length === 0;
+  if (calling.length > 0) {
+    const first = calling[0];
+    banner.dataset.priority = first.priority;
     let what = `${sourceName(first)} · ${alarmTitle(first)} ${alarmDetail(first)}`;
-    if (critical.length > 1) what += `  (+${critical.length - 1})`;
-    $("critical-text").textContent = t("wall.critical", { what });
+    if (calling.length > 1) what += `  (+${calling.length - 1})`;
+    const key = first.priority === "critical" ? "wall.critical" : "wall.unackedAlarm";
+    $("critical-text").textContent = t(key, { what });
   }
-  const sounding = annunciator.sounding;
-  if (sounding) beeper.start();
+  const tone = annunciator.tone;
+  if (tone !== null) beeper.start(tone);
   else beeper.stop();
-  document.body.dataset.sound = sounding ? "on" : critical.length > 0 ? "silenced" : "off";
+  document.body.dataset.sound = tone !== null ? "on" : calling.length > 0 ? "silenced" : "off";
+  document.body.dataset.tone = tone ?? "";
+  document.title = titleWithCount(document.title, calling.length);
   const button = $("silence");
-  button.textContent = sounding ? t("wall.silence") : t("wall.silenced");
-  button.disabled = !sounding;
+  button.textContent = tone !== null ? t("wall.silence") : t("wall.silenced");
+  button.disabled = tone === null;
 }
 
 function silence() {
-  annunciator.silence();
+  const ids = annunciator.silence();
   renderCritical();
+  // Silencing is not acknowledging, and it is recorded against each alarm.
+  if (ids.length > 0) {
+    api("/api/alarms/silence", { method: "POST", body: { ids, where: "wall" } }).catch((error) => {
+      console.warn("silence not recorded", error);
+    });
+  }
 }
 
 function onEvents(events) {
-  if (annunciator.events(events)) {
+  const fresh = annunciator.events(events);
+  if (fresh !== null && !beeper.playing) {
     // Sound at once; the alarm records of the same delta fill in the banner next.
-    beeper.start();
+    beeper.start(fresh);
     document.body.dataset.sound = "on";
   }
 }
@@ -303,6 +345,36 @@ function renderFlood() {
 }
 
 // ---------------------------------------------------------------------- health
+
+/** Health's device ids are "site/device" (Modbus) or "device" (MQTT): the points' key. */
+function deviceKey(deviceId) {
+  if (deviceId.includes("/")) return deviceId;
+  const point = [...page.points.values()].find((p) => p.device === deviceId);
+  return point ? `${point.site}/${point.device}` : deviceId;
+}
+
+function deviceName(deviceId) {
+  const key = deviceKey(deviceId);
+  const point = [...page.points.values()].find((p) => `${p.site}/${p.device}` === key);
+  return point ? point.device_name : deviceId;
+}
+
+function liveDevices() {
+  return devicesOnline([...page.points.values()], live ? live.readings : new Map());
+}
+
+/** The header's devices online: from live readings, at once. */
+function renderDevices() {
+  const kpi = $("kpi-devices");
+  kpi.classList.remove("good", "warn", "bad");
+  const { online, total } = liveDevices();
+  if (total === 0) {
+    $("devices-online").textContent = "—";
+    return;
+  }
+  $("devices-online").textContent = `${online}/${total}`;
+  kpi.classList.add(online === total ? "good" : online === 0 ? "bad" : "warn");
+}
 
 function renderHealth() {
   const state = $("gateway-state");
@@ -321,16 +393,19 @@ function renderHealth() {
   const health = page.health;
   state.textContent = t(`health.${health.status}`);
   kpi.classList.add(health.status === "ok" ? "good" : health.status === "degraded" ? "warn" : "bad");
+  renderDevices();
   const devices = health.collectors.flatMap((collector) => collector.devices);
-  const online = devices.filter((device) => device.ok).length;
-  $("devices-online").textContent = `${online}/${devices.length}`;
-  devicesKpi.classList.add(online === devices.length ? "good" : online === 0 ? "bad" : "warn");
-  const sorted = [...devices].sort((a, b) => Number(a.ok) - Number(b.ok));
+  // A device is down when its health says so or its points read 通讯中断 right now (the
+  // health is polled every few seconds; readings arrive at once).
+  const linked = liveDevices().byDevice;
+  const up = (device) => device.ok && linked.get(deviceKey(device.device_id)) !== false;
+  const sorted = [...devices].sort((a, b) => Number(up(a)) - Number(up(b)));
   const items = sorted.slice(0, MAX_DEVICES_SHOWN).map((device) => el("li", {
-    class: device.ok ? "ok" : "bad", "data-device": device.device_id,
-  }, el("span", { class: `dot ${device.ok ? "ok" : "bad"}` }),
-  el("span", { class: "name" }, device.device_id),
-  el("span", { class: "st" }, device.ok ? t("conn.connected") : tOr(`link.${device.state}`, device.state))));
+    class: up(device) ? "ok" : "bad", "data-device": device.device_id,
+  }, el("span", { class: `dot ${up(device) ? "ok" : "bad"}` }),
+  el("span", { class: "name", title: device.device_id }, deviceName(device.device_id)),
+  el("span", { class: "st" }, up(device) ? t("conn.connected")
+    : device.ok ? t("reason.comm_loss") : tOr(`link.${device.state}`, device.state))));
   if (devices.length > MAX_DEVICES_SHOWN) {
     items.push(el("li", {}, t("wall.more", { n: devices.length - MAX_DEVICES_SHOWN })));
   }
@@ -366,6 +441,8 @@ function onStatus(status) {
 }
 
 function showAudioState(state) {
+  // Until sound works, a large warning says so: a silent wall must not look like a quiet one.
+  $("audio-blocked").hidden = state === "running";
   $("enable-sound").hidden = state !== "suspended";
   document.body.dataset.audio = state;
 }
@@ -386,6 +463,7 @@ function relabel() {
   renderHealth();
   renderFlood();
   showConnection(connection);
+  showAudioState(beeper.state);
   if (page.me) $("who").textContent = `${page.me.name ?? ""} · ${roleLabel(page.me)}`;
   tick();
 }
@@ -396,6 +474,7 @@ async function main() {
   onLanguageChange(relabel);
   $("silence").addEventListener("click", silence);
   $("enable-sound").addEventListener("click", () => beeper.unlock());
+  $("audio-blocked").addEventListener("click", () => beeper.unlock());
   // Any click on the wall lifts the browser's autoplay block for the alarm tone.
   document.addEventListener("pointerdown", () => beeper.unlock(), { once: true });
   tick();
@@ -414,7 +493,10 @@ async function main() {
       page.lastUpdate = Date.now();
       if (ids === null) renderAllReadings();
       else for (const id of ids) renderReading(id);
-      if (ids === null || [...ids].some((id) => page.cells.has(id))) renderTiles();
+      if (ids === null || [...ids].some((id) => page.cells.has(id))) {
+        renderTiles();
+        renderHealth();
+      }
     },
     onAlarms: applyAlarms,
     onEvents,

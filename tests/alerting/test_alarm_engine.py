@@ -218,6 +218,25 @@ def test_out_of_service_and_back(engine: AlarmEngine, clock: Clock, events: Reco
     assert events.kinds("T1/GT-1/H") == ["out_of_service", "in_service", "raised"]
 
 
+def test_out_of_service_with_an_end_time_returns_by_itself(
+    engine: AlarmEngine, clock: Clock, events: Recorder
+) -> None:
+    record = engine.remove_from_service("T1/GT-1/H", "张工", "探测器送检", 2 * 3600)
+    assert record.shelved_until == clock.now + 2 * 3600  # the one "until" of a record
+    feed(engine, clock, "GT-1", 30.0)  # still high while out of service
+    clock.advance(2 * 3600 - 1)
+    engine.tick()
+    assert state(engine, "T1/GT-1/H") is OOS
+    clock.advance(1)
+    engine.tick()  # the end time: back in service, and its condition holds: raised
+    assert state(engine, "T1/GT-1/H") is U
+    assert events.kinds("T1/GT-1/H") == ["out_of_service", "in_service", "raised"]
+    back = [e for e in events.events if e.kind is EventKind.RETURNED_TO_SERVICE]
+    assert back[0].comment == "停用到期，自动投用"
+    with pytest.raises(ActionError):
+        engine.remove_from_service("T1/GT-1/HH", "张工", "r", 31 * 24 * 3600)
+
+
 def test_realarm_of_a_standing_acknowledged_alarm(
     engine: AlarmEngine, clock: Clock, events: Recorder
 ) -> None:

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from alarm_support import Clock, key, open_engine, reading
 
+from alerting.ackrules import NEEDS_CONFIRMATION, NEEDS_DISPOSITION
 from alerting.engine import AlarmEngine
 from alerting.events import AlarmEvent, AlarmState, EventKind
 from config.vocabulary import AlarmType, Priority
@@ -23,6 +24,7 @@ from dashboard.services import AlarmServices, DashboardServices
 
 OPERATOR = ("张三", "operator-pass-1")
 VIEWER = ("李四", "viewer-pass-1")
+ENGINEER = ("王工", "engineer-pass-1")
 
 
 class Gateway:
@@ -50,6 +52,7 @@ async def auth(tmp_path: Path) -> AsyncIterator[AuthService]:
     service = AuthService.open(tmp_path / "auth", settings=AuthSettings(hash_cost=TEST_COST))
     service.add_user(*OPERATOR, Role.OPERATOR, actor="test")
     service.add_user(*VIEWER, Role.VIEWER, actor="test")
+    service.add_user(*ENGINEER, Role.ENGINEER, actor="test")
     yield service
     service.close()
 
@@ -141,15 +144,51 @@ async def test_ack_of_a_returned_alarm_answers_who_acknowledged(
 async def test_ack_many(gateway: Gateway, client: httpx.AsyncClient) -> None:
     gateway.feed("GT-1", 55.0)
     gateway.feed("LT-1", 90.0)
-    response = await client.post(
-        "/api/alarms/ack",
-        json={"ids": ["T1/GT-1/H", "T1/GT-1/HH", "T1/LT-1/H", "T1/LT-1/L", "X/Y/H"],
-              "comment": "批量确认"},
-    )
+    ids = ["T1/GT-1/H", "T1/GT-1/HH", "T1/LT-1/H", "T1/LT-1/L", "X/Y/H"]
+    # One click leaves out the gas alarms (high and critical).
+    response = await client.post("/api/alarms/ack", json={"ids": ids, "comment": "批量确认"})
     assert response.status_code == 200
     body = response.json()
-    assert body["acknowledged"] == ["T1/GT-1/H", "T1/GT-1/HH", "T1/LT-1/H"]
-    assert list(body["refused"]) == ["T1/LT-1/L"] and body["unknown"] == ["X/Y/H"]
+    assert body["acknowledged"] == ["T1/LT-1/H"]
+    assert body["refused"]["T1/GT-1/H"] == NEEDS_CONFIRMATION
+    assert body["refused"]["T1/GT-1/HH"] == NEEDS_CONFIRMATION
+    assert "T1/LT-1/L" in body["refused"] and body["unknown"] == ["X/Y/H"]
+    # Confirmed without a comment: still left out.
+    bare = await client.post("/api/alarms/ack", json={"ids": ids, "include_urgent": True})
+    assert bare.json()["acknowledged"] == []
+    # Confirmed with a comment: the high one goes; the critical one needs a disposition.
+    confirmed = {"ids": ids, "include_urgent": True, "comment": "已到现场"}
+    body = (await client.post("/api/alarms/ack", json=confirmed)).json()
+    assert body["acknowledged"] == ["T1/GT-1/H"]
+    assert body["refused"]["T1/GT-1/HH"] == NEEDS_DISPOSITION
+    body = (
+        await client.post("/api/alarms/ack", json={**confirmed, "disposition": "false_alarm"})
+    ).json()
+    assert body["acknowledged"] == ["T1/GT-1/HH"]
+    detail = (await client.get("/api/alarms/T1/GT-1/HH")).json()
+    ack = next(e for e in detail["events"] if e["kind"] == "acknowledged")
+    assert ack["comment"] == "处置结论：误报。已到现场"
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({}, 422),
+        ({"comment": "已处置"}, 422),  # no disposition
+        ({"disposition": "real"}, 422),  # no comment
+        ({"disposition": "real", "comment": "  "}, 422),
+        ({"disposition": "guess", "comment": "x"}, 422),  # not one of the four
+        ({"disposition": "maintenance", "comment": "检修中"}, 200),
+    ],
+)
+async def test_a_critical_alarm_needs_a_disposition_and_a_comment(
+    gateway: Gateway, client: httpx.AsyncClient, body: dict[str, str], status: int
+) -> None:
+    gateway.feed("GT-1", 55.0)
+    response = await client.post("/api/alarms/T1/GT-1/HH/ack", json=body)
+    assert response.status_code == status, response.text
+    state = gateway.engine.get("T1/GT-1/HH").state.value
+    assert state == ("active_acknowledged" if status == 200 else "active_unacknowledged")
 
 
 @pytest.mark.parametrize(
@@ -165,11 +204,13 @@ async def test_ack_many(gateway: Gateway, client: httpx.AsyncClient) -> None:
         ("/api/alarms/T1/GT-1/H/notes", {"text": ""}),
         ("/api/alarms/T1/GT-1/H/notes", {}),
         ("/api/alarms/T1/GT-1/H/out-of-service", {}),
+        ("/api/alarms/T1/GT-1/H/out-of-service", {"reason": "r", "hours": 0}),
     ],
 )
 async def test_bad_bodies_are_422(
-    gateway: Gateway, client: httpx.AsyncClient, path: str, body: object
+    gateway: Gateway, client: httpx.AsyncClient, auth: AuthService, path: str, body: object
 ) -> None:
+    client.headers.update(await bearer(auth, ENGINEER))
     gateway.feed("GT-1", 30.0)
     response = await client.post(path, json=body)
     assert response.status_code == 422, response.text
@@ -190,6 +231,30 @@ async def test_who_is_acting(gateway: Gateway, auth: AuthService) -> None:
             "/api/alarms/T1/GT-1/H/ack", headers={**forged, **await bearer(auth, OPERATOR)}
         )
         assert operator.json()["acknowledged_by"] == "张三"
+
+
+async def test_out_of_service_needs_an_engineer_a_reason_and_may_end_by_itself(
+    gateway: Gateway, auth: AuthService
+) -> None:
+    body = {"reason": "探测器送检", "hours": 4}
+    path = "/api/alarms/T1/GT-1/H/out-of-service"
+    async with app_of(gateway, auth) as http:
+        operator = await http.post(path, json=body, headers=await bearer(auth, OPERATOR))
+        assert operator.status_code == 403
+        engineer = await http.post(path, json=body, headers=await bearer(auth, ENGINEER))
+        assert engineer.status_code == 200, engineer.text
+        removed = engineer.json()
+        assert (removed["state"], removed["removed_by"]) == ("out_of_service", "王工")
+        assert removed["shelved_until"] == pytest.approx(gateway.clock.now + 4 * 3600)
+        too_long = await http.post(
+            "/api/alarms/T1/GT-1/HH/out-of-service", json={"reason": "r", "hours": 721},
+            headers=await bearer(auth, ENGINEER),
+        )
+        assert too_long.status_code == 422
+        back = "/api/alarms/T1/GT-1/H/in-service"
+        assert (await http.post(back, headers=await bearer(auth, OPERATOR))).status_code == 403
+        restored = await http.post(back, headers=await bearer(auth, ENGINEER))
+        assert restored.json()["state"] == "normal"
 
 
 async def test_without_sign_in_no_action_is_taken(gateway: Gateway) -> None:
@@ -230,7 +295,10 @@ async def test_shelve_unshelve_and_notes(gateway: Gateway, client: httpx.AsyncCl
     assert (await client.get("/api/alarms/T1/NOPE/H")).status_code == 404
 
 
-async def test_out_of_service_and_back(gateway: Gateway, client: httpx.AsyncClient) -> None:
+async def test_out_of_service_and_back(
+    gateway: Gateway, client: httpx.AsyncClient, auth: AuthService
+) -> None:
+    client.headers.update(await bearer(auth, ENGINEER))  # 停用 / 投用: an engineer
     removed = await client.post("/api/alarms/T1/GT-1/H/out-of-service",
                                 json={"reason": "探测器更换"})
     assert removed.status_code == 200 and removed.json()["state"] == "out_of_service"

@@ -201,9 +201,32 @@ CASES: list[tuple[str, dict[str, Any], list[Step]]] = [
     # ------------------------------------------------------------------ heartbeat
     ("a heartbeat that stops toggling is a sensor fault",
      {"kind": "discrete_state", "alarms": {"heartbeat": {"timeout": 10}}}, [
-        (0, False, ""), (2, True, ""), (4, False, ""), (6, False, ""), (12, False, ""),
-        (13.9, False, ""), (14, False, "SENSOR_FAULT+"), (16, True, "SENSOR_FAULT-"),
-        (18, False, ""),
+        (0, False, ""), (2, True, ""), (4, False, ""), (6, False, ""), (8, False, ""),
+        (10, False, ""), (12, False, ""), (13.9, False, ""), (14, False, "SENSOR_FAULT+"),
+        (16, True, "SENSOR_FAULT-"), (18, False, ""),
+    ]),
+    # Watched with a gap of half the timeout, the bit may have toggled unseen: the gap
+    # restarts supervision, it does not count as a stall.
+    ("a gap of half the timeout restarts heartbeat supervision",
+     {"kind": "discrete_state", "alarms": {"heartbeat": {"timeout": 10}}}, [
+        (0, False, ""), (2, True, ""), (4, False, ""), (10, False, ""), (12, False, ""),
+        (14, False, ""), (16, False, ""), (18, False, ""), (19.9, False, ""),
+        (20, False, "SENSOR_FAULT+"),
+    ]),
+    # The controller comes back after a comm loss with its heartbeat bit as it was: no
+    # "heartbeat stalled" on the first good poll; supervision starts again from there.
+    ("heartbeat supervision restarts at the first good poll after a reconnect",
+     {"kind": "discrete_state", "alarms": {"heartbeat": {"timeout": 10}}}, [
+        (0, False, ""), (2, True, ""), (3, "comm", ""), (33, "tick", "COMM_LOSS+"),
+        (34, "comm", ""), (35, True, "COMM_LOSS-"), (36, True, ""), (38, True, ""),
+        (40, True, ""), (42, True, ""), (44, True, ""), (44.9, True, ""),
+        (45, True, "SENSOR_FAULT+"),
+    ]),
+    ("a stall already reported stays until the bit toggles, across a reconnect",
+     {"kind": "discrete_state", "alarms": {"heartbeat": {"timeout": 10}}}, [
+        (0, False, ""), (2, True, ""), (4, True, ""), (6, True, ""), (8, True, ""),
+        (10, True, ""), (12, True, "SENSOR_FAULT+"), (13, "comm", ""), (14, True, ""),
+        (16, False, "SENSOR_FAULT-"),
     ]),
     ("a silent heartbeat device is comm loss, not also a sensor fault",
      {"kind": "discrete_state", "alarms": {"heartbeat": {"timeout": 10}}}, [

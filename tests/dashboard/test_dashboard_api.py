@@ -53,12 +53,14 @@ async def test_points_carry_configuration_and_latest_values(
             "kind": "tank_farm",
         },
         "device": "tank-gauges",
+        "device_name": "tank-gauges",  # the site file names no device here: its id
         "tag": "LT-101",
         "name": "1号甲醇罐液位",
         "kind": "level",
         "unit": "m",
         "range": {"low": 0.0, "high": 20.0},
         "gas": None,
+        "heartbeat": False,
         # One shape for a reading, here and on the websocket: [value, quality, reason, ts].
         "reading": [12.5, "good", "", 1_700_000_000.25],
     }

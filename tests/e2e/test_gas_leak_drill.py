@@ -123,7 +123,9 @@ async def test_gas_leak_alarms_notify_and_escalate_until_acknowledged(tmp_path: 
 
             # Someone acknowledges: escalation stops.
             ack = await http.post(
-                "/api/alarms/ack", json={"ids": [H_ID, HH_ID], "comment": "已到现场，关闭根部阀"}
+                "/api/alarms/ack",
+                json={"ids": [H_ID, HH_ID], "comment": "已到现场，关闭根部阀",
+                      "include_urgent": True, "disposition": "real"},
             )
             assert ack.status_code == 200, ack.text
             await live.until(

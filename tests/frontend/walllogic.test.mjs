@@ -7,6 +7,7 @@ import { importStatic } from "./static.mjs";
 
 const {
   Annunciator, alarmsByPoint, counts, keyPoints, layout, shownAlarms, sourceKey, tileColour,
+  badPoints, devicesOnline, heartbeatKey, titleWithCount,
 } = await importStatic("walllogic.js");
 
 const UNACK = "active_unacknowledged";
@@ -57,7 +58,15 @@ test("tileColour: the server's colour when alarmed, green with data, grey withou
     [null, { "S/A": [null, "bad", "comm_loss", 0], "S/B": [null, "bad", "sensor_fault", 0] },
       "grey"],
     [null, { "S/A": [null, "good", "", 0] }, "grey"],
-    [null, { "S/A": [null, "bad", "comm_loss", 0], "S/B": [false, "good", "", 0] }, "green"],
+    // a point reading bad shows at once, before any alarm: never plain green
+    [null, { "S/A": [null, "bad", "comm_loss", 0], "S/B": [false, "good", "", 0] }, "fault"],
+    // a shelved or out-of-service alarm: not plain green either
+    [{ worst_priority: null, colour: "green", shelved: 1, out_of_service: 0 },
+      { "S/A": [1, "good", "", 0] }, "suppressed"],
+    [{ worst_priority: null, colour: "green", shelved: 0, out_of_service: 2 },
+      { "S/A": [1, "good", "", 0] }, "suppressed"],
+    [{ worst_priority: "low", colour: "blue", shelved: 3, out_of_service: 0 },
+      { "S/A": [1, "good", "", 0] }, "blue"],
     [undefined, { "S/OTHER": [1, "good", "", 0] }, "grey"],
   ];
   for (const [status, readings, colour] of table) {
@@ -134,7 +143,7 @@ test("counts: active, unacknowledged, shelved", () => {
   }
 });
 
-test("shownAlarms: annunciated only, most urgent first, then newest", () => {
+test("shownAlarms: annunciated first, most urgent then newest; shelved and out of service after", () => {
   const alarms = [
     alarm("LOW-OLD", "low", UNACK, 10),
     alarm("CRIT-OLD", "critical", ACKED, 10),
@@ -146,55 +155,73 @@ test("shownAlarms: annunciated only, most urgent first, then newest", () => {
   ];
   const before = alarms.map((a) => a.tag);
   assert.deepEqual(shownAlarms(alarms).map((a) => a.tag),
-    ["CRIT-NEW", "CRIT-OLD", "HIGH", "LOW-NEW", "LOW-OLD"]);
+    ["CRIT-NEW", "CRIT-OLD", "HIGH", "LOW-NEW", "LOW-OLD", "SHELVED", "OOS"]);
   assert.deepEqual(alarms.map((a) => a.tag), before, "the input is not reordered");
 });
 
-test("Annunciator: flashing until acknowledged, sound until acknowledged or silenced", () => {
+test("Annunciator: every priority blinks until acknowledged and sounds its own tone", () => {
   const gas = alarm("GT-1", "critical", UNACK, 10);
   const level = alarm("LT-1", "critical", UNACK, 20);
   const high = alarm("PT-1", "high", UNACK, 30);
+  const low = alarm("TT-1", "low", UNACK, 40);
   const bell = new Annunciator();
   const steps = [
-    // [what happens, flashing, sounding, critical ids in display order]
-    [() => {}, false, false, []],
-    [() => bell.update([high]), false, false, []],  // only critical alarms call
-    [() => bell.update([gas, high]), true, true, [gas.id]],
-    [() => bell.silence(), true, false, [gas.id]],  // silenced, still flashing: not acked
-    [() => bell.update([gas, level]), true, true, [level.id, gas.id]],  // a new one sounds
-    [() => bell.silence(), true, false, [level.id, gas.id]],
-    // acknowledged: it stops flashing; the other one is still silenced
-    [() => bell.update([{ ...gas, state: ACKED }, level]), true, false, [level.id]],
-    [() => bell.update([{ ...level, state: RTN_UNACK }]), true, false, [level.id]],
-    [() => bell.update([]), false, false, []],
+    // [what happens, flashing, tone, unacknowledged ids in display order]
+    [() => {}, false, null, []],
+    [() => bell.update([high]), true, "high", [high.id]],  // an orange alarm calls too
+    [() => bell.update([low]), true, "low", [low.id]],
+    [() => bell.update([gas, high, low]), true, "critical", [gas.id, high.id, low.id]],
+    // silenced: the tone stops, the blinking stays (not acknowledged)
+    [() => bell.silence(), true, null, [gas.id, high.id, low.id]],
+    [() => bell.update([gas, level, high, low]), true, "critical",
+      [level.id, gas.id, high.id, low.id]],  // a new one sounds
+    [() => bell.silence(), true, null, [level.id, gas.id, high.id, low.id]],
+    // acknowledged: it stops blinking; the others are still silenced
+    [() => bell.update([{ ...gas, state: ACKED }, level]), true, null, [level.id]],
+    // returned but unacknowledged: still calls for a person
+    [() => bell.update([{ ...level, state: RTN_UNACK }]), true, null, [level.id]],
+    [() => bell.update([{ ...level, state: ACKED }, { ...high, state: "shelved" }]), false, null, []],
+    [() => bell.update([]), false, null, []],
   ];
-  for (const [index, [act, flashing, sounding, ids]] of steps.entries()) {
+  for (const [index, [act, flashing, tone, ids]] of steps.entries()) {
     act();
     assert.equal(bell.flashing, flashing, `step ${index}: flashing`);
-    assert.equal(bell.sounding, sounding, `step ${index}: sounding`);
-    assert.deepEqual(bell.critical.map((a) => a.id), ids, `step ${index}: critical`);
+    assert.equal(bell.tone, tone, `step ${index}: tone`);
+    assert.equal(bell.sounding, tone !== null, `step ${index}: sounding`);
+    assert.deepEqual(bell.unacked.map((a) => a.id), ids, `step ${index}: unacknowledged`);
   }
 });
 
-test("Annunciator: a critical alarm raised again after a silence sounds again", () => {
+test("Annunciator: an alarm raised again after a silence sounds again, any priority", () => {
   const gas = alarm("GT-1", "critical", UNACK);
   const table = [
-    // [events of a delta, fresh?, sounding after the list is reloaded]
-    [[], false, false],
-    [[{ id: gas.id, priority: "critical", kind: "acknowledged" }], false, false],
-    [[{ id: gas.id, priority: "high", kind: "raised" }], false, false],
-    [[{ id: "other", priority: "critical", kind: "raised" }], true, false],
-    [[{ id: gas.id, priority: "critical", kind: "raised" }], true, true],
-    [[{ id: gas.id, priority: "critical", kind: "realarmed" }], true, true],
+    // [events of a delta, fresh priority, sounding after the list is reloaded]
+    [[], null, false],
+    [[{ id: gas.id, priority: "critical", kind: "acknowledged" }], null, false],
+    [[{ id: "other", priority: "high", kind: "raised" }], "high", false],
+    [[{ id: "a", priority: "low", kind: "raised" }, { id: "b", priority: "medium", kind: "raised" }],
+      "medium", false],
+    [[{ id: gas.id, priority: "critical", kind: "raised" }], "critical", true],
+    [[{ id: gas.id, priority: "critical", kind: "realarmed" }], "critical", true],
   ];
   for (const [events, fresh, sounding] of table) {
     const bell = new Annunciator();
     bell.update([gas]);
-    bell.silence();
+    assert.deepEqual(bell.silence(), [gas.id]);
     assert.equal(bell.events(events), fresh, JSON.stringify(events));
     bell.update([gas]);
     assert.equal(bell.sounding, sounding, JSON.stringify(events));
   }
+});
+
+test("titleWithCount: the unacknowledged count leads the title, once", () => {
+  const table = [
+    ["监测大屏 · hazgw", 0, "监测大屏 · hazgw"],
+    ["监测大屏 · hazgw", 3, "(3) 监测大屏 · hazgw"],
+    ["(3) 监测大屏 · hazgw", 12, "(12) 监测大屏 · hazgw"],
+    ["(12) 监测大屏 · hazgw", 0, "监测大屏 · hazgw"],
+  ];
+  for (const [title, n, expected] of table) assert.equal(titleWithCount(title, n), expected);
 });
 
 test("Annunciator: a silence is forgotten once the alarm is gone", () => {
@@ -207,4 +234,32 @@ test("Annunciator: a silence is forgotten once the alarm is gone", () => {
   assert.deepEqual([...bell.silenced], []);
   bell.update([gas]);  // the same alarm back later: it sounds
   assert.equal(bell.sounding, true);
+});
+
+test("badPoints and devicesOnline: from live readings, at once", () => {
+  const points = [
+    { id: "S/A", site: "S", device: "ctl" }, { id: "S/B", site: "S", device: "ctl" },
+    { id: "S/C", site: "S", device: "gauge" }, { id: "S/D", site: "S", device: "dust" },
+  ];
+  const readings = new Map([
+    ["S/A", [null, "bad", "comm_loss", 0]], ["S/B", [null, "bad", "comm_loss", 0]],
+    ["S/C", [null, "bad", "sensor_fault", 0]],
+  ]);
+  assert.deepEqual(badPoints(points, readings), { comm_loss: 2, sensor_fault: 1, other: 0 });
+  // ctl: every point lost; gauge: answers (a sensor fault is an answer); dust: never heard
+  const { online, total, byDevice } = devicesOnline(points, readings);
+  assert.deepEqual([online, total], [1, 3]);
+  assert.deepEqual([...byDevice], [["S/ctl", false], ["S/gauge", true], ["S/dust", false]]);
+});
+
+test("heartbeatKey: 心跳正常 while it toggles, 心跳停止 when stalled, the reason when unread", () => {
+  const table = [
+    [undefined, false, null],
+    [[true, "good", "", 0], false, "heartbeat.ok"],
+    [[false, "good", "", 0], false, "heartbeat.ok"],
+    [[true, "good", "", 0], true, "heartbeat.stopped"],
+    [[null, "bad", "comm_loss", 0], false, null],
+    [[null, "bad", "comm_loss", 0], true, null],
+  ];
+  for (const [reading, stalled, key] of table) assert.equal(heartbeatKey(reading, stalled), key);
 });

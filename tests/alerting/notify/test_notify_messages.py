@@ -77,7 +77,7 @@ def single(catalog: Catalog, dispatch: Dispatch, level_name: str = "当班人员
         ),
         (
             event("XX-999", AlarmType.HIGH, value=3.0, limit=2.0),
-            ["XX-999（未登记点位）", "当前值：3"],
+            ["XX-999（未登记点位）", "报警时值：3"],
         ),
     ],
 )
@@ -179,7 +179,7 @@ def test_repeats_of_one_alarm_are_one_notice(catalog: Catalog) -> None:
     ]
     notice = format_notice("general", 1, "当班人员", dispatches, catalog)
     assert not notice.is_summary
-    assert "当前值：22 m" in notice.text  # the newest
+    assert "报警时值：22 m" in notice.text  # the newest
     assert "本时段触发：5 次" in notice.text
 
 
@@ -212,6 +212,9 @@ def test_webhook_json(catalog: Catalog) -> None:
         "value": 52.3,
         "limit": 50.0,
         "unacknowledged_for": 300.0,
+        "state_now": None,
+        "value_now": None,
+        "quality_now": None,
     }
 
 

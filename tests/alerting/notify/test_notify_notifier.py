@@ -374,7 +374,7 @@ async def test_flood_gives_one_notice_and_one_summary(
     assert summary.json["count"] == 99
     assert summary.json["title"] == "【报警汇总】99 条报警"
     assert "……另有 79 条" in summary.json["text"]
-    assert "TT-F001 1号测温点 150.1 °C（限 150 °C） 橙色" in summary.json["text"]
+    assert "TT-F001 1号测温点 报警时 150.1 °C（限 150 °C），报警未确认 橙色" in summary.json["text"]
     assert {e.alarm_id for e in recorder.of(EventKind.NOTIFIED)} == {
         f"{DUST}/{tag}/H" for tag in FLOOD_TAGS
     }
@@ -585,10 +585,84 @@ async def test_chattering_alarm_is_one_line_and_recorded_in_batches(
     summary = endpoint.requests[1].json
     assert summary["title"] == "【报警汇总】2 条报警"
     assert "本时段共触发 31 次" in summary["text"]
-    assert "LT-101 1号甲醇罐液位 47 m（限 18 m）" in summary["text"]  # the newest value
+    assert "LT-101 1号甲醇罐液位 报警时 47 m（限 18 m）" in summary["text"]  # the newest value
     assert "（30 次）" in summary["text"]
     # One NOTIFIED per alarm, not per activation: GT-202, then LT-101 and TT-301.
     assert [e.point.tag for e in recorder.events] == ["GT-202", "LT-101", "TT-301"]
     # the summary's two alarms in one journal transaction
     assert [len(batch) for batch in recorder.batches] == [1, 2]
     assert recorder.publisher.journal.writes == 2
+
+
+@pytest.mark.parametrize(
+    ("answer", "kind", "state"),
+    [
+        ("acknowledged", EventKind.ACKNOWLEDGED, AlarmState.ACKED),
+        ("shelved", EventKind.SHELVED, AlarmState.SHELVED),
+        ("removed from service", EventKind.REMOVED_FROM_SERVICE, AlarmState.OUT_OF_SERVICE),
+        ("cleared", EventKind.RETURNED, AlarmState.NORMAL),
+    ],
+)
+async def test_a_level_1_notice_waiting_in_the_window_drops_answered_alarms(
+    endpoint: Endpoint,
+    catalog: Catalog,
+    recorder: Recorder,
+    clock: Clock,
+    answer: str,
+    kind: EventKind,
+    state: AlarmState,
+) -> None:
+    config = settings(endpoint, [{"name": "r", "escalation": SLOW_LADDER}], consolidation_window=30)
+    notifier = Notifier(config, catalog, recorder.publisher, clock=clock, wait=clock.wait)
+    first, held, other = event("GT-201"), event("GT-202", AlarmType.HIGH), event("LT-101",
+                                                                                AlarmType.HIGH)
+    async with running(notifier):
+        notifier.accept([first])  # sent at once, opens the window
+        await endpoint.watch.until(lambda: len(endpoint.to("/wecom/shift")) == 1)
+        clock.advance(1)
+        notifier.accept([held, other])  # held for the summary
+        clock.advance(1)
+        answered = event(held.point.tag, held.alarm_type, kind, state=state, user="张三")
+        notifier.accept([answered])
+        clock.now = T0 + 31
+        notifier.tick()
+        await endpoint.watch.until(lambda: len(endpoint.to("/wecom/shift")) == 2)
+        # A window holding only answered alarms sends nothing at all.
+        notifier.accept([event("GT-203", AlarmType.HIGH, ts=clock.now)])
+        clock.advance(1)
+        notifier.accept([ack(event("GT-203", AlarmType.HIGH))])
+        clock.now = T0 + 70
+        notifier.tick()
+        assert len(endpoint.to("/wecom/shift")) == 2, answer
+    summary = endpoint.to("/wecom/shift")[1].json["markdown"]["content"]
+    assert "LT-101" in summary and "GT-202" not in summary, answer
+    counters = notifier.health().counters
+    assert counters["stale_dropped"] >= 2 and counters["notices_dropped"] == 1
+
+
+async def test_an_escalation_tells_the_value_now_and_at_the_raise(
+    endpoint: Endpoint, catalog: Catalog, recorder: Recorder, clock: Clock
+) -> None:
+    from collectors.readings import Reading
+
+    latest: dict[Any, Reading] = {}
+    config = settings(endpoint, [{"name": "r", "escalation": SLOW_LADDER}])
+    notifier = Notifier(
+        config, catalog, recorder.publisher, clock=clock, wait=clock.wait, current=latest.get
+    )
+    raised = event("GT-201", AlarmType.HIGH, value=25.1, limit=25.0)
+    async with running(notifier):
+        latest[raised.point] = Reading(raised.point, 25.1, clock.now)
+        notifier.accept([raised])
+        await endpoint.watch.until(lambda: len(endpoint.to("/wecom/shift")) == 1)
+        latest[raised.point] = Reading(raised.point, 1.0, T0 + 290)  # the gas has gone
+        notifier.accept([event("GT-201", AlarmType.HIGH, EventKind.RETURNED,
+                               state=AlarmState.RTN_UNACK, value=1.0)])
+        clock.now = T0 + 300
+        notifier.tick()
+        await endpoint.watch.until(lambda: len(endpoint.to("/dingtalk/manager")) == 1)
+    text = endpoint.to("/dingtalk/manager")[0].json["markdown"]["text"]
+    assert "**报警时值**：25.1 %LEL" in text
+    assert "**发送时值**：1 %LEL" in text
+    assert "**当前状态**：已恢复未确认" in text
+    assert "请立即确认并处置" not in text and "尚未确认" in text

@@ -111,7 +111,9 @@ async def test_admin_pairs_and_unpairs_a_wall(app: AppKit) -> None:
 async def test_audit_log_through_the_api(app: AppKit) -> None:
     alarm = app.raise_alarm()
     async with app.login("operator") as operator:
-        await operator.post(f"/api/alarms/{alarm}/ack", json={"comment": "收到"})
+        await operator.post(
+            f"/api/alarms/{alarm}/ack", json={"comment": "收到", "disposition": "real"}
+        )
     async with app.client() as client:
         await client.post("/api/login", json={"username": "admin", "password": "nope-nope"})
     async with app.login("admin") as admin:
@@ -126,5 +128,5 @@ async def test_audit_log_through_the_api(app: AppKit) -> None:
         two = (await admin.get("/api/audit", params={"limit": 2})).json()
         assert [e["id"] for e in two] == ids[:2]
         only = (await admin.get("/api/audit", params={"action": "alarm.acknowledged"})).json()
-        assert [(e["target"], e["detail"]) for e in only] == [(alarm, "收到")]
+        assert [(e["target"], e["detail"]) for e in only] == [(alarm, "处置结论：真实报警。收到")]
         assert (await admin.get("/api/audit", params={"limit": 0})).status_code == 422

@@ -136,7 +136,7 @@ async def test_an_operator_acts_under_their_own_name(app: AppKit) -> None:
     async with app.login("operator") as operator:
         # A forged identity header must not matter any more.
         response = await operator.post(
-            f"/api/alarms/{alarm}/ack", json={"comment": "现场已确认"},
+            f"/api/alarms/{alarm}/ack", json={"comment": "现场已确认", "disposition": "real"},
             headers={"X-Hazgw-User": "someone-else"},
         )
         assert response.status_code == 200, response.text
@@ -146,7 +146,7 @@ async def test_an_operator_acts_under_their_own_name(app: AppKit) -> None:
     actions = [(e.action, e.user, e.target, e.detail) for e in app.auth.audit_log()][:2]
     assert actions == [
         ("alarm.note", "operator", alarm, "已关阀"),
-        ("alarm.acknowledged", "operator", alarm, "现场已确认"),
+        ("alarm.acknowledged", "operator", alarm, "处置结论：真实报警。现场已确认"),
     ]
 
 
@@ -158,7 +158,8 @@ async def test_cookie_requests_from_another_origin_are_refused(app: AppKit) -> N
         )
         assert hostile.status_code == 403
         same = await operator.post(
-            f"/api/alarms/{alarm}/ack", json={}, headers={"Origin": app.url}
+            f"/api/alarms/{alarm}/ack", json={"comment": "现场已确认", "disposition": "real"},
+            headers={"Origin": app.url},
         )
         assert same.status_code == 200
         # Reading is not an action: a GET with a foreign Origin is answered (CORS still

@@ -160,5 +160,5 @@ async def test_acknowledging_in_one_browser_updates_another(
             )
             (event,) = history.json()["events"]
             assert event["user"] == "operator"
-            assert event["comment"] == "现场确认：已开启排风"
+            assert event["comment"] == "处置结论：真实报警。现场确认：已开启排风"  # critical
             assert first.errors == [] and second.errors == []

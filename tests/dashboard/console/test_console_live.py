@@ -50,7 +50,10 @@ async def test_a_delta_carries_the_records_the_lists_answer(app: AppKit) -> None
 
         async with app.client(headers=headers) as http:
             site, tag, kind = ident.split("/")
-            acked = await http.post(f"/api/alarms/{site}/{tag}/{kind}/ack", json={})
+            acked = await http.post(
+                f"/api/alarms/{site}/{tag}/{kind}/ack",
+                json={"comment": "现场确认", "disposition": "real"},
+            )
             assert acked.status_code == 200
         answered = await next_delta_with_events(ws)
         assert [e["kind"] for e in answered["events"]] == ["acknowledged"]
