@@ -9,6 +9,7 @@ from pydantic import Field, SecretStr
 
 from config.base import Model
 from config.notifications import NotificationSettings
+from config.uplink import UplinkSettings
 
 # ------------------------------------------------------------- gateway process
 
@@ -71,3 +72,6 @@ class GatewayConfig(Model):
     http: HttpSettings = HttpSettings()
     notifications: NotificationSettings | None = None
     alarm_journal: AlarmJournalSettings = AlarmJournalSettings()
+    uplink: UplinkSettings | None = Field(
+        default=None, description="forward everything to the park's NATS cluster"
+    )
