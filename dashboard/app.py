@@ -25,6 +25,7 @@ from dashboard.routes.admin import admin_router
 from dashboard.routes.alarms import alarms_router
 from dashboard.routes.commissioning import commissioning_router
 from dashboard.routes.console import console_router
+from dashboard.routes.enterprises import enterprises_router
 from dashboard.routes.pages import pages_router
 from dashboard.services import DashboardServices
 
@@ -60,6 +61,8 @@ def routers(services: DashboardServices) -> list[APIRouter]:
                 clock=services.clock,
             )
         )
+    if services.park is not None:
+        included.append(enterprises_router(services.park))
     return included
 
 

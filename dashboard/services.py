@@ -22,6 +22,7 @@ from dashboard.auth.service import AuthService
 from dashboard.components import ComponentStatus as ComponentStatus
 from dashboard.hub import Hub
 from dashboard.live import LiveState
+from dashboard.park import ParkSource
 from dashboard.routes.commissioning import Reload
 from dashboard.trends import TrendSource
 
@@ -73,3 +74,4 @@ class DashboardServices:
     alarms: AlarmServices | None = None
     auth: AuthService | None = None
     commissioning: CommissioningServices | None = None
+    park: ParkSource | None = None  # the park's central instance: /api/enterprises, /park

@@ -85,6 +85,19 @@ def _demo(args: argparse.Namespace) -> int:
     )
 
 
+def _central(args: argparse.Namespace) -> int:
+    from gateway.park.central import Central, load_central
+
+    try:
+        settings = load_central(args.config)
+    except ConfigError as error:
+        for issue in error.issues:
+            print(f"ERROR {issue}", file=sys.stderr)
+        return 2
+    args.state_dir.mkdir(parents=True, exist_ok=True)
+    return run_until_signalled(Central(settings, state_dir=args.state_dir).run())
+
+
 def _schema(args: argparse.Namespace) -> int:
     from config.schema import export
 
@@ -110,6 +123,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--state-dir", type=Path, default=None, help="default: a temporary folder")
     demo.add_argument("--open-browser", action="store_true", help="open the dashboard")
     demo.set_defaults(handler=_demo)
+
+    central = commands.add_parser(
+        "central", help="run one central instance of the park (NATS JetStream → InfluxDB)"
+    )
+    central.add_argument("config", type=Path, help="central YAML (docs/park.md)")
+    central.add_argument("--state-dir", type=Path, default=Path("var"), help="users etc.")
+    central.set_defaults(handler=_central)
 
     check = commands.add_parser("check-config", help="validate site and gateway files")
     check.add_argument("files", type=Path, nargs="+")

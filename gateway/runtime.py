@@ -49,11 +49,12 @@ from dashboard.routes.alarms import alarm_component
 from dashboard.routes.commissioning import ReloadResult, reload_errors
 from dashboard.server import DashboardServer
 from dashboard.services import AlarmServices, CommissioningServices, DashboardServices
-from gateway.pipeline import MemoryBuffer, Pipeline, ReadingObserver
+from gateway.pipeline import MemoryBuffer, Pipeline, ReadingBuffer, ReadingObserver
 from gateway.storage.factory import build_writer
 from gateway.storage.lineprotocol import encode_alarm_event_lines
 from gateway.storage.query import build_trend_source
 from gateway.storage.writer import InfluxWriter
+from gateway.uplink.edge import EdgeUplink, build_uplink, uplink_component
 from gateway.validation import load_gateway
 
 log = logging.getLogger("hazgw")
@@ -186,6 +187,7 @@ class Gateway:
         self.extra_routers = extra_routers
         self.tick_interval = tick_interval
         self.parts: Parts | None = None
+        self.uplink: EdgeUplink | None = None
         self.ready = asyncio.Event()
 
     def build(self) -> Parts:
@@ -210,7 +212,13 @@ class Gateway:
             engine.add_listener(notifier.accept)
 
         observers: list[ReadingObserver] = [live, engine, hub]
-        pipeline = Pipeline(observers, [storage.buffer] if storage.buffer is not None else [])
+        buffers: list[ReadingBuffer] = [storage.buffer] if storage.buffer is not None else []
+        # The park uplink (issue 11): its own buffer, drained to JetStream; alarm events too.
+        self.uplink = build_uplink(self.config, self.sites, catalog, engine, self.clock)
+        if self.uplink is not None:
+            buffers.append(self.uplink.buffer)
+            engine.add_listener(self.uplink.accept)
+        pipeline = Pipeline(observers, buffers)
         # Status-word heartbeats go from each Modbus poll straight to the alarm engine.
         collectors = build_collectors(self.sites, self.clock, engine.accept_heartbeats)
 
@@ -252,6 +260,8 @@ class Gateway:
             )
             if self.auth is not None:
                 statuses.append(auth_component(self.auth))
+            if self.uplink is not None:
+                statuses.append(uplink_component(self.uplink))
             return statuses
 
         return DashboardServices(
@@ -398,6 +408,8 @@ class Gateway:
                 if parts.notifier is not None:
                     group.create_task(parts.notifier.run(), name="notifier")
                 group.create_task(tick_forever(parts.engine, self.tick_interval), name="alarm-tick")
+                if self.uplink is not None:
+                    group.create_task(self.uplink.run(), name="park-uplink")
                 await parts.server.start()
                 self._bound_port = parts.server.port
                 group.create_task(_serve_until_cancelled(parts.server), name="dashboard")

@@ -28,6 +28,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+import nats
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
@@ -35,11 +36,17 @@ from nats.js.api import ConsumerConfig, DeliverPolicy, StreamConfig
 from nats.js.errors import BadRequestError, KeyNotFoundError, NotFoundError
 from nats.js.kv import KeyValue
 
-import nats
 from collectors.logonce import LogOnce
 from config.catalog import Catalog
+from config.loader import read_yaml, validate
 from config.park import CentralSettings
+from dashboard.app import create_app
+from dashboard.auth import AuthService
+from dashboard.hub import Hub
+from dashboard.live import LiveState
 from dashboard.park import CallResponse, EnterpriseStatus, ParkAlarm, ParkFigures
+from dashboard.server import DashboardServer
+from dashboard.services import DashboardServices
 from gateway.park.leases import Leases, bucket
 from gateway.park.lines import event_line, row_lines
 from gateway.park.registry import ParkRegistry
@@ -100,7 +107,7 @@ async def ensure_streams(js: JetStreamContext, replicas: int) -> None:
 class Central:
     def __init__(
         self, settings: CentralSettings, *, state_dir: Path | None = None,
-        clock: Clock = time.time,
+        clock: Clock = time.time, serve_http: bool = True,
     ) -> None:
         self.settings = settings
         self.state_dir = state_dir
@@ -122,6 +129,9 @@ class Central:
         self._refused: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         self._kv: dict[str, KeyValue] = {}
         self.ready = asyncio.Event()
+        self.serve_http = serve_http
+        self.http_port: int | None = None
+        self.auth: AuthService | None = None
         # counters, for health and the tests
         self.readings_written = 0
         self.events_written = 0
@@ -160,6 +170,12 @@ class Central:
                 group.create_task(self._watch_shared(), name="central-shared")
                 group.create_task(self._tick_loop(), name="central-tick")
                 group.create_task(self._lease_loop(), name="central-leases")
+                if self.serve_http:
+                    server = self._web_server()
+                    await server.start()
+                    self.http_port = server.port
+                    group.create_task(_serve_until_cancelled(server), name="central-web")
+                    log.info("park wall on http://%s:%d/park", settings.http.host, server.port)
                 self.ready.set()
         finally:
             for task in self._workers.values():
@@ -169,6 +185,9 @@ class Central:
             if self._leases is not None and nc.is_connected:
                 await self._leases.release_all()
             await nc.close()
+            if self.auth is not None:
+                self.auth.close()
+                self.auth = None
 
     async def record_response(self, alarm_id: str, response: CallResponse) -> ParkAlarm | None:
         """The duty officer's answer to a 叫应 alarm, shared through the ``park_calls``
@@ -179,6 +198,19 @@ class Central:
         await kv.put(_kv_key(alarm_id), json.dumps(asdict(response)).encode())
         self.registry.set_response(alarm_id, response)
         return next((a for a in self.registry.alarms() if a.id == alarm_id), None)
+
+    def _web_server(self) -> DashboardServer:
+        """The park's screens: the dashboard app with the park's source and no plant of its
+        own (an empty catalog: the enterprises' points live at the enterprises)."""
+        if self.state_dir is not None and self.auth is None:
+            self.auth = AuthService.open(self.state_dir)
+        live = LiveState()
+        services = DashboardServices(
+            catalog=Catalog([]), live=live, hub=Hub(live, clock=self.clock), clock=self.clock,
+            auth=self.auth, park=CentralParkSource(self),
+        )
+        http = self.settings.http
+        return DashboardServer(create_app(services), host=http.host, port=http.port)
 
     # ---------------------------------------------------------------------- leases
 
@@ -288,6 +320,10 @@ class Central:
         self, msg: Msg, code: str, lines: list[str], cursors: dict[str, tuple[int, int]]
     ) -> int:
         batch = decode_readings(msg.data, code)
+        horizon = self.clock() + self.settings.future_tolerance
+        if batch.epoch / 1000 > horizon:
+            # An epoch from the future would make every honest batch after it look old.
+            raise EnvelopeError("future", f"batch epoch {batch.epoch} ms is in the future")
         key = (batch.epoch, batch.seq)
         last = cursors.get(code) or await self._cursor(code)
         redelivered = msg.metadata.num_delivered > 1
@@ -301,11 +337,11 @@ class Central:
             self.redelivered += 1
         elif last is not None and key == last:
             self.redelivered += 1  # the same batch again: it overwrites itself
-        horizon = self.clock() + self.settings.future_tolerance
         rows = [row for row in batch.rows if row.ts <= horizon]
-        if len(rows) < len(batch.rows):
-            self._refuse(code, "future", f"{len(batch.rows) - len(rows)} reading(s) after "
-                         f"now + {self.settings.future_tolerance:.0f} s", len(batch.rows) - len(rows))
+        late = len(batch.rows) - len(rows)
+        if late:
+            tolerance = self.settings.future_tolerance
+            self._refuse(code, "future", f"{late} reading(s) after now + {tolerance:.0f} s", late)
         new_lines, bad = row_lines(code, rows)
         if bad:
             self._refuse(code, "unencodable", f"{bad} reading(s)", bad)
@@ -398,6 +434,13 @@ class Central:
             await asyncio.sleep(1.0)
 
 
+async def _serve_until_cancelled(server: DashboardServer) -> None:
+    try:
+        await asyncio.Future()
+    finally:
+        await server.stop()
+
+
 def _kv_key(text: str) -> str:
     """KV keys allow letters, digits and ``-_=./``; alarm ids hold '/', which is allowed,
     but '?' (the refusal bucket's unknown code) is not."""
@@ -425,3 +468,9 @@ class CentralParkSource:
 
     async def record_response(self, alarm_id: str, response: CallResponse) -> ParkAlarm | None:
         return await self._central.record_response(alarm_id, response)
+
+
+def load_central(path: Path) -> CentralSettings:
+    """Read and validate a central file; errors name the file and line (ConfigError)."""
+    data, source = read_yaml(path)
+    return validate(CentralSettings, data, source)

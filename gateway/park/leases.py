@@ -16,10 +16,12 @@ what is above it, so a new instance gets work and a dead one's share moves withi
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 from collections.abc import Awaitable, Callable
 
+import nats
 from nats.js import JetStreamContext
 from nats.js.errors import (
     BucketNotFoundError,
@@ -28,8 +30,6 @@ from nats.js.errors import (
     NotFoundError,
 )
 from nats.js.kv import KeyValue
-
-import nats
 
 log = logging.getLogger(__name__)
 
@@ -87,10 +87,8 @@ class Leases:
             partition = max(self.owned)
             revision = self.owned.pop(partition)
             await lost(partition)
-            try:
-                await leases.delete(f"p{partition}", last=revision)
-            except (KeyWrongLastSequenceError, NotFoundError):
-                pass  # already gone: nothing to give back
+            with contextlib.suppress(KeyWrongLastSequenceError, NotFoundError):
+                await leases.delete(f"p{partition}", last=revision)  # gone already: fine
             log.info("%s: gave back partition %d (share %d)", self.instance, partition, share)
 
         for partition in range(self.partitions):
@@ -111,12 +109,8 @@ class Leases:
         if leases is None or members is None:
             return
         for partition, revision in list(self.owned.items()):
-            try:
+            with contextlib.suppress(nats.errors.Error, OSError):  # the TTL frees it anyway
                 await leases.delete(f"p{partition}", last=revision)
-            except (nats.errors.Error, OSError):
-                pass  # the TTL frees it anyway
         self.owned.clear()
-        try:
+        with contextlib.suppress(nats.errors.Error, OSError):
             await members.delete(self.instance)
-        except (nats.errors.Error, OSError):
-            pass

@@ -180,7 +180,7 @@ class ParkRegistry:
     def _offline_rule(self, code: str, entry: _Enterprise, now: float) -> list[ParkAlarm]:
         alarm_id = f"offline/{code}"
         current = self._alarms.get(alarm_id)
-        silent_since = entry.last_heartbeat if entry.last_heartbeat is not None else entry.first_seen
+        silent_since = entry.first_seen if entry.last_heartbeat is None else entry.last_heartbeat
         if now - silent_since > self.offline_after:
             if current is None:
                 alarm = ParkAlarm(

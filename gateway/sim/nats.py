@@ -30,7 +30,9 @@ from gateway.sim.ports import free_port
 from gateway.uplink.subjects import ROOT, mapping
 
 HOST = "127.0.0.1"
-NATS_SERVER_CANDIDATES = ("/usr/sbin/nats-server", "/usr/bin/nats-server", "/usr/local/bin/nats-server")
+NATS_SERVER_CANDIDATES = (
+    "/usr/sbin/nats-server", "/usr/bin/nats-server", "/usr/local/bin/nats-server"
+)
 CENTRAL_USER = "central"
 
 
@@ -97,7 +99,9 @@ class NatsNode:
             f"listen: {HOST}:{self.port}",
             f"http: {HOST}:{self.monitor_port}",
             f"jetstream {{ store_dir: {_q(str(self.folder / 'js'))}, max_mem: 64M, max_file: 1G }}",
-            f"cluster {{ name: park, listen: {HOST}:{self.route_port}, routes: [{route_urls}] }}",
+            # no_advertise: clients keep to the URLs they were given (a test can cut one link).
+            f"cluster {{ name: park, listen: {HOST}:{self.route_port}, no_advertise: true, "
+            f"routes: [{route_urls}] }}",
         ]
         if self.mqtt_port is not None:
             lines.append(f"mqtt {{ listen: {HOST}:{self.mqtt_port} }}")
@@ -139,7 +143,9 @@ class NatsCluster:
                     if r.status == 200:
                         return
             if loop.time() > deadline:
-                raise NatsStartError(f"{node.name} not healthy in {within} s: {self.log_tail(node)}")
+                raise NatsStartError(
+                    f"{node.name} not healthy in {within} s: {self.log_tail(node)}"
+                )
             # An external process: no event announces that it is ready.
             await asyncio.sleep(0.05)
 

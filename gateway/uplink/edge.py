@@ -21,10 +21,11 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import nats
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 
-import nats
+from alerting.engine import AlarmEngine
 from alerting.events import AlarmEvent
 from alerting.statemachine import AlarmRecord
 from collectors.backoff import backoff_delays
@@ -32,9 +33,11 @@ from collectors.bounded import DropOldestQueue
 from collectors.logonce import LogOnce
 from collectors.readings import Reading
 from config.catalog import Catalog
+from config.gateway_file import GatewayConfig
 from config.site import Site
 from config.uplink import UplinkSettings
-from gateway.pipeline import Batch, ReadingBuffer
+from dashboard.components import ComponentStatus
+from gateway.pipeline import Batch, MemoryBuffer, ReadingBuffer
 from gateway.uplink import envelope
 from gateway.uplink.connection import connect
 from gateway.uplink.subjects import Kind, check_code, publish_subject
@@ -111,6 +114,10 @@ class EdgeUplink:
                 logging.ERROR, "events-full",
                 "uplink event queue full: %d alarm events not forwarded", self._events.dropped,
             )
+
+    @property
+    def buffer(self) -> ReadingBuffer:
+        return self._buffer
 
     @property
     def health(self) -> UplinkHealth:
@@ -253,3 +260,39 @@ class EdgeUplink:
                 )
                 await self._publish(publish_subject(site.enterprise.code, Kind.SITE), body, None)
             await asyncio.sleep(_SITE_REPUBLISH)
+
+
+def build_uplink(
+    config: GatewayConfig, sites: Sequence[Site], catalog: Catalog, engine: AlarmEngine,
+    clock: Clock,
+) -> EdgeUplink | None:
+    """The uplink a gateway file asks for (``uplink:``), or None. Its buffer is in memory
+    until the durable buffer (issue 8) takes its place behind the same protocol."""
+    settings = config.uplink
+    if settings is None:
+        return None
+    buffer = MemoryBuffer(settings.buffer_capacity, name="park uplink")
+    return EdgeUplink(
+        settings, sites, catalog, buffer,
+        active_alarms=lambda: engine.active(), clock=clock,
+    )
+
+
+def uplink_component(uplink: EdgeUplink) -> ComponentStatus:
+    """The uplink on ``/api/health``: not ok while disconnected, above the backlog alarm
+    threshold, or after the buffer had to drop readings."""
+    health = uplink.health
+    detail = health.last_error
+    if health.backlog_alarm:
+        detail = f"backlog {health.backlog} readings above the alarm threshold; {detail or ''}"
+    return ComponentStatus(
+        "park uplink",
+        ok=health.ok,
+        counters={
+            "backlog": health.backlog, "dropped": health.dropped,
+            "batches_sent": health.batches_sent, "readings_sent": health.readings_sent,
+            "events_sent": health.events_sent, "events_dropped": health.events_dropped,
+            "failures": health.failures,
+        },
+        detail=detail,
+    )

@@ -189,7 +189,7 @@ def _load(data: bytes) -> dict[str, Any]:
 
 def _field(body: dict[str, Any], name: str, kind: type | tuple[type, ...]) -> Any:
     value = body.get(name)
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
         raise EnvelopeError("malformed", f"field {name!r}: {value!r}")
     return value
 

@@ -14,7 +14,7 @@ from pydantic import SecretStr
 
 from collectors.readings import Reading
 from config.catalog import Catalog, PointKey
-from config.gateway_file import InfluxV1
+from config.gateway_file import HttpSettings, InfluxV1
 from config.park import CentralSettings
 from config.points import Enterprise
 from config.site import Site
@@ -66,16 +66,18 @@ class Park:
     centrals: dict[str, tuple[Central, asyncio.Task[None]]]
     state_root: Path
 
-    def uplink_settings(self, code: str, password: str | None = None, **extra: object) -> UplinkSettings:
+    def uplink_settings(self, code: str, password: str | None = None) -> UplinkSettings:
         return UplinkSettings(
             servers=self.cluster.urls, user=code, password=SecretStr(password or f"pw-{code}"),
-            batch_size=500, linger=0.05, heartbeat_interval=0.5, ack_timeout=2.0, **extra,  # type: ignore[arg-type]
+            batch_size=500, linger=0.05, heartbeat_interval=0.5, ack_timeout=2.0,
         )
 
     def start_edge(self, code: str, site: Site, *, user: str | None = None,
-                   password: str | None = None) -> Edge:
+                   password: str | None = None, servers: list[str] | None = None) -> Edge:
         buffer = MemoryBuffer(200_000, name=f"uplink {code}")
         settings = self.uplink_settings(user or code, password)
+        if servers is not None:
+            settings = settings.model_copy(update={"servers": servers})
         uplink = EdgeUplink(settings, [site], Catalog([site]), buffer)
         tags = [point.tag for _, point in site.points()]
         edge = Edge(code, site, buffer, uplink, tags=tags)
@@ -88,6 +90,7 @@ class Park:
             servers=self.cluster.urls, user=CENTRAL_USER, password=SecretStr(CENTRAL_PASSWORD),
             instance=name, partitions=PARTITIONS, lease_ttl=3.0, offline_after=3.0,
             storage=InfluxV1(kind="influx_v1", url=self.influx.url, database=DB),
+            http=HttpSettings(port=0),
         )
         central = Central(settings)
         task = asyncio.create_task(central.run(), name=f"central {name}")
@@ -98,7 +101,7 @@ class Park:
         """Cancel the instance without its clean goodbye: leases are left to expire, as
         when the process dies."""
         central, task = self.centrals.pop(name)
-        central._leases = None  # noqa: SLF001 - no release_all: the leases must time out
+        central._leases = None
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
@@ -110,7 +113,8 @@ class Park:
                 edge.task.cancel()
         for _, task in self.centrals.values():
             task.cancel()
-        tasks = [e.task for e in self.edges.values() if e.task] + [t for _, t in self.centrals.values()]
+        tasks = [e.task for e in self.edges.values() if e.task]
+        tasks += [t for _, t in self.centrals.values()]
         await asyncio.gather(*tasks, return_exceptions=True)
 
     async def readings_in_db(self, code: str | None = None) -> int:
@@ -125,11 +129,13 @@ class Park:
 @asynccontextmanager
 async def park(codes: list[str], tmp_path: Path) -> AsyncIterator[Park]:
     users = {code: f"pw-{code}" for code in codes}
-    async with nats_cluster(users, central_password=CENTRAL_PASSWORD, partitions=PARTITIONS) as cluster:
-        async with influxd() as influx:
-            await influx.create_database(DB)
-            result = Park(cluster, influx, {}, {}, tmp_path)
-            try:
-                yield result
-            finally:
-                await result.stop()
+    async with (
+        nats_cluster(users, central_password=CENTRAL_PASSWORD, partitions=PARTITIONS) as cluster,
+        influxd() as influx,
+    ):
+        await influx.create_database(DB)
+        result = Park(cluster, influx, {}, {}, tmp_path)
+        try:
+            yield result
+        finally:
+            await result.stop()

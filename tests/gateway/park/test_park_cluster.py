@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from gateway.sim.influx import influxd_available
@@ -26,7 +27,8 @@ async def test_steady_state_then_node_and_central_killed_loses_nothing(tmp_path:
     async with park(codes, tmp_path) as p:
         a = p.start_central("a")
         b = p.start_central("b")
-        for code, example in zip(codes, ["tank_farm.yaml", "dust_line.yaml", "tank_farm.yaml"]):
+        examples = ["tank_farm.yaml", "dust_line.yaml", "tank_farm.yaml"]
+        for code, example in zip(codes, examples, strict=True):
             p.start_edge(code, enterprise_site(code, example))
         start = time.time() - 60
         for edge in p.edges.values():
@@ -53,10 +55,21 @@ async def test_steady_state_then_node_and_central_killed_loses_nothing(tmp_path:
         async def all_in_db() -> bool:
             return await p.readings_in_db() == total
 
-        await poll_until(all_in_db, within=40, interval=0.5, message=f"{total} readings in InfluxDB")
+        await poll_until(all_in_db, within=40, interval=0.5, message=f"{total} in InfluxDB")
         for code in codes:
             assert await p.readings_in_db(code) == 6000
             assert p.edges[code].buffer.dropped == 0
         # The registry of the survivor knows every enterprise from its site description.
         names = {e.code: e.name for e in a.registry.enterprises()}
         assert names == {code: f"企业{code}" for code in codes}
+        # ... and serves it: GET /api/enterprises and the park wall.
+        async with aiohttp.ClientSession() as http:
+            base = f"http://127.0.0.1:{a.http_port}"
+            async with http.get(f"{base}/api/enterprises") as response:
+                body = await response.json()
+            async with http.get(f"{base}/park") as page:
+                assert page.status == 200
+        listed = {e["code"]: e for e in body["enterprises"]}
+        assert set(listed) == set(codes)
+        assert all(e["online"] and e["data_age"] is not None for e in listed.values())
+        assert listed["E2"]["grade"] is not None
