@@ -214,7 +214,9 @@ class Gateway:
         observers: list[ReadingObserver] = [live, engine, hub]
         buffers: list[ReadingBuffer] = [storage.buffer] if storage.buffer is not None else []
         # The park uplink (issue 11): its own buffer, drained to JetStream; alarm events too.
-        self.uplink = build_uplink(self.config, self.sites, catalog, engine, self.clock)
+        self.uplink = build_uplink(
+            self.config, self.sites, catalog, engine, self.clock, journal, self.state_dir
+        )
         if self.uplink is not None:
             buffers.append(self.uplink.buffer)
             engine.add_listener(self.uplink.accept)

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import nats
 from nats.aio.client import Client
@@ -27,6 +29,7 @@ from nats.js import JetStreamContext
 
 from alerting.engine import AlarmEngine
 from alerting.events import AlarmEvent
+from alerting.journal import AlarmJournal, HistoryQuery
 from alerting.statemachine import AlarmRecord
 from collectors.backoff import backoff_delays
 from collectors.bounded import DropOldestQueue
@@ -46,6 +49,17 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 _SITE_REPUBLISH = 600.0  # seconds: a central instance started later learns the site anyway
+
+
+def _read_cursor(path: Path | None) -> int:
+    """The last alarm-event sequence the park acknowledged (0: none yet, or no file)."""
+    if path is None or not path.exists():
+        return 0
+    text = path.read_text().strip()
+    try:
+        return int(text)
+    except ValueError as exc:
+        raise ValueError(f"{path}: not an event sequence number: {text!r}") from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +92,8 @@ class EdgeUplink:
         active_alarms: Callable[[], Sequence[AlarmRecord]] = tuple,
         clock: Clock = time.time,
         event_capacity: int = 100_000,
+        journal: AlarmJournal | None = None,
+        cursor_path: Path | None = None,
     ) -> None:
         self._settings = settings
         self._sites = list(sites)
@@ -87,6 +103,11 @@ class EdgeUplink:
         self._active_alarms = active_alarms
         self._clock = clock
         self._events: DropOldestQueue[AlarmEvent] = DropOldestQueue(event_capacity)
+        # Events are re-read from the journal after the last one the park acknowledged
+        # (kept in ``cursor_path``): a restart or a full queue loses none of them.
+        self._journal = journal
+        self._cursor_path = cursor_path
+        self.events_cursor = _read_cursor(cursor_path)
         self._log = LogOnce(log, 60.0)
         # A batch number is unique within an epoch (this uplink's start, in ms): the park
         # orders (epoch, seq) to tell a replay from a redelivery.
@@ -214,19 +235,50 @@ class EdgeUplink:
             self.last_success = self._clock()
 
     async def _events_loop(self) -> None:
-        code_of = set(self._codes)
+        await self._catch_up()
         while True:
             await self._events.wait()
+            if self._events.dropped and self._journal is not None:
+                # The queue overflowed: the journal has what it lost, in order.
+                self._events.clear()
+                await self._catch_up()
+                continue
             while self._events:
-                event = self._events.take(1)[0]
-                code = event.point.site
-                if code not in code_of or event.seq <= 0:
-                    continue  # an event of no forwarded site, or never journalled
-                body = envelope.event_message(code, self._settings.gateway_code, event)
-                await self._publish(
-                    publish_subject(code, Kind.EVENTS), body, f"{code}.e.{event.seq}"
-                )
-                self.events_sent += 1
+                await self._send_event(self._events.take(1)[0])
+
+    async def _catch_up(self) -> None:
+        """Publish journalled events after the cursor, oldest first, in pages."""
+        journal = self._journal
+        if journal is None:
+            return
+        codes = set(self._codes)
+        while True:
+            page = journal.history(
+                HistoryQuery(after_seq=self.events_cursor, ascending=True, limit=500)
+            )
+            if not page:
+                return
+            for event in page:
+                if event.point.site in codes:
+                    await self._send_event(event)
+                else:
+                    self._advance(event.seq)
+
+    async def _send_event(self, event: AlarmEvent) -> None:
+        code = event.point.site
+        if code not in self._codes or event.seq <= self.events_cursor:
+            return  # an event of no forwarded site, or sent already (catch-up overlap)
+        body = envelope.event_message(code, self._settings.gateway_code, event)
+        await self._publish(publish_subject(code, Kind.EVENTS), body, f"{code}.e.{event.seq}")
+        self.events_sent += 1
+        self._advance(event.seq)
+
+    def _advance(self, seq: int) -> None:
+        self.events_cursor = max(self.events_cursor, seq)
+        if self._cursor_path is not None:
+            temporary = self._cursor_path.with_suffix(".tmp")
+            temporary.write_text(str(self.events_cursor))
+            os.replace(temporary, self._cursor_path)
 
     async def _heartbeat_loop(self) -> None:
         assert self._js is not None
@@ -264,7 +316,7 @@ class EdgeUplink:
 
 def build_uplink(
     config: GatewayConfig, sites: Sequence[Site], catalog: Catalog, engine: AlarmEngine,
-    clock: Clock,
+    clock: Clock, journal: AlarmJournal | None = None, state_dir: Path | None = None,
 ) -> EdgeUplink | None:
     """The uplink a gateway file asks for (``uplink:``), or None. Its buffer is in memory
     until the durable buffer (issue 8) takes its place behind the same protocol."""
@@ -274,7 +326,8 @@ def build_uplink(
     buffer = MemoryBuffer(settings.buffer_capacity, name="park uplink")
     return EdgeUplink(
         settings, sites, catalog, buffer,
-        active_alarms=lambda: engine.active(), clock=clock,
+        active_alarms=lambda: engine.active(), clock=clock, journal=journal,
+        cursor_path=state_dir / "uplink-events.cursor" if state_dir is not None else None,
     )
 
 

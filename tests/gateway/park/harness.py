@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -12,11 +13,14 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from alerting.events import AlarmEvent, AlarmState, EventKind
+from alerting.journal import AlarmJournal
 from collectors.readings import Reading
 from config.catalog import Catalog, PointKey
 from config.gateway_file import HttpSettings, InfluxV1
 from config.park import CentralSettings
 from config.points import Enterprise
+from config.vocabulary import AlarmType, Priority
 from config.site import Site
 from config.uplink import UplinkSettings
 from gateway.park.central import Central
@@ -46,6 +50,24 @@ class Edge:
     task: asyncio.Task[None] | None = None
     sent: int = 0
     tags: list[str] = field(default_factory=list)
+    journal: AlarmJournal | None = None
+    events: int = 0
+
+    def raise_events(self, count: int, start: float) -> None:
+        """``count`` alarm events journalled (as the engine does), then heard by the uplink
+        (when it runs: before it starts, it catches up from the journal)."""
+        assert self.journal is not None
+        point = PointKey(self.code, self.tags[0])
+        events = [
+            AlarmEvent(
+                alarm_id=f"{point}/HH", point=point, alarm_type=AlarmType.HIGH_HIGH,
+                kind=EventKind.RAISED, state=AlarmState.UNACK, priority=Priority.CRITICAL,
+                ts=start + (self.events + i) * 0.01, value=99.0, limit=80.0,
+            )
+            for i in range(count)
+        ]
+        self.events += count
+        self.uplink.accept(self.journal.write(events))
 
     def feed(self, count: int, start: float, step: float = 0.001) -> None:
         """``count`` readings with distinct timestamps, spread over the site's points."""
@@ -73,14 +95,21 @@ class Park:
         )
 
     def start_edge(self, code: str, site: Site, *, user: str | None = None,
-                   password: str | None = None, servers: list[str] | None = None) -> Edge:
+                   password: str | None = None, servers: list[str] | None = None,
+                   events_before_start: int = 0) -> Edge:
         buffer = MemoryBuffer(200_000, name=f"uplink {code}")
         settings = self.uplink_settings(user or code, password)
         if servers is not None:
             settings = settings.model_copy(update={"servers": servers})
-        uplink = EdgeUplink(settings, [site], Catalog([site]), buffer)
+        journal = AlarmJournal(self.state_root / f"{code}-alarms.db")
+        uplink = EdgeUplink(
+            settings, [site], Catalog([site]), buffer, journal=journal,
+            cursor_path=self.state_root / f"{code}-uplink.cursor",
+        )
         tags = [point.tag for _, point in site.points()]
-        edge = Edge(code, site, buffer, uplink, tags=tags)
+        edge = Edge(code, site, buffer, uplink, tags=tags, journal=journal)
+        if events_before_start:
+            edge.raise_events(events_before_start, time.time() - 120)
         edge.task = asyncio.create_task(uplink.run(), name=f"edge {code}")
         self.edges[code] = edge
         return edge
@@ -88,7 +117,7 @@ class Park:
     def start_central(self, name: str) -> Central:
         settings = CentralSettings(
             servers=self.cluster.urls, user=CENTRAL_USER, password=SecretStr(CENTRAL_PASSWORD),
-            instance=name, partitions=PARTITIONS, lease_ttl=3.0, offline_after=3.0,
+            instance=name, partitions=PARTITIONS, lease_ttl=6.0, offline_after=5.0,
             storage=InfluxV1(kind="influx_v1", url=self.influx.url, database=DB),
             http=HttpSettings(port=0),
         )
@@ -116,10 +145,19 @@ class Park:
         tasks = [e.task for e in self.edges.values() if e.task]
         tasks += [t for _, t in self.centrals.values()]
         await asyncio.gather(*tasks, return_exceptions=True)
+        for edge in self.edges.values():
+            if edge.journal is not None:
+                edge.journal.close()
 
     async def readings_in_db(self, code: str | None = None) -> int:
         where = f" WHERE site = '{code}'" if code else ""
         rows = await self.influx.rows(f'SELECT count("value") FROM reading{where}', DB)
+        return int(rows[0]["count"]) if rows else 0
+
+    async def events_in_db(self, code: str) -> int:
+        rows = await self.influx.rows(
+            f"SELECT count(\"seq\") FROM alarm_event WHERE site = '{code}'", DB
+        )
         return int(rows[0]["count"]) if rows else 0
 
     def written(self) -> int:

@@ -29,19 +29,22 @@ async def test_steady_state_then_node_and_central_killed_loses_nothing(tmp_path:
         b = p.start_central("b")
         examples = ["tank_farm.yaml", "dust_line.yaml", "tank_farm.yaml"]
         for code, example in zip(codes, examples, strict=True):
-            p.start_edge(code, enterprise_site(code, example))
+            # 20 alarm events journalled before the uplink runs: it catches up from the journal.
+            p.start_edge(code, enterprise_site(code, example), events_before_start=20)
         start = time.time() - 60
         for edge in p.edges.values():
             edge.feed(3000, start)
+            edge.raise_events(10, start)
         await poll_until(lambda: p.written() >= 9000, within=20, message="steady state written")
         # Both instances share the partitions.
-        await poll_until(lambda: len(a.owned) == 2 and len(b.owned) == 2, within=10,
+        await poll_until(lambda: len(a.owned) == 2 and len(b.owned) == 2, within=20,
                          message="two partitions each")
 
         # One NATS node dies while the edges keep sending.
         await p.cluster.kill_node(p.cluster.nodes[0])
         for edge in p.edges.values():
             edge.feed(2000, start + 10)
+            edge.raise_events(10, start)
         # One central instance dies: its partitions move to the survivor.
         killed_at = time.monotonic()
         await p.kill_central("b")
@@ -50,6 +53,7 @@ async def test_steady_state_then_node_and_central_killed_loses_nothing(tmp_path:
         assert takeover < 15
         for edge in p.edges.values():
             edge.feed(1000, start + 20)
+            edge.raise_events(10, start)
         total = 3 * 6000
 
         async def all_in_db() -> bool:
@@ -59,6 +63,14 @@ async def test_steady_state_then_node_and_central_killed_loses_nothing(tmp_path:
         for code in codes:
             assert await p.readings_in_db(code) == 6000
             assert p.edges[code].buffer.dropped == 0
+
+        async def events_in() -> bool:
+            counts = [await p.events_in_db(code) for code in codes]
+            return counts == [50, 50, 50]
+
+        # Every alarm event mirrored once per (enterprise, sequence): none lost, none doubled.
+        await poll_until(events_in, within=20, interval=0.5, message="50 events each")
+        assert all(p.edges[code].uplink.events_cursor == 50 for code in codes)
         # The registry of the survivor knows every enterprise from its site description.
         names = {e.code: e.name for e in a.registry.enterprises()}
         assert names == {code: f"企业{code}" for code in codes}
