@@ -223,7 +223,7 @@ class Central:
                 await leases.step(self._gained, self._lost)
             except (nats.errors.Error, OSError) as exc:
                 # A node went away mid-step: the client reconnects; try again next step.
-                self._log.log(logging.WARNING, "lease", "lease step failed: %s", exc)
+                self._log.log(logging.WARNING, "lease", "lease step failed: %r", exc)
             await asyncio.sleep(step)
 
     async def _gained(self, partition: int) -> None:
@@ -259,7 +259,7 @@ class Central:
                     config=ConsumerConfig(ack_wait=ACK_WAIT, max_ack_pending=4 * FETCH),
                 )
             except (nats.errors.Error, OSError) as exc:
-                self._log.log(logging.WARNING, ("sub", partition), "partition %d: %s",
+                self._log.log(logging.WARNING, ("sub", partition), "partition %d: %r",
                               partition, exc)
                 await asyncio.sleep(0.5)
         while True:
@@ -268,7 +268,7 @@ class Central:
             except nats.errors.TimeoutError:
                 continue
             except (nats.errors.Error, OSError) as exc:
-                self._log.log(logging.WARNING, ("fetch", partition), "partition %d: %s",
+                self._log.log(logging.WARNING, ("fetch", partition), "partition %d: %r",
                               partition, exc)
                 await asyncio.sleep(0.5)
                 continue

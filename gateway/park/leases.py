@@ -24,9 +24,9 @@ from collections.abc import Awaitable, Callable
 import nats
 from nats.js import JetStreamContext
 from nats.js.errors import (
+    BadRequestError,
     BucketNotFoundError,
     KeyWrongLastSequenceError,
-    NoKeysError,
     NotFoundError,
 )
 from nats.js.kv import KeyValue
@@ -43,7 +43,12 @@ async def bucket(js: JetStreamContext, name: str, *, ttl: float | None, replicas
     try:
         return await js.key_value(name)
     except BucketNotFoundError:
+        pass
+    try:
         return await js.create_key_value(bucket=name, history=1, ttl=ttl, replicas=replicas)
+    except BadRequestError:
+        # Another instance created it between our look and our create: use theirs.
+        return await js.key_value(name)
 
 
 class Leases:
@@ -69,10 +74,10 @@ class Leases:
         assert members is not None and leases is not None
         me = self.instance.encode()
         await members.put(self.instance, me)
-        try:
-            self.members = max(1, len(await members.keys()))
-        except NoKeysError:
-            self.members = 1
+        # One message per live member (history 1; the TTL removes the silent ones): the
+        # stream's message count, without the consumer that listing the keys would create.
+        info = await self._js.stream_info(f"KV_{MEMBERS}")
+        self.members = max(1, info.state.messages)
         share = math.ceil(self.partitions / self.members)
 
         for partition, revision in list(self.owned.items()):
@@ -112,5 +117,4 @@ class Leases:
             with contextlib.suppress(nats.errors.Error, OSError):  # the TTL frees it anyway
                 await leases.delete(f"p{partition}", last=revision)
         self.owned.clear()
-        with contextlib.suppress(nats.errors.Error, OSError):
-            await members.delete(self.instance)
+        # The member key is left to expire: a delete marker would count as a member.

@@ -20,9 +20,9 @@ from config.catalog import Catalog, PointKey
 from config.gateway_file import HttpSettings, InfluxV1
 from config.park import CentralSettings
 from config.points import Enterprise
-from config.vocabulary import AlarmType, Priority
 from config.site import Site
 from config.uplink import UplinkSettings
+from config.vocabulary import AlarmType, Priority
 from gateway.park.central import Central
 from gateway.pipeline import MemoryBuffer
 from gateway.sim.influx import InfluxdServer, influxd
@@ -160,7 +160,14 @@ class Park:
         )
         return int(rows[0]["count"]) if rows else 0
 
+    def check_alive(self) -> None:
+        """A central instance that crashed fails the test with its own error."""
+        for name, (_, task) in self.centrals.items():
+            if task.done() and not task.cancelled() and task.exception() is not None:
+                raise AssertionError(f"central {name} crashed") from task.exception()
+
     def written(self) -> int:
+        self.check_alive()
         return sum(c.readings_written for c, _ in self.centrals.values())
 
 
