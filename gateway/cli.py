@@ -78,6 +78,10 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    if args.park:
+        from gateway.park.demo import run_park_demo
+
+        return run_until_signalled(run_park_demo(port=args.port, state_dir=args.state_dir))
     from gateway.demo import run_demo
 
     return run_until_signalled(
@@ -122,6 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, default=8000, help="dashboard port (default 8000)")
     demo.add_argument("--state-dir", type=Path, default=None, help="default: a temporary folder")
     demo.add_argument("--open-browser", action="store_true", help="open the dashboard")
+    demo.add_argument(
+        "--park", action="store_true",
+        help="a whole park: NATS cluster, six enterprises, two central instances, park wall",
+    )
     demo.set_defaults(handler=_demo)
 
     central = commands.add_parser(

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import nats
+from fastapi import APIRouter
 from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
@@ -108,6 +109,7 @@ class Central:
     def __init__(
         self, settings: CentralSettings, *, state_dir: Path | None = None,
         clock: Clock = time.time, serve_http: bool = True,
+        extra_routers: Sequence[APIRouter] = (),
     ) -> None:
         self.settings = settings
         self.state_dir = state_dir
@@ -130,6 +132,7 @@ class Central:
         self._kv: dict[str, KeyValue] = {}
         self.ready = asyncio.Event()
         self.serve_http = serve_http
+        self._extra_routers = list(extra_routers)
         self.http_port: int | None = None
         self.auth: AuthService | None = None
         # counters, for health and the tests
@@ -210,7 +213,8 @@ class Central:
             auth=self.auth, park=CentralParkSource(self),
         )
         http = self.settings.http
-        return DashboardServer(create_app(services), host=http.host, port=http.port)
+        app = create_app(services, extra_routers=self._extra_routers)
+        return DashboardServer(app, host=http.host, port=http.port)
 
     # ---------------------------------------------------------------------- leases
 
