@@ -22,7 +22,7 @@ import asyncio
 import json
 import logging
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
@@ -141,6 +141,8 @@ class Central:
         self.redelivered = 0
         self.messages_acked = 0
         self.takeovers: list[tuple[int, float]] = []  # (partition, when taken)
+        # edge → central latency of recent batches (sent at the edge → stored in InfluxDB)
+        self.latencies: deque[float] = deque(maxlen=100_000)
 
     # ---------------------------------------------------------------------- public
 
@@ -283,6 +285,7 @@ class Central:
         cursors: dict[str, tuple[int, int]] = {}
         refused_codes: set[str] = set()
         readings = events = 0
+        sent_times: list[float] = []
         for msg in msgs:
             try:
                 stored = parse_stored(msg.subject)
@@ -293,7 +296,7 @@ class Central:
             code = stored.code
             try:
                 if stored.kind is Kind.READINGS:
-                    count = await self._readings(msg, code, lines, cursors)
+                    count = await self._readings(msg, code, lines, cursors, sent_times)
                     readings += count
                 elif stored.kind is Kind.EVENTS:
                     event = decode_event(msg.data, code)
@@ -309,6 +312,8 @@ class Central:
                 refused_codes.add(code)
         # Written (retried until the database takes them) before anything is acknowledged.
         await self.writer.write_lines(lines)
+        stored_at = self.clock()
+        self.latencies.extend(stored_at - sent for sent in sent_times)
         self.readings_written += readings
         self.events_written += events
         for code, cursor in cursors.items():
@@ -321,9 +326,11 @@ class Central:
             self.messages_acked += 1
 
     async def _readings(
-        self, msg: Msg, code: str, lines: list[str], cursors: dict[str, tuple[int, int]]
+        self, msg: Msg, code: str, lines: list[str], cursors: dict[str, tuple[int, int]],
+        sent_times: list[float],
     ) -> int:
         batch = decode_readings(msg.data, code)
+        sent_times.append(batch.sent)
         horizon = self.clock() + self.settings.future_tolerance
         if batch.epoch / 1000 > horizon:
             # An epoch from the future would make every honest batch after it look old.
