@@ -25,7 +25,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.gateway.park.harness import enterprise_site, park  # noqa: E402
+from tests.gateway.park.harness import enterprise_site, park
 
 _TICK = os.sysconf("SC_CLK_TCK")
 
