@@ -43,10 +43,11 @@ async def one_run(edges: int, readings: int, centrals: int) -> dict[str, float]:
             for code in codes:
                 p.start_edge(code, enterprise_site(code))
             # Let leases settle so that the run measures the steady state.
-            while sum(len(c.owned) for c in instances) < 4 or (
-                centrals > 1 and min(len(c.owned) for c in instances) == 0
-            ):
-                await asyncio.sleep(0.2)
+            await poll_until(
+                lambda: sum(len(c.owned) for c in instances) == 4
+                and min(len(c.owned) for c in instances) > 0,
+                within=60, message="partitions shared",
+            )
             nats_pids = [n.process.pid for n in p.cluster.nodes if n.process is not None]
             influx_pid = p.influx.pid
             assert influx_pid is not None
@@ -58,8 +59,7 @@ async def one_run(edges: int, readings: int, centrals: int) -> dict[str, float]:
             for edge in p.edges.values():
                 edge.feed(per_edge, base)
             total = per_edge * edges
-            while p.written() < total:
-                await asyncio.sleep(0.05)
+            await poll_until(lambda: p.written() >= total, within=600, message="all written")
             elapsed = time.monotonic() - start
             assert await p.readings_in_db() == total, "readings lost or doubled"
             after = (time.process_time(), sum(map(cpu_seconds, nats_pids)),
