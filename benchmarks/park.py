@@ -26,6 +26,7 @@ if __package__ in (None, ""):  # run as a script: make the project importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.gateway.park.harness import enterprise_site, park
+from tests.support.waiting import poll_until
 
 _TICK = os.sysconf("SC_CLK_TCK")
 
