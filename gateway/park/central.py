@@ -37,6 +37,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy, StreamConfig
 from nats.js.errors import BadRequestError, KeyNotFoundError, NotFoundError
 from nats.js.kv import KeyValue
 
+from collectors.backoff import backoff_delays
 from collectors.logonce import LogOnce
 from config.catalog import Catalog
 from config.loader import read_yaml, validate
@@ -162,13 +163,7 @@ class Central:
         )
         self._js = js = nc.jetstream()
         try:
-            await ensure_streams(js, settings.replicas)
-            for name in (CURSORS, REFUSED, CALLS):
-                self._kv[name] = await bucket(js, name, ttl=None, replicas=settings.replicas)
-            self._leases = Leases(
-                js, settings.instance, settings.partitions, settings.lease_ttl, settings.replicas
-            )
-            await self._leases.open()
+            await self._set_up(js)
             async with asyncio.TaskGroup() as group:
                 group.create_task(self.writer.run(), name="central-influx")
                 group.create_task(self._follow_state(), name="central-state")
@@ -193,6 +188,29 @@ class Central:
             if self.auth is not None:
                 self.auth.close()
                 self.auth = None
+
+    async def _set_up(self, js: JetStreamContext) -> None:
+        """Streams, buckets and leases; retried while the cluster is busy or electing
+        leaders (a JetStream API call that times out says nothing about what is wrong)."""
+        settings = self.settings
+        delays = backoff_delays(initial=0.5, cap=5.0)
+        while True:
+            try:
+                await ensure_streams(js, settings.replicas)
+                for name in (CURSORS, REFUSED, CALLS):
+                    self._kv[name] = await bucket(js, name, ttl=None, replicas=settings.replicas)
+                leases = Leases(
+                    js, settings.instance, settings.partitions, settings.lease_ttl,
+                    settings.replicas,
+                )
+                await leases.open()
+                self._leases = leases
+                return
+            except (nats.errors.Error, OSError) as exc:
+                delay = next(delays)
+                log.warning("%s: setting up the park's streams and buckets failed (%r); "
+                            "retrying in %.1f s", settings.instance, exc, delay)
+                await asyncio.sleep(delay)
 
     async def record_response(self, alarm_id: str, response: CallResponse) -> ParkAlarm | None:
         """The duty officer's answer to a 叫应 alarm, shared through the ``park_calls``
@@ -387,15 +405,15 @@ class Central:
         js = self._js
         assert js is not None
         await js.subscribe(
-            "hazgw.*.site.*", stream=STATE_STREAM, ordered_consumer=True,
+            "hazgw.*.site.*", stream=STATE_STREAM, ordered_consumer=True, idle_heartbeat=2.0,
             deliver_policy=DeliverPolicy.LAST_PER_SUBJECT, cb=self._on_state,
         )
         await js.subscribe(
-            "hazgw.*.heartbeat.*", stream=STATE_STREAM, ordered_consumer=True,
+            "hazgw.*.heartbeat.*", stream=STATE_STREAM, ordered_consumer=True, idle_heartbeat=2.0,
             deliver_policy=DeliverPolicy.LAST_PER_SUBJECT, cb=self._on_state,
         )
         await js.subscribe(
-            "hazgw.*.events.*", stream=DATA_STREAM, ordered_consumer=True,
+            "hazgw.*.events.*", stream=DATA_STREAM, ordered_consumer=True, idle_heartbeat=2.0,
             deliver_policy=DeliverPolicy.ALL, cb=self._on_event,
         )
         await asyncio.Future()  # the subscriptions live as long as the connection
