@@ -121,6 +121,7 @@ class HistoryQuery:
     types: tuple[AlarmType, ...] = ()
     kinds: tuple[EventKind, ...] = ()
     before_seq: int | None = None  # paging: only events journalled before this one
+    after_seq: int | None = None  # catching up (the park uplink): only events after this one
     limit: int = 500
     ascending: bool = False  # results are in seq order: newest journalled first by default
 
@@ -223,6 +224,9 @@ class AlarmJournal:
         if query.before_seq is not None:
             where.append("seq < ?")
             args.append(query.before_seq)
+        if query.after_seq is not None:
+            where.append("seq > ?")
+            args.append(query.after_seq)
         for column, values in (
             ("priority", query.priorities),
             ("alarm_type", query.types),

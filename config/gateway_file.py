@@ -11,6 +11,7 @@ from pydantic import Field, IPvAnyNetwork, SecretStr, model_validator
 from config.base import Model
 from config.notifications import EmailChannel, NotificationSettings
 from config.shifts import ReportSettings, ShiftSchedule
+from config.uplink import UplinkSettings
 
 # ------------------------------------------------------------- gateway process
 
@@ -125,6 +126,9 @@ class GatewayConfig(Model):
     http: HttpSettings = HttpSettings()
     notifications: NotificationSettings | None = None
     alarm_journal: AlarmJournalSettings = AlarmJournalSettings()
+    uplink: UplinkSettings | None = Field(
+        default=None, description="forward everything to the park's NATS cluster"
+    )
     shifts: ShiftSchedule | None = Field(default=None, description="班次: the duty schedule")
     reports: ReportSettings | None = Field(
         default=None, description="日报/班报/月报 made on a schedule into <state>/reports"

@@ -28,6 +28,7 @@ from dashboard.routes.alarms import alarms_router
 from dashboard.routes.commissioning import commissioning_router
 from dashboard.routes.console import console_router
 from dashboard.routes.enterprise import enterprise_router
+from dashboard.routes.enterprises import enterprises_router
 from dashboard.routes.handover import handover_router
 from dashboard.routes.pages import pages_router
 from dashboard.routes.plan import plan_router
@@ -78,6 +79,8 @@ def routers(services: DashboardServices) -> list[APIRouter]:
                 clock=services.clock,
             )
         )
+    if services.park is not None:
+        included.append(enterprises_router(services.park))
     return included
 
 

@@ -23,6 +23,7 @@ from dashboard.components import ComponentStatus as ComponentStatus
 from dashboard.duty.service import DutyServices
 from dashboard.hub import Hub
 from dashboard.live import LiveState
+from dashboard.park import ParkSource
 from dashboard.routes.commissioning import Reload
 from dashboard.trends import TrendSource
 
@@ -76,3 +77,4 @@ class DashboardServices:
     commissioning: CommissioningServices | None = None
     # Shifts, the handover book and reports (needs ``alarms``; None: their routes are left out).
     duty: DutyServices | None = None
+    park: ParkSource | None = None  # the park's central instance: /api/enterprises, /park

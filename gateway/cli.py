@@ -83,11 +83,28 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    if args.park:
+        from gateway.park.demo import run_park_demo
+
+        return run_until_signalled(run_park_demo(port=args.port, state_dir=args.state_dir))
     from gateway.demo import run_demo
 
     return run_until_signalled(
         run_demo(port=args.port, state_dir=args.state_dir, open_browser=args.open_browser)
     )
+
+
+def _central(args: argparse.Namespace) -> int:
+    from gateway.park.central import Central, load_central
+
+    try:
+        settings = load_central(args.config)
+    except ConfigError as error:
+        for issue in error.issues:
+            print(f"ERROR {issue}", file=sys.stderr)
+        return 2
+    args.state_dir.mkdir(parents=True, exist_ok=True)
+    return run_until_signalled(Central(settings, state_dir=args.state_dir).run())
 
 
 def _schema(args: argparse.Namespace) -> int:
@@ -114,7 +131,18 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, default=8000, help="dashboard port (default 8000)")
     demo.add_argument("--state-dir", type=Path, default=None, help="default: a temporary folder")
     demo.add_argument("--open-browser", action="store_true", help="open the dashboard")
+    demo.add_argument(
+        "--park", action="store_true",
+        help="a whole park: NATS cluster, six enterprises, two central instances, park wall",
+    )
     demo.set_defaults(handler=_demo)
+
+    central = commands.add_parser(
+        "central", help="run one central instance of the park (NATS JetStream → InfluxDB)"
+    )
+    central.add_argument("config", type=Path, help="central YAML (docs/park.md)")
+    central.add_argument("--state-dir", type=Path, default=Path("var"), help="users etc.")
+    central.set_defaults(handler=_central)
 
     check = commands.add_parser("check-config", help="validate site and gateway files")
     check.add_argument("files", type=Path, nargs="+")

@@ -88,6 +88,12 @@ async def check_reload(
         return ReloadResult(
             errors=[f"{config_path}: http: changing the listen address needs a restart"]
         )
+    if current.uplink is not None or loaded.config.uplink is not None:
+        # The uplink holds the engine and journal it was built with, and its backlog is
+        # in memory: it lives as long as the process.
+        return ReloadResult(
+            errors=[f"{config_path}: uplink: a gateway with a park uplink needs a restart"]
+        )
     if loaded.config.storage != current.storage:
         # The buffer and its writer outlive reloads: that is what keeps readings safe
         # through one. Moving them is a restart (the buffer on disk is kept across it).

@@ -57,7 +57,7 @@ from dashboard.server import DashboardServer
 from dashboard.services import AlarmServices, CommissioningServices, DashboardServices
 from gateway.buffer import DurableBuffer
 from gateway.components import gateway_components
-from gateway.pipeline import Pipeline, ReadingObserver
+from gateway.pipeline import Pipeline, ReadingBuffer, ReadingObserver
 from gateway.reload import build_collectors, check_reload, keep_unchanged
 from gateway.reportjobs import ReportJobs
 from gateway.sinks import AlarmHistory, Storage, open_storage
@@ -68,6 +68,7 @@ from gateway.storage.writer import InfluxWriter
 from gateway.webswitch import SwitchableApp
 
 __all__ = ["AlarmHistory", "Gateway", "Parts", "build_collectors", "unanswered_alarms"]
+from gateway.uplink.edge import EdgeUplink, build_uplink, uplink_component
 
 log = logging.getLogger("hazgw")
 
@@ -172,6 +173,7 @@ class Gateway:
         self.extra_routers = extra_routers
         self.tick_interval = tick_interval
         self.parts: Parts | None = None
+        self.uplink: EdgeUplink | None = None
         self.ready = asyncio.Event()
         self.reloads = 0  # reloads applied
         # --- process lifetime: made once, kept through reloads
@@ -209,7 +211,17 @@ class Gateway:
             engine.add_listener(notifier.accept)
 
         observers: list[ReadingObserver] = [live, engine, hub]
-        pipeline = Pipeline(observers, [storage.buffer] if storage is not None else [])
+        buffers: list[ReadingBuffer] = [storage.buffer] if storage is not None else []
+        # The park uplink (issue 11): its own buffer, drained to JetStream; alarm events too.
+        # Built once per process, like storage (a reload that changes it is refused).
+        if self.uplink is None:
+            self.uplink = build_uplink(
+                self.config, self.sites, catalog, engine, self.clock, journal, self.state_dir
+            )
+        if self.uplink is not None:
+            buffers.append(self.uplink.buffer)
+            engine.add_listener(self.uplink.accept)
+        pipeline = Pipeline(observers, buffers)
         # Status-word heartbeats go from each Modbus poll to the current alarm engine.
         collectors = keep_unchanged(
             keep,
@@ -287,6 +299,8 @@ class Gateway:
             )
             if self.auth is not None:
                 statuses.append(auth_component(self.auth))
+            if self.uplink is not None:
+                statuses.append(uplink_component(self.uplink))
             return statuses
 
         return DashboardServices(
@@ -420,6 +434,8 @@ class Gateway:
                 if storage is not None:
                     group.create_task(storage.writer.run(), name="influx-writer")
                     group.create_task(storage.history.run(), name="alarm-history")
+                if self.uplink is not None:
+                    group.create_task(self.uplink.run(), name="park-uplink")
                 self._start(parts)
                 await parts.server.start()
                 group.create_task(_serve_until_cancelled(parts.server), name="dashboard")

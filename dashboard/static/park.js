@@ -1,0 +1,88 @@
+// The park wall: one tile per enterprise from GET /api/enterprises, the park's figures and
+// alarms from GET /api/park, refreshed every 2 s; a click drills down to one enterprise.
+import { priorityClass, ageText } from "/static/parklogic.js";
+
+const $ = (id) => document.getElementById(id);
+let selected = null;
+
+function el(tag, cls, text) {
+  const node = document.createElement(tag);
+  if (cls) node.className = cls;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+const PRIORITY_ZH = { critical: "红", high: "橙", medium: "黄", low: "蓝" };
+
+function tile(e) {
+  const node = el("div", `ent ${priorityClass(e)}`);
+  node.dataset.code = e.code;
+  node.append(el("div", "name", e.name));
+  const meta = el("div", "meta");
+  meta.append(el("span", "", e.code));
+  if (e.grade) meta.append(el("span", "", `${["", "一", "二", "三", "四"][e.grade]}级重大危险源`));
+  meta.append(el("span", "", `数据 ${ageText(e.data_age)}`));
+  if (e.backlog) meta.append(el("span", "", `待传 ${e.backlog}`));
+  node.append(meta);
+  const state = e.online
+    ? (e.worst_priority ? `${PRIORITY_ZH[e.worst_priority] || ""}色报警` : "正常")
+    : "企业离线";
+  node.append(el("div", e.online ? "state" : "state off", state));
+  node.addEventListener("click", () => { selected = e.code; refresh(); });
+  return node;
+}
+
+async function getJson(url) {
+  const response = await fetch(url, { credentials: "same-origin" });
+  if (response.status === 401) { location.href = "/login?next=/park"; throw new Error("401"); }
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return response.json();
+}
+
+async function showDetail(code) {
+  const e = await getJson(`/api/enterprises/${encodeURIComponent(code)}`);
+  $("detail-title").hidden = false;
+  $("detail-title").textContent = `${e.name} · 危险源与测点`;
+  const box = $("detail");
+  box.hidden = false;
+  box.replaceChildren();
+  const table = el("table");
+  const head = el("tr");
+  for (const h of ["位号", "名称", "危险源", "单位"]) head.append(el("th", "", h));
+  table.append(head);
+  for (const p of e.points) {
+    const row = el("tr");
+    for (const v of [p.tag, p.name, p.source, p.unit]) row.append(el("td", "", v));
+    table.append(row);
+  }
+  for (const a of e.active_alarms) {
+    box.append(el("div", `prio-${a.priority}`, `${a.tag} ${a.alarm_type} ${a.state}`));
+  }
+  box.append(table);
+}
+
+async function refresh() {
+  try {
+    const [list, park] = await Promise.all([getJson("/api/enterprises"), getJson("/api/park")]);
+    $("tiles").replaceChildren(...list.enterprises.map(tile));
+    const f = park.figures;
+    $("online-rate").textContent = `${f.online}/${f.enterprises}`;
+    $("alarms-today").textContent = f.alarms_today;
+    $("unanswered").textContent = f.unanswered_calls;
+    $("park-alarms").replaceChildren(...park.alarms.slice(0, 30).map((a) => {
+      const li = el("li", a.active ? "active" : "", a.text);
+      if (a.enterprise_acked_at) li.append(el("div", "ack", `企业已确认 (${a.enterprise_acked_by || ""})`));
+      if (a.response) li.append(el("div", "ack", `已叫应: ${a.response.answered_by} · ${a.response.action}`));
+      return li;
+    }));
+    if (selected) await showDetail(selected);
+    $("load-error").hidden = true;
+  } catch (error) {
+    $("load-error").hidden = false;
+    $("load-error").textContent = `数据加载失败: ${error.message}`;
+  }
+}
+
+setInterval(() => { $("clock").textContent = new Date().toLocaleTimeString("zh-CN", { hour12: false }); }, 1000);
+setInterval(refresh, 2000);
+refresh();

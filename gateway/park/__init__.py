@@ -1,0 +1,1 @@
+"""The park tier's central side: partition leases, consumers into InfluxDB, the registry."""

@@ -1,0 +1,1 @@
+"""The enterprise gateway's uplink to the park: subjects, message shapes, the edge sink."""

@@ -1,0 +1,75 @@
+"""The park's API over the real app: /api/enterprises, the drill-down, /api/park, /park,
+and the 叫应 response that needs a signed-in operator."""
+
+from __future__ import annotations
+
+import httpx
+
+from config.catalog import Catalog
+from dashboard.app import create_app
+from dashboard.hub import Hub
+from dashboard.live import LiveState
+from dashboard.park import (
+    CallResponse,
+    EnterpriseStatus,
+    HazardSourceInfo,
+    ParkAlarm,
+    ParkFigures,
+    PointInfo,
+)
+from dashboard.services import DashboardServices
+
+
+class StubPark:
+    def __init__(self) -> None:
+        self.responses: list[tuple[str, CallResponse]] = []
+
+    def enterprises(self) -> list[EnterpriseStatus]:
+        return [
+            EnterpriseStatus(
+                code="E1", name="一号企业", online=True, last_heartbeat=1.0, data_age=2.5,
+                worst_priority="critical", grade=1, backlog=0,
+                hazard_sources=[HazardSourceInfo("HS-1", "罐区", 1, "tank_farm")],
+                points=[PointInfo("LT-101", "液位", "level", "m", "HS-1")],
+            ),
+            EnterpriseStatus(code="E2", name="二号企业", online=False, last_heartbeat=None,
+                             data_age=None, worst_priority=None, grade=None, backlog=12),
+        ]
+
+    def alarms(self) -> list[ParkAlarm]:
+        return [ParkAlarm("call/E1/x/1", "call", "E1", "critical", 1.0, "叫应", True)]
+
+    def figures(self) -> ParkFigures:
+        return ParkFigures(2, 1, 0.5, 3, 1)
+
+    async def record_response(self, alarm_id: str, response: CallResponse) -> ParkAlarm | None:
+        self.responses.append((alarm_id, response))
+        return None
+
+
+async def test_park_api_lists_enterprises_and_guards_the_response() -> None:
+    live = LiveState()
+    park = StubPark()
+    app = create_app(DashboardServices(catalog=Catalog([]), live=live, hub=Hub(live), park=park))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://park") as client:
+        listed = (await client.get("/api/enterprises")).json()["enterprises"]
+        assert [(e["code"], e["online"], e["worst_priority"]) for e in listed] == [
+            ("E1", True, "critical"), ("E2", False, None)
+        ]
+        assert "points" not in listed[0]  # the list is light; the drill-down has the points
+        one = (await client.get("/api/enterprises/E1")).json()
+        assert one["points"][0]["tag"] == "LT-101" and one["grade"] == 1
+        assert (await client.get("/api/enterprises/NOPE")).status_code == 404
+        overview = (await client.get("/api/park")).json()
+        assert overview["figures"]["online_rate"] == 0.5
+        assert overview["alarms"][0]["kind"] == "call"
+        page = await client.get("/park")
+        assert page.status_code == 200 and "园区" in page.text
+        # Nobody signed in: who records a 叫应 response is never taken from the request.
+        answer = await client.post(
+            "/api/park/alarms/call/E1/x/1/response",
+            json={"answered_by": "张三", "answered_at": 1.0, "action": "已处置"},
+        )
+        assert answer.status_code == 401
+        assert park.responses == []
