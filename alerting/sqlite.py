@@ -33,7 +33,7 @@ def open_database(
     Missing folders are created (with ``dir_mode`` if given), and a missing file with
     ``file_mode`` if given, before SQLite opens it: SQLite gives its ``-wal`` and ``-shm``
     files the mode of the database file. Raises ``OSError`` or ``sqlite3.Error``."""
-    _make_folders(path.parent, dir_mode)
+    make_folders(path.parent, dir_mode)
     if file_mode is not None:
         # O_EXCL: only a file made here gets the mode; the umask can only narrow it.
         with suppress(FileExistsError):
@@ -62,7 +62,7 @@ def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         raise
 
 
-def _make_folders(folder: Path, mode: int | None) -> None:
+def make_folders(folder: Path, mode: int | None) -> None:
     """Create ``folder`` and its missing parents, each with ``mode`` if given."""
     missing: list[Path] = []
     while not folder.exists():

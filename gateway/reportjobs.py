@@ -27,6 +27,7 @@ from pathlib import Path
 import aiosmtplib
 
 from alerting.journal import AlarmJournal
+from alerting.sqlite import make_folders
 from config.catalog import Catalog
 from config.notifications import EmailChannel
 from config.shifts import ReportSettings, ShiftSchedule, current_shift
@@ -130,7 +131,7 @@ class ReportJobs:
                               answer_within_s=self.settings.answer_within)
         pdf_bytes = await asyncio.to_thread(report_pdf, report, self.zone)
         xlsx_bytes = await asyncio.to_thread(report_xlsx, report, self.zone)
-        pdf_path.parent.mkdir(parents=True, exist_ok=True)
+        make_folders(pdf_path.parent, 0o700)  # inside the private state folder, private too
         for path, data in ((pdf_path, pdf_bytes), (xlsx_path, xlsx_bytes)):
             partial = path.with_suffix(path.suffix + ".part")
             partial.write_bytes(data)

@@ -85,7 +85,7 @@ def safe_name(filename: str) -> str:
 class DocumentStore:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self._db = open_database(folder / "documents.db")
+        self._db = open_database(folder / "documents.db", file_mode=0o600, dir_mode=0o700)
         self._db.executescript(_SCHEMA)
 
     def add(self, site: str, title: str, filename: str, content: bytes, *, user: str,

@@ -106,7 +106,7 @@ class HandoverBook:
     def __init__(self, path: Path) -> None:
         self.path = path
         try:
-            self._db = open_database(path)
+            self._db = open_database(path, file_mode=0o600, dir_mode=0o700)
             self._db.executescript(_SCHEMA)
         except (OSError, sqlite3.Error) as error:
             raise HandoverError(f"cannot open the handover book {path}: {error}") from error

@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from alerting.sqlite import make_folders
 from collectors.readings import Reading
 from gateway.buffer.cursor import read_cursor, write_cursor
 from gateway.buffer.encoding import EncodingError, decode_readings, encode_readings
@@ -50,6 +51,7 @@ log = logging.getLogger(__name__)
 
 CURSOR_FILE = "cursor"
 SEGMENT_FOLDER = "segments"
+PRIVATE_FOLDER_MODE = 0o700
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +155,8 @@ class DurableBuffer:
         """
         options = options or BufferOptions()
         segment_folder = directory / SEGMENT_FOLDER
-        segment_folder.mkdir(parents=True, exist_ok=True)
+        # Readings waiting for the sink live in the private state folder: 0700 like it.
+        make_folders(segment_folder, PRIVATE_FOLDER_MODE)
         found = recover(segment_folder)
         stored_head = read_cursor(directory / CURSOR_FILE)
         if stored_head is not None:

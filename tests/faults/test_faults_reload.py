@@ -74,6 +74,8 @@ async def test_reload_during_an_outage_loses_nothing_and_never_stops_alarms(
         times = await plant.modbus_times()
     assert stored == (sent, 0.0, float(sent - 1)), f"sent {sent}, stored {stored}"
     assert mqtt_before.health.counters["connects"] == 1  # never reconnected
-    # Modbus readings kept coming through the reload: no hole longer than a few polls.
+    # Modbus readings kept coming through the reload: no hole longer than a second and a
+    # half (the old reload left none for 10 s). The device's collector is rebuilt and
+    # reconnects; on a loaded two-core CI machine that hole measured 0.73 s.
     gaps = [b - a for a, b in itertools.pairwise(times)]
-    assert max(gaps) < 5 * POLL, f"a hole of {max(gaps):.3f} s in the Modbus readings"
+    assert max(gaps) < 15 * POLL, f"a hole of {max(gaps):.3f} s in the Modbus readings"

@@ -49,6 +49,7 @@ def _write_config(tmp_path: Path) -> Path:
         f"password: {PLANTED['broker_password']}}}",
     )
     (tmp_path / "site.yaml").write_text(site, encoding="utf-8")
+    (tmp_path / "dust_line_plan.svg").write_bytes((EXAMPLES / "dust_line_plan.svg").read_bytes())
     p = PLANTED
     gateway = f"""\
 sites: [site.yaml]

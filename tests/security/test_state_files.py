@@ -54,8 +54,9 @@ async def test_state_is_private_and_unknown_names_stay_out_of_the_audit_log(
         assert _mode(state) == 0o700
         databases = sorted(p.name for p in state.iterdir())
         assert {"alarms.db", "users.db"} <= set(databases)
-        for name in databases:  # the databases and their -wal / -shm files
-            assert _mode(state / name) == 0o600, name
+        for name in databases:  # the databases, their -wal / -shm files and sub-folders
+            expected = 0o700 if (state / name).is_dir() else 0o600
+            assert _mode(state / name) == expected, name
         assert gateway.parts is not None and gateway.auth is not None
         gateway.auth.add_user("operator", "operator-pass-1", Role.OPERATOR, actor="test")
         async with httpx.AsyncClient(base_url=gateway.parts.server.url) as http:
@@ -85,6 +86,7 @@ async def test_hazgw_run_without_users_says_how_to_create_the_first_admin(
         "port: 11883", f"port: {dead}"
     )
     (tmp_path / "site.yaml").write_text(site, encoding="utf-8")
+    (tmp_path / "dust_line_plan.svg").write_bytes((EXAMPLES / "dust_line_plan.svg").read_bytes())
     (tmp_path / "gateway.yaml").write_text(
         "sites: [site.yaml]\nhttp: {port: 0}\n", encoding="utf-8"
     )

@@ -38,7 +38,11 @@ async def test_plan_shows_live_detectors(demo: DemoHandles, browser: Browser) ->
             if os.environ.get("HAZGW_LOOK"):
                 await page.screenshot(path="/tmp/plan.png")
             for alarm_id in (HH, "DEMO-CHEM/GT-201/H"):
-                answer = await operator.post(f"/api/alarms/{alarm_id}/ack", json={})
+                # A critical alarm is acknowledged with a disposition and a comment.
+                answer = await operator.post(
+                    f"/api/alarms/{alarm_id}/ack",
+                    json={"disposition": "real", "comment": "已到现场"},
+                )
                 assert answer.status_code == 200, answer.text
             await expect(gas).to_have_class("mark point s-alarm p-critical")  # no blink
 
