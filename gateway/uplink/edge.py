@@ -203,6 +203,7 @@ class EdgeUplink:
             tls_ca_file=settings.tls_ca_file,
             # Replies come back on an inbox only this enterprise may subscribe to.
             inbox_prefix=f"_INBOX_{settings.user}",
+            nkey_seed_file=settings.nkey_seed_file,
         )
         self._js = self._nc.jetstream()
         log.info("uplink to the park connected (%s)", self._nc.connected_url)
