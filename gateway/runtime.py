@@ -6,8 +6,9 @@ task group on one event loop.
                                   ──▶ Hub (websockets)
                                   ──▶ durable buffer ──▶ InfluxWriter
 
-Two lifetimes. The storage (durable buffer, writer, alarm history), the web server and the
-user database are made once and live as long as the process. The parts that depend on the
+Two lifetimes. The storage (durable buffer, writer, alarm history), the park uplink (with
+its own durable buffer), the web server and the user database are made once and live as
+long as the process. The parts that depend on the
 site files (catalog, live state, alarm engine and journal, hub, notifier, pipeline,
 collectors, the web app) are rebuilt by a reload and swapped in without a pause: collectors
 emit and heartbeats go through the gateway to whichever pipeline and engine are current,
