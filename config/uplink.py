@@ -53,7 +53,11 @@ class UplinkSettings(Model):
     batch_size: int = Field(default=2000, ge=1, le=20000, description="readings per message")
     linger: float = Field(default=0.5, gt=0, description="seconds to wait for a fuller batch")
     heartbeat_interval: float = Field(default=5.0, gt=0, description="seconds")
-    buffer_capacity: int = Field(default=500_000, ge=1000, description="readings held offline")
+    buffer_capacity: int = Field(
+        default=500_000, ge=1000,
+        description="newest waiting readings also kept in memory (the durable buffer in"
+        " <state>/buffer/uplink holds a day at the expected rate on disk)",
+    )
     backlog_alarm: int = Field(
         default=50_000, ge=1, description="readings waiting: above this the uplink is unhealthy"
     )

@@ -8,8 +8,8 @@ task group on one event loop.
 
 Two lifetimes. The storage (durable buffer, writer, alarm history), the park uplink (with
 its own durable buffer), the web server and the user database are made once and live as
-long as the process. The parts that depend on the
-site files (catalog, live state, alarm engine and journal, hub, notifier, pipeline,
+long as the process. The parts that depend on the site files (catalog, live state, alarm
+engine and journal, hub, notifier, pipeline,
 collectors, the web app) are rebuilt by a reload and swapped in without a pause: collectors
 emit and heartbeats go through the gateway to whichever pipeline and engine are current,
 the web server forwards to whichever app is current, and collectors whose device did not

@@ -28,6 +28,7 @@ CUT_SECONDS = 60.0  # the issue's cut, while the edge keeps collecting
 FEEDS = 12  # a feed of 250 readings every 5 s of the cut
 
 
+@pytest.mark.timeout(150)  # the 60 s cut, and the cluster around it
 async def test_link_cut_edge_holds_then_drains_in_order(tmp_path: Path) -> None:
     async with park(["E1"], tmp_path) as p:
         central = p.start_central("a")
