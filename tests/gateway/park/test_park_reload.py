@@ -57,8 +57,9 @@ uplink:
   heartbeat_interval: 0.5
 """
 
-EXTRA_POINT = """      - {tag: PT-1, name: 压力, kind: pressure, unit: MPa, range: {low: 0, high: 10},
-         hazard_source: HS1, source: {table: holding, address: 1, type: uint16}}
+EXTRA_POINT = """      - {tag: PT-1, name: 压力, kind: pressure, unit: MPa,
+         range: {low: 0, high: 10}, hazard_source: HS1,
+         source: {table: holding, address: 1, type: uint16}}
 """
 
 
