@@ -130,6 +130,7 @@ class EdgeUplink:
         self.readings_sent = 0
         self.events_sent = 0
         self.failures = 0
+        self.foreign_dropped = 0  # buffered readings of a site no longer configured
         self.last_success: float | None = None
         self.last_error: str | None = None
 
@@ -249,6 +250,15 @@ class EdgeUplink:
             by_code: dict[str, list[Reading]] = defaultdict(list)
             for reading in batch.readings:
                 by_code[reading.point.site].append(reading)
+            for code in [code for code in by_code if code not in self._codes]:
+                # Buffered before a restart or reload that removed the site: this uplink
+                # may not speak for it, and retrying would hold up everything behind.
+                self.foreign_dropped += len(by_code.pop(code))
+                self._log.log(
+                    logging.WARNING, "foreign",
+                    "uplink: %d buffered readings of site %s, no longer configured, not sent",
+                    self.foreign_dropped, code,
+                )
             for code, readings in by_code.items():
                 seq = self._seq[code] + 1
                 body = envelope.readings_message(
@@ -423,7 +433,7 @@ def uplink_component(uplink: EdgeUplink) -> ComponentStatus:
             "backlog": health.backlog, "dropped": health.dropped,
             "batches_sent": health.batches_sent, "readings_sent": health.readings_sent,
             "events_sent": health.events_sent, "events_dropped": health.events_dropped,
-            "failures": health.failures,
+            "failures": health.failures, "foreign_dropped": uplink.foreign_dropped,
         },
         detail=detail,
     )
