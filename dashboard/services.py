@@ -14,8 +14,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from alerting.engine import AlarmEngine
 from alerting.answerlinks import AnswerLinks
+from alerting.engine import AlarmEngine
 from alerting.journal import AlarmJournal
 from collectors.health import CollectorHealth
 from config.catalog import Catalog
