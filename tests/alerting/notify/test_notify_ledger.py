@@ -48,7 +48,11 @@ def settings(endpoint: Endpoint, mailbox: Mailbox) -> NotificationSettings:
                 {
                     "name": "duty",
                     "escalation": [
-                        {"name": "当班人员", "channels": ["shift", "board"], "escalate_after": "5m"},
+                        {
+                            "name": "当班人员",
+                            "channels": ["shift", "board"],
+                            "escalate_after": "5m",
+                        },
                         {"name": "安全管理人员", "channels": ["manager"]},
                     ],
                 }
@@ -226,7 +230,10 @@ async def test_a_failing_ledger_is_counted_and_notifying_goes_on(
 
 def test_a_real_sqlite_failure_becomes_a_ledger_error(tmp_path: Path) -> None:
     with AlarmJournal(tmp_path / "alarms.db") as journal:
-        journal.ledger._db.execute("DROP TABLE ledger_notices")  # noqa: SLF001  the fault
+        # The fault: another program breaks the file under the running journal.
+        with contextlib.closing(sqlite3.connect(tmp_path / "alarms.db")) as other:
+            other.execute("DROP TABLE ledger_notices")
+            other.commit()
         outcome = NoticeOutcome(
             alarm_id(PointKey("S", "T"), AlarmType.HIGH), event().priority, "r", 1, "", "c",
             "webhook", "h", T0, True, 1,
