@@ -33,6 +33,8 @@ export const LEDGER_TEXT = {
   "ledger.kind.wecom": ["企业微信", "WeCom"],
   "ledger.kind.dingtalk": ["钉钉", "DingTalk"],
   "ledger.kind.email": ["邮件", "email"],
+  "ledger.paren": ["{a}（{b}）", "{a} ({b})"],
+  "ledger.because": ["{a}：{b}", "{a}: {b}"],
   "answer.title": ["确认报警（通知链接）", "Acknowledge alarm (notice link)"],
   "answer.loading": ["正在核对链接…", "Checking the link…"],
   "answer.forged": ["此链接无效：不是本系统发出的确认链接，或已被改动。", "This link is not valid: it was not issued by this gateway, or it was altered."],
@@ -71,10 +73,12 @@ export function noticeRows(ledger, word, when) {
       met,
       cells: [
         word("ledger.level", { n: n.level }) + (n.level_name ? ` ${n.level_name}` : ""),
-        `${n.channel}（${word(`ledger.kind.${n.channel_kind}`)}）`,
+        word("ledger.paren", { a: n.channel, b: word(`ledger.kind.${n.channel_kind}`) }),
         n.recipient,
         when(n.ts),
-        word(`ledger.result.${n.result}`) + (n.error ? `：${n.error}` : ""),
+        n.error
+          ? word("ledger.because", { a: word(`ledger.result.${n.result}`), b: n.error })
+          : word(`ledger.result.${n.result}`),
         String(n.retries),
         n.deadline == null ? "—" : when(n.deadline),
         word(`ledger.met.${met}`),
@@ -87,7 +91,9 @@ export function noticeRows(ledger, word, when) {
 export function answerRows(ledger, word, when) {
   return ledger.answers.map((a) => [
     a.user,
-    word(`ledger.via.${a.via}`) + (a.via === "link" && a.recipient ? `（${a.recipient}）` : ""),
+    a.via === "link" && a.recipient
+      ? word("ledger.paren", { a: word("ledger.via.link"), b: a.recipient })
+      : word(`ledger.via.${a.via}`),
     when(a.ts),
   ]);
 }
