@@ -16,7 +16,7 @@ from browser_kit import (
     sign_in,
     wait_for_alarm,
 )
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, ViewportSize, expect
 from support.waiting import poll_until
 
 from gateway.demo import DemoHandles
@@ -24,7 +24,14 @@ from gateway.demo import DemoHandles
 H = "DEMO-CHEM/GT-201/H"
 PUBLIC = "https://hazgw.plant.example"
 LINK = re.compile(re.escape(PUBLIC) + r"/a/([A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+)")
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
+# As in test_screens_csp: a violation of the Content-Security-Policy is recorded by the page.
+WATCH = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(`${event.violatedDirective} ${event.blockedURI}`);
+});
+"""
 
 
 @pytest.mark.demo(escalate_after=1.5, consolidation_window=0, public_url=PUBLIC)
@@ -33,6 +40,7 @@ async def test_console_detail_shows_the_ledger_and_the_link_answers_once(
 ) -> None:
     base = demo.parts.server.url
     console = await open_screen(browser, CONSOLE_SIZE)
+    await console.context.add_init_script(WATCH)
     desk = console.page
     await sign_in(desk, base, "operator", "/console")
     async with api_client(base, "viewer") as viewer:
@@ -70,6 +78,7 @@ async def test_console_detail_shows_the_ledger_and_the_link_answers_once(
 
             # The email's link on a phone: login first, then back to the link.
             phone = await open_screen(browser, PHONE)
+            await phone.context.add_init_script(WATCH)
             await sign_in(phone.page, base, "operator", f"/a/{token}", live=False)
             page = phone.page
             await expect(page.locator("#answer-heading")).to_contain_text("GT-201")
@@ -91,6 +100,9 @@ async def test_console_detail_shows_the_ledger_and_the_link_answers_once(
             await page.screenshot(path="/tmp/ledger-answer-used-phone.png")
             await page.goto(f"{base}/a/{token[:-4]}AAAA")
             await expect(message).to_contain_text("not issued by this gateway")
+            assert await page.evaluate("window.__cspViolations") == []
+            csp = (await page.request.get(f"{base}/a/{token}")).headers
+            assert "script-src 'self'" in csp["content-security-policy"]
 
             # The detail now says who answered, how and when.
             await row.locator("button.trend").click()
@@ -108,4 +120,5 @@ async def test_console_detail_shows_the_ledger_and_the_link_answers_once(
             )
             await expect(answers).to_contain_text("notice link (第2级（安全管理人员）)")
             await desk.screenshot(path="/tmp/ledger-console-answered-en.png")
+            assert await desk.evaluate("window.__cspViolations") == []
             assert console.errors == [] and phone.errors == []
