@@ -80,6 +80,7 @@ class LedgerStore:
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
         self.writes = 0
+        self.errors = 0  # writes that failed (health: ``ledger_errors`` of the alarms)
 
     # ------------------------------------------------------------------- writing
 
@@ -95,6 +96,7 @@ class LedgerStore:
                     [_notice_row(outcome) for outcome in outcomes],
                 )
         except sqlite3.Error as error:
+            self.errors += 1
             raise LedgerError(f"cannot record notices in the ledger: {error}") from error
         self.writes += 1
 
@@ -119,6 +121,7 @@ class LedgerStore:
         except sqlite3.IntegrityError as error:
             raise LinkUsed(answer.nonce) from error
         except sqlite3.Error as error:
+            self.errors += 1
             raise LedgerError(f"cannot record the link answer: {error}") from error
         self.writes += 1
 

@@ -244,6 +244,7 @@ def test_a_real_sqlite_failure_becomes_a_ledger_error(tmp_path: Path) -> None:
             assert isinstance(error.__cause__, sqlite3.Error)
         else:
             raise AssertionError("no LedgerError")
+        assert journal.ledger.errors == 1  # counted for /api/health
 
 
 def test_ledger_rows_are_pruned_with_the_events(tmp_path: Path) -> None:
