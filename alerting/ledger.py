@@ -15,6 +15,7 @@ open while neither has happened yet.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -229,44 +230,43 @@ def answer_figures(
     counts until the next raise of the same alarm; one still unacknowledged at ``now`` whose
     deadline has passed counts as missed, one whose deadline is still ahead is left out of
     the share."""
-    ordered = sorted(events, key=lambda e: (e.ts, e.seq))
-    firsts: dict[str, list[NoticeOutcome]] = {}
-    for notice in sorted(notices, key=lambda n: n.ts):
+    by_alarm: dict[str, list[AlarmEvent]] = {}
+    for event in sorted(events, key=lambda e: (e.ts, e.seq)):
+        if event.kind is EventKind.RAISED or (
+            event.kind is EventKind.ACKNOWLEDGED and event.user is not None
+        ):
+            by_alarm.setdefault(event.alarm_id, []).append(event)
+    # Level-1 notices with a deadline, per alarm, by when the level fell due.
+    firsts: dict[str, list[tuple[float, float]]] = {}
+    for notice in notices:
         if notice.level == 1 and notice.deadline is not None:
-            firsts.setdefault(notice.alarm_id, []).append(notice)
+            due = notice.due_at if notice.due_at is not None else notice.ts
+            firsts.setdefault(notice.alarm_id, []).append((due, notice.deadline))
+    for calls in firsts.values():
+        calls.sort()
     times: dict[Priority, list[float]] = {p: [] for p in Priority}
     raised = dict.fromkeys(Priority, 0)
     judged = dict.fromkeys(Priority, 0)
     within = dict.fromkeys(Priority, 0)
-    for index, event in enumerate(ordered):
-        if event.kind is not EventKind.RAISED or not since <= event.ts < until:
-            continue
-        raised[event.priority] += 1
-        acked_at = None
-        end = math.inf
-        for later in ordered[index + 1 :]:
-            if later.alarm_id != event.alarm_id:
+    # One pass per alarm (linear in the events: the API reads up to 10,000 of them).
+    for alarm, history in by_alarm.items():
+        for index, event in enumerate(history):
+            if event.kind is not EventKind.RAISED or not since <= event.ts < until:
                 continue
-            if later.kind is EventKind.RAISED:
-                end = later.ts
-                break
-            if later.kind is EventKind.ACKNOWLEDGED and later.user is not None:
-                acked_at = later.ts
-                break
-        if acked_at is not None:
-            times[event.priority].append(acked_at - event.ts)
-        deadline = next(
-            (
-                n.deadline
-                for n in firsts.get(event.alarm_id, [])
-                if event.ts <= (n.due_at if n.due_at is not None else n.ts) < end
-            ),
-            None,
-        )
-        verdict = judge(deadline, acked_at, now)
-        if verdict in (Met.MET, Met.MISSED):
-            judged[event.priority] += 1
-            within[event.priority] += verdict is Met.MET
+            raised[event.priority] += 1
+            after = history[index + 1] if index + 1 < len(history) else None
+            acked = after is not None and after.kind is EventKind.ACKNOWLEDGED
+            acked_at = after.ts if acked and after is not None else None
+            end = after.ts if after is not None and not acked else math.inf
+            if acked_at is not None:
+                times[event.priority].append(acked_at - event.ts)
+            calls = firsts.get(alarm, [])
+            at = bisect.bisect_left(calls, (event.ts, -math.inf))
+            deadline = calls[at][1] if at < len(calls) and calls[at][0] < end else None
+            verdict = judge(deadline, acked_at, now)
+            if verdict in (Met.MET, Met.MISSED):
+                judged[event.priority] += 1
+                within[event.priority] += verdict is Met.MET
     figures = []
     for priority in sorted(Priority, key=lambda p: p.rank):
         spans = times[priority]
