@@ -121,4 +121,15 @@ async def test_console_detail_shows_the_ledger_and_the_link_answers_once(
             await expect(answers).to_contain_text("notice link (第2级（安全管理人员）)")
             await desk.screenshot(path="/tmp/ledger-console-answered-en.png")
             assert await desk.evaluate("window.__cspViolations") == []
+
+            # The console's detail on the phone: the ledger table scrolls, it is not cut.
+            pocket = await open_screen(browser, PHONE)
+            await sign_in(pocket.page, base, "operator", "/console")
+            pocket_row = pocket.page.locator(f'tr[data-alarm="{H}"]')
+            await pocket_row.locator("button.trend").click()
+            pocket_box = pocket.page.locator("#ledger-box")
+            await expect(pocket_box.locator("tr[data-result]")).to_have_count(3, timeout=5000)
+            await pocket_box.scroll_into_view_if_needed()
+            await pocket.page.screenshot(path="/tmp/ledger-console-phone.png")
+            assert pocket.errors == []
             assert console.errors == [] and phone.errors == []
