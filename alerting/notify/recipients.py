@@ -15,7 +15,7 @@ from config.notifications import (
 
 def recipient_of(settings: ChannelSettings) -> str:
     """Mail addresses; a robot's group (and the mobiles it @s); a webhook's host. A robot
-    URL's query holds its key: only the kind of group is named."""
+    URL's query holds its key, and a webhook's path may hold a token: neither is named."""
     if isinstance(settings, EmailChannel):
         return ", ".join(settings.to)
     if isinstance(settings, WeComChannel):
@@ -26,4 +26,4 @@ def recipient_of(settings: ChannelSettings) -> str:
         return "钉钉群" + (f" @{' @'.join(mobiles)}" if mobiles else "")
     assert isinstance(settings, WebhookChannel)
     parts = urlsplit(settings.url)
-    return f"{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}{parts.path}"
+    return f"{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}"
