@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from alerting.answerlinks import AnswerLinks
 from alerting.engine import AlarmEngine
 from alerting.journal import AlarmJournal
 from collectors.health import CollectorHealth
@@ -44,6 +45,7 @@ class AlarmServices:
     engine: AlarmEngine
     journal: AlarmJournal
     trend: TrendSource | None = None
+    links: AnswerLinks | None = None  # checks acknowledgement links (None: every link refused)
 
 
 @dataclass(frozen=True, slots=True)
