@@ -60,6 +60,7 @@ from gateway.components import gateway_components
 from gateway.pipeline import Pipeline, ReadingBuffer, ReadingObserver
 from gateway.reload import build_collectors, check_reload, keep_unchanged
 from gateway.reportjobs import ReportJobs
+from gateway.selfwatch import SelfAlarmSettings, SelfWatch, gateway_catalog, watched_sinks
 from gateway.sinks import AlarmHistory, Storage, open_storage
 from gateway.statedir import prepare_state_dir
 from gateway.storage.query import build_trend_source
@@ -161,8 +162,10 @@ class Gateway:
         extra_routers: Callable[[Parts], Sequence[APIRouter]] | None = None,
         tick_interval: float = 0.5,
         config_path: Path | None = None,
+        self_alarms: SelfAlarmSettings | None = None,
     ) -> None:
         self.config = config
+        self.self_alarms = self_alarms or SelfAlarmSettings()
         self.config_path = config_path
         self._reload = asyncio.Event()
         # Users, sessions and the audit log outlive reloads: opened once, closed at exit.
@@ -190,7 +193,7 @@ class Gateway:
         journal (and, the first time, the user database). ``keep``: running collectors
         to reuse where their device did not change. The wiring between the parts (who
         listens to whom) is spelled out here, in one place."""
-        catalog = catalog if catalog is not None else Catalog(self.sites)
+        catalog = catalog if catalog is not None else self._catalog()
         live = LiveState()
         prepare_state_dir(self.state_dir)  # 0700 before any database goes into it
         journal, engine = build_alerting(self.config, catalog, self.state_dir, self.clock)
@@ -264,6 +267,10 @@ class Gateway:
             )
         parts.server = self._server
         return parts
+
+    def _catalog(self) -> Catalog:
+        """The site files' points and the gateway's own (``gateway.selfwatch``)."""
+        return gateway_catalog(self.sites, self.config, self.self_alarms)
 
     # ------------------------------------------------- what collectors reach through us
 
@@ -400,7 +407,7 @@ class Gateway:
     async def run(self) -> None:
         """Run until cancelled; a successful reload swaps in the parts of the new config."""
         try:
-            catalog = Catalog(self.sites)
+            catalog = self._catalog()
             self.storage = await open_storage(
                 self.config.storage, self.sites, catalog, self.state_dir
             )
@@ -436,6 +443,12 @@ class Gateway:
                     group.create_task(storage.history.run(), name="alarm-history")
                 if self.uplink is not None:
                     group.create_task(self.uplink.run(), name="park-uplink")
+                # The sinks' own alarms (drops, failing writes), through whichever pipeline
+                # is current: they outlive reloads like the sinks.
+                sinks = watched_sinks(storage, self.uplink)
+                if sinks:
+                    watch = SelfWatch(sinks, self.self_alarms, self.clock)
+                    group.create_task(watch.run(self._emit), name="self-watch")
                 self._start(parts)
                 await parts.server.start()
                 group.create_task(_serve_until_cancelled(parts.server), name="dashboard")

@@ -237,7 +237,9 @@ class AlarmViews:
         return AlarmOut(
             id=record.alarm_id,
             site=record.point.site,
-            site_name=self.site_names.get(record.point.site),
+            # The gateway's own points (site ``_gateway``) are in no site file.
+            site_name=self.site_names.get(record.point.site)
+            or (info.site_name if info is not None else None),
             tag=record.point.tag,
             point_name=info.config.name if info is not None else None,
             unit=info.config.unit if info is not None else None,
