@@ -13,6 +13,11 @@ from typing import NamedTuple
 from config.points import HazardSource, PointKind
 from config.site import Point, Site
 
+# The site code and hazard source of the gateway's own points (gateway.selfwatch): in no
+# site file; notification routes may name them.
+GATEWAY_SITE = "_gateway"
+GATEWAY_SOURCE_ID = "_gateway"
+
 
 class PointKey(NamedTuple):
     """A point is identified by its site (enterprise code) and its tag (位号).

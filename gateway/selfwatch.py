@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from collectors.readings import Reading
 from config.alarms import CommLoss, Limit, PointAlarms, SensorFault
-from config.catalog import Catalog, PointInfo, PointKey
+from config.catalog import GATEWAY_SITE, GATEWAY_SOURCE_ID, Catalog, PointInfo, PointKey
 from config.gateway_file import GatewayConfig
 from config.mqtt import MqttPoint
 from config.points import HazardSource, HazardSourceKind, PointKind, Range
@@ -39,11 +39,10 @@ from config.vocabulary import Priority
 from gateway.sinks import Storage
 from gateway.uplink.edge import EdgeUplink
 
-GATEWAY_SITE = "_gateway"  # the site code of the gateway's own points: no site file uses "_"
 GATEWAY_SITE_NAME = "网关自身 Gateway"
 GATEWAY_DEVICE = "gateway"
 GATEWAY_SOURCE = HazardSource(
-    id="_gateway", name="网关自身 Gateway", grade=4, kind=HazardSourceKind.PROCESS_UNIT
+    id=GATEWAY_SOURCE_ID, name="网关自身 Gateway", grade=4, kind=HazardSourceKind.PROCESS_UNIT
 )
 
 Emit = Callable[[Sequence[Reading]], None]

@@ -5,15 +5,18 @@ without a drop; failing writes raise one after their delay and clear on the firs
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
 
 from alerting.engine import AlarmEngine
-from alerting.events import AlarmState
+from alerting.events import AlarmEvent, AlarmState, EventKind, alarm_id
 from alerting.journal import AlarmJournal
-from config.catalog import Catalog
+from alerting.notify.routing import match_routes
+from config.catalog import GATEWAY_SOURCE_ID, Catalog, PointKey
 from config.gateway_file import GatewayConfig
+from config.notifications import NotificationSettings, check_notifications
 from config.vocabulary import AlarmType, Priority
 from gateway.selfwatch import (
     GATEWAY_SITE,
@@ -152,3 +155,24 @@ def test_failing_writes_are_an_alarm_after_their_delay(tmp_path: Path) -> None:
     step(engine, watch, now)
     assert not engine.active()[0].active
     engine.journal.close()
+
+
+def test_a_notification_route_may_name_the_gateways_own_site() -> None:
+    """A route for the IT on-call: ``sites: [_gateway]`` passes the loader's check (no site
+    file has it) and takes the gateway's own alarms, and only those."""
+    settings = NotificationSettings.model_validate({
+        "channels": {"hook": {"kind": "webhook", "url": "http://127.0.0.1:9/x"}},
+        "routes": [{"name": "it", "match": {"sites": [GATEWAY_SITE],
+                                            "hazard_sources": [GATEWAY_SOURCE_ID]},
+                    "escalation": [{"channels": ["hook"]}]}],
+    })
+    assert check_notifications(settings, []) == []
+    [info] = self_points(["influx_v1"], [], SelfAlarmSettings())
+    event = AlarmEvent(
+        alarm_id=alarm_id(info.key, AlarmType.HIGH), point=info.key,
+        alarm_type=AlarmType.HIGH, kind=EventKind.RAISED, state=AlarmState.UNACK,
+        priority=Priority.HIGH, ts=0.0, value=5.0, limit=1.0, hazard_source=GATEWAY_SOURCE_ID,
+    )
+    assert match_routes(settings.routes, event, info) == settings.routes
+    site_alarm = dataclasses.replace(event, point=PointKey("T1", "LT-1"), hazard_source="HS1")
+    assert match_routes(settings.routes, site_alarm, None) == []

@@ -101,9 +101,11 @@ async def test_trend_before_the_first_write_is_an_empty_series(
         storage = StorageSettings(target=InfluxV1(kind="influx_v1", url=server.url,
                                                   database="never_written"))
         trend = build_trend_source(storage)
-        async with running_app(tmp_path, make_site(), clock=clock, trend=trend) as app:
-            async with app.login("viewer") as viewer:
-                response = await viewer.get("/api/trend", params={"site": SITE, "tag": "LT-1"})
+        async with (
+            running_app(tmp_path, make_site(), clock=clock, trend=trend) as app,
+            app.login("viewer") as viewer,
+        ):
+            response = await viewer.get("/api/trend", params={"site": SITE, "tag": "LT-1"})
     assert response.status_code == 200, response.text
     body = response.json()
     assert (body["site"], body["tag"], body["range"]) == (SITE, "LT-1", "1h")
