@@ -19,7 +19,9 @@ import aiomqtt
 import httpx
 
 from config.gateway_file import GatewayConfig
+from dashboard.auth import Role
 from gateway.runtime import Gateway
+from gateway.selfwatch import SelfAlarmSettings
 from gateway.sim.broker import BrokerAddress, PersistentMosquitto
 from gateway.sim.influx import InfluxdServer
 from gateway.sim.modbus_devices import SimModbusServer
@@ -195,9 +197,14 @@ async def publishing(
 
 
 @contextlib.asynccontextmanager
-async def gateway_in_process(config_path: Path, state_dir: Path) -> AsyncIterator[Gateway]:
+async def gateway_in_process(
+    config_path: Path, state_dir: Path, self_alarms: SelfAlarmSettings | None = None
+) -> AsyncIterator[Gateway]:
     loaded = load_gateway(config_path)
-    gateway = Gateway(loaded.config, loaded.sites, state_dir=state_dir, config_path=config_path)
+    gateway = Gateway(
+        loaded.config, loaded.sites, state_dir=state_dir, config_path=config_path,
+        self_alarms=self_alarms,
+    )
     task = asyncio.create_task(gateway.run())
     ready = asyncio.create_task(gateway.ready.wait())
     done, _ = await asyncio.wait({task, ready}, timeout=20, return_when=asyncio.FIRST_COMPLETED)
@@ -211,6 +218,22 @@ async def gateway_in_process(config_path: Path, state_dir: Path) -> AsyncIterato
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(task, 30)
+
+
+async def operator_client(gateway: Gateway) -> httpx.AsyncClient:
+    """An HTTP client to the gateway's API, signed in as an operator (close it)."""
+    assert gateway.parts is not None and gateway.auth is not None
+    if gateway.auth.get_user("ft-operator") is None:
+        gateway.auth.add_user(
+            "ft-operator", "ft-password", Role.OPERATOR, actor="test", check_strength=False
+        )
+    client = httpx.AsyncClient(base_url=gateway.parts.server.url, timeout=10)
+    answer = await client.post(
+        "/api/login", json={"username": "ft-operator", "password": "ft-password"}
+    )
+    assert answer.status_code == 200, answer.text
+    client.headers["Authorization"] = f"Bearer {answer.json()['token']}"
+    return client
 
 
 class GatewayProcess:
