@@ -212,8 +212,12 @@ class EdgeUplink:
             batch: Batch = await self._buffer.take(settings.batch_size, settings.linger)
             self._inflight = len(batch.readings)
             by_code: dict[str, list[Reading]] = defaultdict(list)
+            forwarded = set(self._codes)
             for reading in batch.readings:
-                by_code[reading.point.site].append(reading)
+                # Only the site files' sites: the gateway's own points (site _gateway,
+                # gateway.selfwatch) stay on this gateway, the park would refuse them.
+                if reading.point.site in forwarded:
+                    by_code[reading.point.site].append(reading)
             for code, readings in by_code.items():
                 seq = self._seq[code] + 1
                 body = envelope.readings_message(
