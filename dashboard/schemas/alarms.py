@@ -244,7 +244,8 @@ class AlarmViews:
             point_name=info.config.name if info is not None else None,
             unit=info.config.unit if info is not None else None,
             hazard_source=record.hazard_source,
-            hazard_source_name=self.source_names.get((record.point.site, record.hazard_source)),
+            hazard_source_name=self.source_names.get((record.point.site, record.hazard_source))
+            or (info.hazard_source.name if info is not None else None),
             type=record.alarm_type,
             system=record.alarm_type in SYSTEM_ALARM_TYPES,
             priority=record.priority,

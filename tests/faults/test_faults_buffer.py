@@ -68,7 +68,10 @@ async def test_full_buffer_drops_oldest_counts_alarms_and_recovers(plant: Plant)
             assert alarm["site"] == GATEWAY_SITE and alarm["active"] is True
             assert alarm["state"] == "active_unacknowledged" and alarm["priority"] == "high"
             assert "influx_v1" in alarm["point_name"] and alarm["value"] >= 1
-            assert alarm["unit"] == "条" and alarm["site_name"]
+            assert alarm["unit"] == "条" and alarm["site_name"] and alarm["hazard_source_name"]
+            # Not a plant point: no hazard-source tile on the wall.
+            points = (await http.get("/api/points")).json()["points"]
+            assert points and all(p["site"] != GATEWAY_SITE for p in points)
             assert listed[FAILING.tag]["active"] is True
             await plant.influx.start()
             await asyncio.sleep(1)
