@@ -18,6 +18,8 @@ from pathlib import Path
 import aiomqtt
 import httpx
 
+from collectors.health import LinkState
+from collectors.mqtt.collector import MqttCollector
 from config.gateway_file import GatewayConfig
 from dashboard.auth import Role
 from gateway.runtime import Gateway
@@ -213,11 +215,25 @@ async def gateway_in_process(
         task.cancel()
         raise AssertionError(f"gateway did not start: {task.exception() if task.done() else ''}")
     try:
+        await until_subscribed(gateway)
         yield gateway
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(task, 30)
+
+
+async def until_subscribed(gateway: Gateway, within: float = 20.0) -> None:
+    """Until every MQTT collector holds its subscriptions. ``ready`` only says the web
+    server listens: the collectors connect in their own tasks, and a message published
+    before the gateway's first subscription has no session at the broker to be kept in
+    (MQTT queues messages for subscriptions it knows). A stream started earlier loses its
+    first messages to the test's own start, not to the fault under test."""
+    assert gateway.parts is not None
+    async with asyncio.timeout(within):
+        for collector in gateway.parts.collectors:
+            if isinstance(collector, MqttCollector):
+                await collector.wait_state(LinkState.CONNECTED)
 
 
 async def operator_client(gateway: Gateway) -> httpx.AsyncClient:
@@ -248,6 +264,7 @@ class GatewayProcess:
 
     async def start(self, within: float = 30.0) -> None:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        subscribed_before = self._subscriptions_logged()
         with self.log.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "gateway.cli", "run", str(self.config_path),
@@ -261,7 +278,11 @@ class GatewayProcess:
                     raise AssertionError(f"gateway exited: {self.log.read_text()[-3000:]}")
                 try:
                     answer = await http.get(f"http://127.0.0.1:{self.http_port}/api/health")
-                    if answer.status_code < 500:
+                    # Up, and subscribed (see ``until_subscribed``): the collector logs it.
+                    if (
+                        answer.status_code < 500
+                        and self._subscriptions_logged() > subscribed_before
+                    ):
                         return
                 except httpx.TransportError:
                     pass
@@ -269,6 +290,11 @@ class GatewayProcess:
                     raise AssertionError(f"gateway not up: {self.log.read_text()[-3000:]}")
                 # A child process gives no event when it listens: poll, bounded above.
                 await asyncio.sleep(0.1)
+
+    def _subscriptions_logged(self) -> int:
+        if not self.log.exists():
+            return 0
+        return self.log.read_text(errors="replace").count("connected, subscribed to")
 
     async def kill(self) -> None:
         process, self.process = self.process, None
