@@ -14,6 +14,7 @@ from alerting.engine import AlarmEngine
 from alerting.events import AlarmEvent, AlarmState, EventKind, alarm_id
 from alerting.journal import AlarmJournal
 from alerting.notify.routing import match_routes
+from collectors.readings import Reading
 from config.catalog import GATEWAY_SOURCE_ID, Catalog, PointKey
 from config.gateway_file import GatewayConfig
 from config.notifications import NotificationSettings, check_notifications
@@ -30,6 +31,7 @@ from gateway.selfwatch import (
     self_points,
     write_key,
 )
+from gateway.uplink.edge import by_site
 
 # (seconds since start, counter total) -> dropped within the last 10 s
 DROP_WINDOW_CASES = [
@@ -176,3 +178,14 @@ def test_a_notification_route_may_name_the_gateways_own_site() -> None:
     assert match_routes(settings.routes, event, info) == settings.routes
     site_alarm = dataclasses.replace(event, point=PointKey("T1", "LT-1"), hazard_source="HS1")
     assert match_routes(settings.routes, site_alarm, None) == []
+
+
+def test_the_gateways_own_readings_stay_off_the_park_uplink() -> None:
+    """The park refuses readings of a site that is not the edge's own: the uplink sends
+    the site files' sites only, in order, and keeps ``_gateway`` at home."""
+    mine = [Reading(PointKey("E1", "LT-1"), float(n), 1_780_000_000.0 + n) for n in range(3)]
+    other = Reading(PointKey("E2", "LT-1"), 9.0, 1_780_000_000.0)
+    own = Reading(drop_key("influx_v1"), 5.0, 1_780_000_000.0)
+    grouped = by_site([mine[0], own, mine[1], other, mine[2]], ["E1", "E2"])
+    assert grouped == {"E1": mine, "E2": [other]}
+    assert by_site([own], ["E1"]) == {}
