@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from config.catalog import GATEWAY_SITE, GATEWAY_SOURCE_ID
 from config.durations import Seconds
 from config.points import PointKind
 from config.site import Site
@@ -310,8 +311,10 @@ class NotificationSettings(_Model):
 def check_notifications(settings: NotificationSettings, sites: Sequence[Site]) -> list[str]:
     """Filters naming a site, hazard source, device or tag that no site file has: a typo
     there would silently send an alarm nowhere, so the loader reports it as an error."""
-    codes = {site.enterprise.code for site in sites}
+    # The gateway's own alarms (a dropping buffer, failing writes) are a site of their own.
+    codes = {site.enterprise.code for site in sites} | {GATEWAY_SITE}
     sources = {source.id for site in sites for source in site.hazard_sources}
+    sources.add(GATEWAY_SOURCE_ID)
     devices = {device.id for site in sites for device in site.devices}
     tags = {point.tag for site in sites for _, point in site.points()}
     problems = []

@@ -211,9 +211,7 @@ class EdgeUplink:
         while True:
             batch: Batch = await self._buffer.take(settings.batch_size, settings.linger)
             self._inflight = len(batch.readings)
-            by_code: dict[str, list[Reading]] = defaultdict(list)
-            for reading in batch.readings:
-                by_code[reading.point.site].append(reading)
+            by_code = by_site(batch.readings, self._codes)
             for code, readings in by_code.items():
                 seq = self._seq[code] + 1
                 body = envelope.readings_message(
@@ -312,6 +310,18 @@ class EdgeUplink:
                 )
                 await self._publish(publish_subject(site.enterprise.code, Kind.SITE), body, None)
             await asyncio.sleep(_SITE_REPUBLISH)
+
+
+def by_site(readings: Sequence[Reading], codes: Sequence[str]) -> dict[str, list[Reading]]:
+    """The readings of the forwarded sites, by site, in order. Only the site files' sites:
+    the gateway's own points (site ``_gateway``, ``gateway.selfwatch``) stay on this
+    gateway; the park would refuse them as not the edge's own."""
+    forwarded = set(codes)
+    grouped: dict[str, list[Reading]] = defaultdict(list)
+    for reading in readings:
+        if reading.point.site in forwarded:
+            grouped[reading.point.site].append(reading)
+    return grouped
 
 
 def build_uplink(
