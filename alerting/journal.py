@@ -103,6 +103,14 @@ _RECORD_COLUMNS = (
 )
 
 
+# The kinds that move an alarm's state (the notifier's records and notes only copy it).
+_STATE_KINDS = tuple(
+    kind for kind in EventKind
+    if kind not in (EventKind.NOTE, EventKind.NOTIFIED, EventKind.NOTIFY_FAILED,
+                    EventKind.ESCALATED)
+)
+
+
 class JournalError(Exception):
     """The journal cannot be opened or is not a hazgw alarm journal."""
 
@@ -246,6 +254,28 @@ class AlarmJournal:
         sql += f" ORDER BY seq {order} LIMIT ?"
         args.append(limit)
         return [_event_from_row(row) for row in self._db.execute(sql, args).fetchall()]
+
+    def kpi_events(
+        self, since: float, until: float, *, lookback: float, limit: int
+    ) -> list[AlarmEvent] | None:
+        """What ``alerting.kpi.compute`` needs for ``[since, until)``, in seq order: every
+        event from ``since - lookback`` on, and before that each alarm's last state change
+        and last raise (the state it enters the window in, and since when it is active).
+        None when more than ``limit`` events would be read: the period is too long."""
+        cut = since - lookback
+        kinds = [kind.value for kind in _STATE_KINDS]
+        marks = ", ".join("?" for _ in kinds)
+        sql = (
+            f"SELECT seq, {_EVENT_COLUMNS} FROM events WHERE (ts >= ? AND ts < ?) OR seq IN ("
+            f"SELECT MAX(seq) FROM events WHERE ts < ? AND kind IN ({marks}) GROUP BY alarm_id "
+            "UNION SELECT MAX(seq) FROM events WHERE ts < ? AND kind = ? GROUP BY alarm_id"
+            ") ORDER BY seq LIMIT ?"
+        )
+        args: list[Any] = [cut, until, cut, *kinds, cut, EventKind.RAISED.value, limit + 1]
+        rows = self._db.execute(sql, args).fetchall()
+        if len(rows) > limit:
+            return None
+        return [_event_from_row(row) for row in rows]
 
     def count(self) -> int:
         row = self._db.execute("SELECT COUNT(*) FROM events").fetchone()

@@ -30,6 +30,7 @@ from dashboard.routes.console import console_router
 from dashboard.routes.enterprise import enterprise_router
 from dashboard.routes.enterprises import enterprises_router
 from dashboard.routes.handover import handover_router
+from dashboard.routes.kpi import kpi_router
 from dashboard.routes.pages import pages_router
 from dashboard.routes.plan import plan_router
 from dashboard.routes.reports import reports_router
@@ -56,6 +57,7 @@ def routers(services: DashboardServices) -> list[APIRouter]:
                 alarms.journal, alarms.engine, catalog, trend=alarms.trend, clock=clock
             ),
             alarms_router(alarms.engine, alarms.journal, catalog, current_user=operator_user),
+            kpi_router(alarms.journal, catalog, alarms.routes, clock=clock),
             trends_router(alarms.journal, alarms.engine, catalog, trend=alarms.trend,
                           clock=clock),
         ]

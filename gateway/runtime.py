@@ -288,6 +288,7 @@ class Gateway:
     def _dashboard_services(self, parts: Parts, auth: AuthService) -> DashboardServices:
         """What the web app reads: the live data, the alarms, health, users, commissioning."""
         collectors = parts.collectors
+        notifications = self.config.notifications  # its routes are the KPIs' duty posts
 
         def collector_health() -> Sequence[CollectorHealth]:
             return [collector.health for collector in collectors]
@@ -311,7 +312,8 @@ class Gateway:
             components=components,
             clock=self.clock,
             alarms=AlarmServices(
-                parts.engine, parts.journal, trend=build_trend_source(self.config.storage)
+                parts.engine, parts.journal, trend=build_trend_source(self.config.storage),
+                routes=notifications.routes if notifications is not None else (),
             ),
             auth=auth,
             commissioning=CommissioningServices(collectors, reload=self.reload),
