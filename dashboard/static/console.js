@@ -608,9 +608,13 @@ function showTab(name) {
   for (const button of document.querySelectorAll("[data-tab]")) {
     button.setAttribute("aria-selected", String(button.dataset.tab === name));
   }
-  for (const tab of ["active", "history", "shift"]) $(`tab-${tab}`).hidden = tab !== name;
+  for (const button of document.querySelectorAll("[data-tab]")) {
+    $(`tab-${button.dataset.tab}`).hidden = button.dataset.tab !== name;
+  }
   if (name === "history") loadHistory();
   if (name === "shift") loadShift();
+  // Tabs of their own modules (consolekpi.js) load when shown.
+  document.dispatchEvent(new CustomEvent("console:tab", { detail: name }));
   history.replaceState(null, "", `#${name}`);
 }
 
@@ -694,7 +698,7 @@ async function main() {
   });
   live.start();
   const wanted = location.hash.slice(1);
-  if (["history", "shift"].includes(wanted)) showTab(wanted);
+  if (["history", "shift", "kpi"].includes(wanted)) showTab(wanted);
   window.hazgwConsole = { page, live, bell };  // for debugging and tests
 }
 
