@@ -236,7 +236,7 @@ async function reloadConfig() {
   status.className = "muted";
   errors.hidden = true;
   try {
-    const result = await api("/api/config/reload", { method: "POST" });
+    const result = await api("/api/config/reload", { method: "POST", timeout: 60000 });
     status.textContent = t("comm.reloaded", { sites: result.sites, points: result.points });
     status.className = "";
     toast(status.textContent, "ok");

@@ -534,7 +534,7 @@ async function drawRange(range) {
   const info = $("trend-info");
   info.textContent = t("common.loading");
   try {
-    const trend = await api(`/api/trend?${new URLSearchParams({ site, tag, range })}`);
+    const trend = await api(`/api/trend?${new URLSearchParams({ site, tag, range })}`, { timeout: 30000 });
     const { drawTrend } = await import("./trend.js");
     page.trend.plot?.destroy();
     page.trend.plot = null;

@@ -39,6 +39,9 @@ const SCREEN_TEXT = {
   "conn.stale": ["数据已停止更新，{s} 秒后第 {n} 次重新连接…",
     "Data is not updating; reconnect attempt {n} in {s} s…"],
   "conn.notLive": ["连接断开 · 以下数据不是实时数据", "DISCONNECTED · the data below is NOT live"],
+  "conn.hungShort": ["网关无响应", "Gateway not responding"],
+  "conn.hung": ["网关无响应 · 本页数据已停止更新，网关恢复后自动继续",
+    "Gateway not responding · the data on this page has stopped updating; it resumes by itself"],
 
   "login.title": ["登录", "Sign in"],
   "login.heading": ["重大危险源监测网关", "Major hazard monitoring gateway"],

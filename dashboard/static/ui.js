@@ -3,6 +3,7 @@
 import { formatValue } from "./format.js";
 import { locale, t, tOr, toggleLanguage } from "./i18n.js";
 import { allows, logout } from "./api.js";
+import { watchGateway } from "./gatewaywatch.js";
 
 export const $ = (id) => document.getElementById(id);
 
@@ -113,6 +114,7 @@ export function renderTopbar(me, current) {
     onclick: toggleLanguage }, t("lang.toggle"));
   bar.querySelector(".nav-slot")?.replaceChildren(nav);
   bar.querySelector(".user-slot")?.replaceChildren(user, lang, out);
+  watchGateway();  // every page with this top bar says 网关无响应 when the gateway hangs
 }
 
 /** The connection badge and banner for LiveClient status changes. */

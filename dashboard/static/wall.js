@@ -5,6 +5,7 @@
 
 import { adoptDisplayToken, api, whoAmI } from "./api.js";
 import { Beeper } from "./audio.js";
+import { watchGateway } from "./gatewaywatch.js";
 import { initI18n, locale, onLanguageChange, t, tOr } from "./i18n.js";
 import { LiveModel, mergeAlarms } from "./livemodel.js";
 import {
@@ -471,6 +472,7 @@ function relabel() {
 async function main() {
   initI18n();
   adoptDisplayToken();
+  watchGateway();
   onLanguageChange(relabel);
   $("silence").addEventListener("click", silence);
   $("enable-sound").addEventListener("click", () => beeper.unlock());

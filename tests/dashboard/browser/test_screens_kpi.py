@@ -63,7 +63,9 @@ async def test_a_flood_of_gas_alarms_in_the_kpis_and_on_the_console(
     await expect(flood.locator(".goal")).to_have_text("目标 ≤ 1.0 %")
     await expect(flood.locator(".d")).to_contain_text("1 次泛滥")
     await expect(desk.locator("#kpi-tables")).to_contain_text("GT-201")
-    await expect(desk.locator("#kpi-post option")).to_contain_text(["全部岗位", "当班人员", "消防控制室"])
+    await expect(desk.locator("#kpi-post option")).to_contain_text(
+        ["全部岗位", "当班人员", "消防控制室"]
+    )
     await desk.screenshot(path="/tmp/kpi-console-zh.png", full_page=True)
 
     await desk.select_option("#kpi-post", "fire-control-room")
