@@ -4,7 +4,7 @@
 // data-i18n-placeholder, data-i18n-aria-label). Dynamic text: t("key", {n: 3}).
 // Pages re-render their dynamic parts from onLanguageChange().
 
-import { TERMS } from "./terms.js";
+import { CHANNEL_KIND_TERMS, COMMENT_TERMS, TERMS } from "./terms.js";
 
 const STORAGE_KEY = "hazgw.lang";
 export const LANGUAGES = ["zh-CN", "en"];
@@ -320,6 +320,16 @@ const SCREEN_TEXT = {
   "comm.raw": ["寄存器", "Registers"],
   "comm.refresh": ["自动刷新中", "auto-refreshing"],
 
+  "alarm.timeout": ["超时 {s} 秒", "timeout {s} s"],
+  "console.skipToAck": ["跳到第一个待确认报警", "Skip to the first alarm awaiting acknowledgement"],
+  "shift.badge": ["{name} 至 {end} · 值班 {who}", "{name} until {end} · on duty {who}"],
+  "shift.badgeNone": ["交接班", "Handover"],
+  "shift.badgeTitle": ["当前班次 {name}，{from} 至 {to}", "Current shift {name}, {from} to {to}"],
+  "comm.error.noAnswer": ["设备无应答", "no answer"],
+  "comm.error.notConnected": ["未连接（连接被拒绝或超时）", "not connected"],
+  "comm.error.exception": ["设备返回 Modbus 异常", "Modbus exception"],
+  "comm.error.other": ["通讯错误（详情见提示）", "communication error"],
+
   "common.loading": ["加载中…", "Loading…"],
   "common.error": ["错误：{e}", "Error: {e}"],
   "common.never": ["从未", "never"],
@@ -363,6 +373,41 @@ export function translate(key, lang, vars = {}) {
     text = text.replaceAll(`{${name}}`, String(value));
   }
   return text;
+}
+
+const COMMENT_PATTERNS = COMMENT_TERMS.map(([pattern, words]) => [new RegExp(`^(?:${pattern})$`), words]);
+
+function oneComment(comment, lang) {
+  const index = lang === "en" ? 1 : 0;
+  for (const [pattern, words] of COMMENT_PATTERNS) {
+    const match = comment.match(pattern);
+    if (!match) continue;
+    const text = words[index].replace(/\{(k?)(\d)\}/g, (_, kind, n) => {
+      const group = match[Number(n)] ?? "";
+      return kind ? (CHANNEL_KIND_TERMS[group]?.[index] ?? group) : group;
+    });
+    // In English the level's name keeps its words, not the full-width brackets.
+    return index === 1 ? text.replaceAll("（", " (").replaceAll("）", ")") : text;
+  }
+  return null;
+}
+
+/**
+ * An event's comment in the page's language: the gateway's own words ("no valid reading
+ * for 30 s", a notice sent; alerting/terms.py COMMENT_TERMS) translated, a person's words
+ * as written.
+ */
+export function commentText(comment, lang = language) {
+  if (!comment) return "";
+  const whole = oneComment(comment, lang);
+  if (whole !== null) return whole;
+  const words = [];
+  for (const part of comment.split(", ")) {
+    const word = oneComment(part, lang);
+    if (word === null) return comment;  // a person's words: never half-translated
+    words.push(word);
+  }
+  return words.join(lang === "en" ? ", " : "，");
 }
 
 /** t() for a key that may not exist (an enum value the server added later): the raw value. */
