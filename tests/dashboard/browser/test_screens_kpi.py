@@ -75,4 +75,8 @@ async def test_a_flood_of_gas_alarms_in_the_kpis_and_on_the_console(
     await expect(desk.locator("#kpi-range")).to_contain_text(f"{CYCLES} alarms")
     await desk.screenshot(path="/tmp/kpi-console-en.png", full_page=True)
     await desk.click(".lang-toggle")  # leave the stored language as it was
+    await expect(desk.locator('[data-kpi="kpi.flood"] .k')).to_have_text("报警泛滥时间占比")
+    await desk.set_viewport_size({"width": 390, "height": 844})  # the phone
+    await expect(desk.locator("#kpi-cards")).to_be_visible()
+    await desk.screenshot(path="/tmp/kpi-console-phone.png", full_page=True)
     assert screen.errors == []
