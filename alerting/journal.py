@@ -9,10 +9,12 @@ tables:
 - ``alarms``: the current ``AlarmRecord`` of every alarm that ever left normal, updated in
   the same transaction as the events that changed it. After a restart the engine reloads
   the records not in normal: active alarms come back with their acknowledgement, shelving
-  and out-of-service state.
+  and out-of-service state;
+- the 叫应 ledger's ``ledger_notices`` and ``answer_links`` (``alerting.ledgerstore``,
+  reached as ``journal.ledger``).
 
-Retention: events older than ``retention_days`` (at least 30, SAWS Order No. 40) are
-pruned by ``prune``; current records are never pruned.
+Retention: events and ledger rows older than ``retention_days`` (at least 30, SAWS Order
+No. 40) are pruned by ``prune``; current records are never pruned.
 
 One connection, used from the event loop's thread only. Writes happen only when events
 happen (one transaction per batch); history queries are indexed and limited.
@@ -27,7 +29,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from alerting import ledgerstore
 from alerting.events import AlarmEvent, AlarmState, EventKind
+from alerting.ledgerstore import LedgerStore
 from alerting.sqlite import open_database, transaction
 from alerting.statemachine import AlarmRecord
 from config.catalog import PointKey
@@ -148,10 +152,14 @@ class AlarmJournal:
         try:
             self._db = open_database(self.path, file_mode=0o600, dir_mode=0o700)
             self._db.executescript(_SCHEMA)
+            # The 叫应 ledger's tables: added to older journals without a version change,
+            # since nothing that was there changes.
+            self._db.executescript(ledgerstore.SCHEMA)
             self._check_version()
         except (OSError, sqlite3.Error) as error:
             raise JournalError(f"cannot open alarm journal {self.path}: {error}") from error
         self.writes = 0
+        self.ledger = LedgerStore(self._db)
 
     def _check_version(self) -> None:
         row = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
@@ -308,7 +316,10 @@ class AlarmJournal:
                 )
             deleted += cursor.rowcount
             if cursor.rowcount < PRUNE_CHUNK:
-                return deleted
+                break
+        with transaction(self._db) as db:
+            deleted += ledgerstore.prune(db, cutoff)
+        return deleted
 
     # ------------------------------------------------------------------- lifecycle
 

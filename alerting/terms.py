@@ -156,7 +156,7 @@ CHANNEL_KIND_TERMS: Mapping[str, Term] = MappingProxyType({
     "webhook": Term("网络回调", "webhook"),
     "wecom": Term("企业微信", "WeCom"),
     "dingtalk": Term("钉钉", "DingTalk"),
-    "email": Term("电子邮件", "email"),
+    "email": Term("邮件", "email"),  # the ledger's word too (ledgerlogic.js)
 })
 _COMMENT_PATTERNS = tuple((re.compile(pattern), term) for pattern, term in COMMENT_TERMS)
 _PLACEHOLDER = re.compile(r"\{(k?)(\d)\}")

@@ -9,7 +9,11 @@ the installation (表5: ≥100 people within 500 m → 2.0, 50–99 → 1.5, 30�
 1.0, none → 0.5). Grade (分级): R ≥ 100 一级, 50 ≤ R < 100 二级, 10 ≤ R < 50 三级, R < 10 四级.
 
 ``CHEMICALS`` holds the table entries of the chemicals the demo and typical tank farms
-store, as read from the standard; anything else is written in the site file with its own
+store. They were written from the standard's tables and cross-checked (2026-12-05) against
+an independent public transcription of 表1–表6: every α, grade boundary and β here, and
+every Q it lists legibly, agrees with it; the Q of 硫化氢, 一氧化碳 and 氢 could not be
+matched there. The official text itself was not at hand, so a plant should check its own
+chemicals against it; anything else is written in the site file with its own
 ``critical_t`` and ``beta`` (the site file's values always win, so a wrong entry here is
 corrected where the plant is described, and the page shows which value was used).
 """

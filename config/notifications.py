@@ -267,6 +267,20 @@ class NotificationSettings(_Model):
     queue_capacity: int = Field(
         default=10_000, ge=100, description="notices waiting per channel before overflow"
     )
+    answer_link_expiry: Duration = Field(
+        default=86_400.0,
+        description="how long the acknowledgement link in a notice stays valid (needs "
+        "http.public_url); at most 7 days, well inside the journal's retention",
+    )
+
+    @field_validator("answer_link_expiry")
+    @classmethod
+    def _link_expiry(cls, expiry: float) -> float:
+        # A used link's record is pruned with the journal (30 days at least): a link must
+        # expire long before that, or a pruned one could be used again.
+        if not 60.0 <= expiry <= 7 * 86_400.0:
+            raise ValueError("answer_link_expiry must be between 1 minute and 7 days")
+        return expiry
 
     @field_validator("channels")
     @classmethod

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from alerting.answerlinks import AnswerLinks
 from alerting.engine import AlarmEngine
 from alerting.journal import AlarmJournal
 from collectors.health import CollectorHealth
@@ -47,6 +48,7 @@ class AlarmServices:
     trend: TrendSource | None = None
     # The notification routes: the duty posts of the alarm KPIs (/api/alarms/kpi).
     routes: Sequence[Route] = ()
+    links: AnswerLinks | None = None  # checks acknowledgement links (None: every link refused)
 
 
 @dataclass(frozen=True, slots=True)

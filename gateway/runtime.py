@@ -31,6 +31,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 
+from alerting.answerlinks import DEFAULT_EXPIRY, AnswerLinks, load_or_create_key
 from alerting.engine import AlarmEngine, tick_forever
 from alerting.events import AlarmEvent, AlarmState, EventKind
 from alerting.journal import AlarmJournal
@@ -94,6 +95,7 @@ class Parts:
     app: FastAPI | None = None
     duty: DutyServices | None = None
     reports: ReportJobs | None = None
+    links: AnswerLinks | None = None  # acknowledgement links (checked by /a/<token>)
 
 
 
@@ -113,14 +115,33 @@ def build_notifier(
     engine: AlarmEngine,
     clock: Clock,
     current: Callable[[PointKey], Reading | None] | None = None,
+    links: AnswerLinks | None = None,
 ) -> Notifier | None:
     """The notifier, when notifications are configured. Its own events (sends, failures)
     go through the engine's publisher: journalled (one transaction per notice), then heard
-    by the engine's listeners like any other event."""
+    by the engine's listeners like any other event; the 叫应 ledger's rows go into the
+    journal's ledger. Notices carry acknowledgement links only when ``http.public_url``
+    says where people reach the gateway."""
     notifications = config.notifications
     if notifications is None:
         return None
-    return Notifier(notifications, catalog, engine.publisher, clock=clock, current=current)
+    return Notifier(
+        notifications, catalog, engine.publisher, clock=clock, current=current,
+        ledger=engine.journal.ledger,
+        links=links if config.http.public_url is not None else None,
+    )
+
+
+def build_answer_links(config: GatewayConfig, state_dir: Path) -> AnswerLinks:
+    """The signer and checker of acknowledgement links, its key in the state folder (made
+    on first use, 0600). Built without ``http.public_url`` too: links already sent stay
+    checkable after the address is removed."""
+    expiry = (
+        config.notifications.answer_link_expiry
+        if config.notifications is not None
+        else DEFAULT_EXPIRY
+    )
+    return AnswerLinks(load_or_create_key(state_dir), config.http.public_url or "", expiry)
 
 
 def build_duty(
@@ -203,7 +224,10 @@ class Gateway:
             engine.add_listener(storage.history.accept)
 
         # Notices tell the value at sending time from the live readings.
-        notifier = build_notifier(self.config, catalog, engine, self.clock, live.latest.get)
+        links = build_answer_links(self.config, self.state_dir)
+        notifier = build_notifier(
+            self.config, catalog, engine, self.clock, live.latest.get, links
+        )
         if notifier is not None:
             # Escalation ladders live in memory: alarms still unanswered after a restart
             # start theirs again from their raising.
@@ -250,6 +274,7 @@ class Gateway:
             notifier,
             server=None,  # type: ignore[arg-type]  # set below: the extra routers see the parts
         )
+        parts.links = links
         parts.duty, parts.reports = build_duty(self.config, parts, self.state_dir, self.clock)
         services = self._dashboard_services(parts, auth)
         extra = self.extra_routers(parts) if self.extra_routers is not None else ()
@@ -314,6 +339,7 @@ class Gateway:
             alarms=AlarmServices(
                 parts.engine, parts.journal, trend=build_trend_source(self.config.storage),
                 routes=notifications.routes if notifications is not None else (),
+                links=parts.links,
             ),
             auth=auth,
             commissioning=CommissioningServices(collectors, reload=self.reload),

@@ -4,6 +4,7 @@
 // data-i18n-placeholder, data-i18n-aria-label). Dynamic text: t("key", {n: 3}).
 // Pages re-render their dynamic parts from onLanguageChange().
 
+import { LEDGER_TEXT } from "./ledgerlogic.js";
 import { CHANNEL_KIND_TERMS, COMMENT_TERMS, TERMS } from "./terms.js";
 
 const STORAGE_KEY = "hazgw.lang";
@@ -338,7 +339,7 @@ const SCREEN_TEXT = {
 };
 
 // The gateway's words win over a screen's, so that a key added to both cannot drift.
-const TEXT = { ...SCREEN_TEXT, ...TERMS };
+const TEXT = { ...SCREEN_TEXT, ...LEDGER_TEXT, ...TERMS };
 
 let language = readStored();
 const listeners = new Set();
