@@ -107,6 +107,14 @@ _RECORD_COLUMNS = (
 )
 
 
+# The kinds that move an alarm's state (the notifier's records and notes only copy it).
+_STATE_KINDS = tuple(
+    kind for kind in EventKind
+    if kind not in (EventKind.NOTE, EventKind.NOTIFIED, EventKind.NOTIFY_FAILED,
+                    EventKind.ESCALATED)
+)
+
+
 class JournalError(Exception):
     """The journal cannot be opened or is not a hazgw alarm journal."""
 
@@ -254,6 +262,39 @@ class AlarmJournal:
         sql += f" ORDER BY seq {order} LIMIT ?"
         args.append(limit)
         return [_event_from_row(row) for row in self._db.execute(sql, args).fetchall()]
+
+    def kpi_events(
+        self, since: float, until: float, *, lookback: float, limit: int
+    ) -> list[AlarmEvent] | None:
+        """What ``alerting.kpi.compute`` needs for ``[since, until)``, in seq order: every
+        event from ``since - lookback`` on, and before that each alarm's last state change
+        and last raise (the state it enters the window in, and since when it is active).
+        None when more than ``limit`` events would be read: the period is too long."""
+        cut = since - lookback
+        kinds = [kind.value for kind in _STATE_KINDS]
+        marks = ", ".join("?" for _ in kinds)
+        # Two queries: an OR of the two conditions would scan the whole table.
+        window = self._db.execute(
+            f"SELECT seq, {_EVENT_COLUMNS} FROM events WHERE ts >= ? AND ts < ? LIMIT ?",
+            (cut, until, limit + 1),
+        ).fetchall()
+        if len(window) > limit:
+            return None
+        # Per alarm (every alarm that ever left normal has a row in `alarms`), its latest
+        # events before the cut through the (alarm_id, ts) index: a GROUP BY over the
+        # whole history took seconds on a long journal.
+        opening = self._db.execute(
+            f"SELECT seq, {_EVENT_COLUMNS} FROM events WHERE seq IN ("
+            "SELECT (SELECT e.seq FROM events e WHERE e.alarm_id = a.alarm_id AND e.ts < ? "
+            f"AND e.kind IN ({marks}) ORDER BY e.ts DESC, e.seq DESC LIMIT 1) FROM alarms a "
+            "UNION SELECT (SELECT e.seq FROM events e WHERE e.alarm_id = a.alarm_id AND e.ts < ? "
+            "AND e.kind = ? ORDER BY e.ts DESC, e.seq DESC LIMIT 1) FROM alarms a)",
+            (cut, *kinds, cut, EventKind.RAISED.value),
+        ).fetchall()
+        if len(window) + len(opening) > limit:
+            return None
+        rows = sorted([*opening, *window], key=lambda row: int(row[0]))
+        return [_event_from_row(row) for row in rows]
 
     def count(self) -> int:
         row = self._db.execute("SELECT COUNT(*) FROM events").fetchone()

@@ -221,6 +221,7 @@ class Gateway:
     def _dashboard_services(self, parts: Parts, auth: AuthService) -> DashboardServices:
         """What the web app reads: the live data, the alarms, health, users, commissioning."""
         collectors = parts.collectors
+        notifications = self.config.notifications  # its routes are the KPIs' duty posts
 
         def collector_health() -> Sequence[CollectorHealth]:
             return [collector.health for collector in collectors]
@@ -245,6 +246,7 @@ class Gateway:
             clock=self.clock,
             alarms=AlarmServices(
                 parts.engine, parts.journal, trend=build_trend_source(self.config.storage),
+                routes=notifications.routes if notifications is not None else (),
                 links=parts.links,
             ),
             auth=auth,

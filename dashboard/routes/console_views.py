@@ -16,7 +16,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from alerting.events import UNACKNOWLEDGED_STATES, AlarmEvent, AlarmState, EventKind
 from alerting.ledger import LinkAnswer, Met, NoticeOutcome, judge
 from alerting.statemachine import AlarmRecord
-from alerting.terms import ALARM_TYPE_TERMS, EVENT_TERMS, PRIORITY_COLOUR_TERMS, STATE_TERMS
+from alerting.terms import (
+    ALARM_TYPE_TERMS,
+    EVENT_TERMS,
+    PRIORITY_COLOUR_TERMS,
+    STATE_TERMS,
+    comment_text,
+)
 from config.catalog import Catalog
 from config.vocabulary import AlarmType, Priority
 
@@ -165,7 +171,8 @@ def history_csv(
             _number(event.limit),
             safe_text(info.config.unit if info is not None else None),
             safe_text(event.user),
-            safe_text(event.comment),
+            # The engine's own words in Chinese ("30 秒无有效读数"); a person's as typed.
+            safe_text(comment_text(event.comment)),
             until,
             *_ledger_cells(event, ledger, zone, links),
         ])

@@ -1,6 +1,8 @@
 // The park wall: one tile per enterprise from GET /api/enterprises, the park's figures and
 // alarms from GET /api/park, refreshed every 2 s; a click drills down to one enterprise.
 import { priorityClass, ageText } from "/static/parklogic.js";
+import { REQUEST_TIMEOUT } from "/static/api.js";
+import { watchGateway } from "/static/gatewaywatch.js";
 
 const $ = (id) => document.getElementById(id);
 let selected = null;
@@ -33,7 +35,8 @@ function tile(e) {
 }
 
 async function getJson(url) {
-  const response = await fetch(url, { credentials: "same-origin" });
+  // Bounded like api.js: a hung gateway must show as an error, not an endless wait.
+  const response = await fetch(url, { credentials: "same-origin", signal: AbortSignal.timeout(REQUEST_TIMEOUT) });
   if (response.status === 401) { location.href = "/login?next=/park"; throw new Error("401"); }
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
   return response.json();
@@ -86,3 +89,4 @@ async function refresh() {
 setInterval(() => { $("clock").textContent = new Date().toLocaleTimeString("zh-CN", { hour12: false }); }, 1000);
 setInterval(refresh, 2000);
 refresh();
+watchGateway();
