@@ -63,7 +63,8 @@ async def test_console_detail_shows_the_ledger_and_the_link_answers_once(
             row = desk.locator(f'tr[data-alarm="{H}"]')
             await row.locator("button.trend").click()
             box = desk.locator("#ledger-box")
-            await expect(box.locator("tr[data-result]")).to_have_count(2, timeout=5000)
+            # Level 3 may follow 1.5 s after level 2 on a slow machine: at least two rows.
+            await expect(box.locator("tr[data-result]").nth(1)).to_be_visible(timeout=5000)
             first = box.locator("tr[data-result]").nth(0)
             await expect(first).to_contain_text("第1级 当班人员")
             await expect(first).to_contain_text("shift（Webhook）")
@@ -128,7 +129,13 @@ async def test_console_detail_shows_the_ledger_and_the_link_answers_once(
             pocket_row = pocket.page.locator(f'tr[data-alarm="{H}"]')
             await pocket_row.locator("button.trend").click()
             pocket_box = pocket.page.locator("#ledger-box")
-            await expect(pocket_box.locator("tr[data-result]")).to_have_count(3, timeout=5000)
+            # As many rows as the journal's ledger holds (level 3 comes only when the link's
+            # acknowledgement was later than its deadline).
+            ledger = (await viewer.get(f"/api/alarms/{H}/ledger")).json()
+            assert len(ledger["notices"]) >= 2
+            await expect(pocket_box.locator("tr[data-result]")).to_have_count(
+                len(ledger["notices"]), timeout=5000
+            )
             await pocket_box.scroll_into_view_if_needed()
             await pocket.page.screenshot(path="/tmp/ledger-console-phone.png")
             assert pocket.errors == []
