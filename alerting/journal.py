@@ -9,10 +9,12 @@ tables:
 - ``alarms``: the current ``AlarmRecord`` of every alarm that ever left normal, updated in
   the same transaction as the events that changed it. After a restart the engine reloads
   the records not in normal: active alarms come back with their acknowledgement, shelving
-  and out-of-service state.
+  and out-of-service state;
+- the 叫应 ledger's ``ledger_notices`` and ``answer_links`` (``alerting.ledgerstore``,
+  reached as ``journal.ledger``).
 
-Retention: events older than ``retention_days`` (at least 30, SAWS Order No. 40) are
-pruned by ``prune``; current records are never pruned.
+Retention: events and ledger rows older than ``retention_days`` (at least 30, SAWS Order
+No. 40) are pruned by ``prune``; current records are never pruned.
 
 One connection, used from the event loop's thread only. Writes happen only when events
 happen (one transaction per batch); history queries are indexed and limited.
@@ -27,7 +29,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from alerting import ledgerstore
 from alerting.events import AlarmEvent, AlarmState, EventKind
+from alerting.ledgerstore import LedgerStore
 from alerting.sqlite import open_database, transaction
 from alerting.statemachine import AlarmRecord
 from config.catalog import PointKey
@@ -103,6 +107,14 @@ _RECORD_COLUMNS = (
 )
 
 
+# The kinds that move an alarm's state (the notifier's records and notes only copy it).
+_STATE_KINDS = tuple(
+    kind for kind in EventKind
+    if kind not in (EventKind.NOTE, EventKind.NOTIFIED, EventKind.NOTIFY_FAILED,
+                    EventKind.ESCALATED)
+)
+
+
 class JournalError(Exception):
     """The journal cannot be opened or is not a hazgw alarm journal."""
 
@@ -140,10 +152,14 @@ class AlarmJournal:
         try:
             self._db = open_database(self.path, file_mode=0o600, dir_mode=0o700)
             self._db.executescript(_SCHEMA)
+            # The 叫应 ledger's tables: added to older journals without a version change,
+            # since nothing that was there changes.
+            self._db.executescript(ledgerstore.SCHEMA)
             self._check_version()
         except (OSError, sqlite3.Error) as error:
             raise JournalError(f"cannot open alarm journal {self.path}: {error}") from error
         self.writes = 0
+        self.ledger = LedgerStore(self._db)
 
     def _check_version(self) -> None:
         row = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
@@ -247,6 +263,39 @@ class AlarmJournal:
         args.append(limit)
         return [_event_from_row(row) for row in self._db.execute(sql, args).fetchall()]
 
+    def kpi_events(
+        self, since: float, until: float, *, lookback: float, limit: int
+    ) -> list[AlarmEvent] | None:
+        """What ``alerting.kpi.compute`` needs for ``[since, until)``, in seq order: every
+        event from ``since - lookback`` on, and before that each alarm's last state change
+        and last raise (the state it enters the window in, and since when it is active).
+        None when more than ``limit`` events would be read: the period is too long."""
+        cut = since - lookback
+        kinds = [kind.value for kind in _STATE_KINDS]
+        marks = ", ".join("?" for _ in kinds)
+        # Two queries: an OR of the two conditions would scan the whole table.
+        window = self._db.execute(
+            f"SELECT seq, {_EVENT_COLUMNS} FROM events WHERE ts >= ? AND ts < ? LIMIT ?",
+            (cut, until, limit + 1),
+        ).fetchall()
+        if len(window) > limit:
+            return None
+        # Per alarm (every alarm that ever left normal has a row in `alarms`), its latest
+        # events before the cut through the (alarm_id, ts) index: a GROUP BY over the
+        # whole history took seconds on a long journal.
+        opening = self._db.execute(
+            f"SELECT seq, {_EVENT_COLUMNS} FROM events WHERE seq IN ("
+            "SELECT (SELECT e.seq FROM events e WHERE e.alarm_id = a.alarm_id AND e.ts < ? "
+            f"AND e.kind IN ({marks}) ORDER BY e.ts DESC, e.seq DESC LIMIT 1) FROM alarms a "
+            "UNION SELECT (SELECT e.seq FROM events e WHERE e.alarm_id = a.alarm_id AND e.ts < ? "
+            "AND e.kind = ? ORDER BY e.ts DESC, e.seq DESC LIMIT 1) FROM alarms a)",
+            (cut, *kinds, cut, EventKind.RAISED.value),
+        ).fetchall()
+        if len(window) + len(opening) > limit:
+            return None
+        rows = sorted([*opening, *window], key=lambda row: int(row[0]))
+        return [_event_from_row(row) for row in rows]
+
     def count(self) -> int:
         row = self._db.execute("SELECT COUNT(*) FROM events").fetchone()
         return int(row[0])
@@ -267,7 +316,10 @@ class AlarmJournal:
                 )
             deleted += cursor.rowcount
             if cursor.rowcount < PRUNE_CHUNK:
-                return deleted
+                break
+        with transaction(self._db) as db:
+            deleted += ledgerstore.prune(db, cutoff)
+        return deleted
 
     # ------------------------------------------------------------------- lifecycle
 

@@ -13,6 +13,11 @@ from typing import NamedTuple
 from config.points import HazardSource, PointKind
 from config.site import Point, Site
 
+# The site code and hazard source of the gateway's own points (gateway.selfwatch): in no
+# site file; notification routes may name them.
+GATEWAY_SITE = "_gateway"
+GATEWAY_SOURCE_ID = "_gateway"
+
 
 class PointKey(NamedTuple):
     """A point is identified by its site (enterprise code) and its tag (位号).
@@ -44,7 +49,10 @@ class PointInfo:
 
 
 class Catalog:
-    def __init__(self, sites: Sequence[Site]) -> None:
+    """The points of ``sites``, then ``extra``: points no site file describes (the gateway's
+    own, ``gateway.selfwatch``); ``sites`` stays the site files' list."""
+
+    def __init__(self, sites: Sequence[Site], extra: Sequence[PointInfo] = ()) -> None:
         self.sites = list(sites)
         self._points: dict[PointKey, PointInfo] = {}
         for site in sites:
@@ -58,6 +66,10 @@ class Catalog:
                     hazard_source=sources[point.hazard_source],
                     config=point,
                 )
+        for info in extra:
+            if info.key in self._points:
+                raise ValueError(f"{info.key}: an extra point has the key of a site's point")
+            self._points[info.key] = info
 
     def __getitem__(self, key: PointKey) -> PointInfo:
         return self._points[key]

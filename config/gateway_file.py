@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, IPvAnyNetwork, SecretStr, model_validator
+from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator, model_validator
 
 from config.base import Model
 from config.notifications import EmailChannel, NotificationSettings
@@ -101,6 +101,24 @@ class HttpSettings(Model):
         description="reverse proxies (addresses or networks) whose Forwarded / "
         "X-Forwarded-For headers name the client; none by default (docs/security.md)",
     )
+    public_url: str | None = Field(
+        default=None,
+        max_length=300,
+        description="the address people reach this gateway at (https://hazgw.example.com); "
+        "notices then carry an acknowledgement link <public_url>/a/<token>; unset: no link",
+    )
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(f"{url!r} is not an http(s) URL")
+        if parts.query or parts.fragment:
+            raise ValueError("public_url takes no query or fragment")
+        return url.rstrip("/")
 
 
 class AlarmJournalSettings(Model):

@@ -26,6 +26,7 @@ from pydantic import (
     model_validator,
 )
 
+from config.catalog import GATEWAY_SITE, GATEWAY_SOURCE_ID
 from config.durations import Seconds
 from config.points import PointKind
 from config.site import Site
@@ -267,6 +268,20 @@ class NotificationSettings(_Model):
     queue_capacity: int = Field(
         default=10_000, ge=100, description="notices waiting per channel before overflow"
     )
+    answer_link_expiry: Duration = Field(
+        default=86_400.0,
+        description="how long the acknowledgement link in a notice stays valid (needs "
+        "http.public_url); at most 7 days, well inside the journal's retention",
+    )
+
+    @field_validator("answer_link_expiry")
+    @classmethod
+    def _link_expiry(cls, expiry: float) -> float:
+        # A used link's record is pruned with the journal (30 days at least): a link must
+        # expire long before that, or a pruned one could be used again.
+        if not 60.0 <= expiry <= 7 * 86_400.0:
+            raise ValueError("answer_link_expiry must be between 1 minute and 7 days")
+        return expiry
 
     @field_validator("channels")
     @classmethod
@@ -296,8 +311,10 @@ class NotificationSettings(_Model):
 def check_notifications(settings: NotificationSettings, sites: Sequence[Site]) -> list[str]:
     """Filters naming a site, hazard source, device or tag that no site file has: a typo
     there would silently send an alarm nowhere, so the loader reports it as an error."""
-    codes = {site.enterprise.code for site in sites}
+    # The gateway's own alarms (a dropping buffer, failing writes) are a site of their own.
+    codes = {site.enterprise.code for site in sites} | {GATEWAY_SITE}
     sources = {source.id for site in sites for source in site.hazard_sources}
+    sources.add(GATEWAY_SOURCE_ID)
     devices = {device.id for site in sites for device in site.devices}
     tags = {point.tag for site in sites for _, point in site.points()}
     problems = []

@@ -25,11 +25,14 @@ from dashboard.openapi_doc import install_openapi
 from dashboard.routes import health, points, terms, ws
 from dashboard.routes.admin import admin_router
 from dashboard.routes.alarms import alarms_router
+from dashboard.routes.answer import answer_router
 from dashboard.routes.commissioning import commissioning_router
 from dashboard.routes.console import console_router
 from dashboard.routes.enterprise import enterprise_router
 from dashboard.routes.enterprises import enterprises_router
 from dashboard.routes.handover import handover_router
+from dashboard.routes.kpi import kpi_router
+from dashboard.routes.ledger import ledger_router
 from dashboard.routes.pages import pages_router
 from dashboard.routes.plan import plan_router
 from dashboard.routes.reports import reports_router
@@ -55,7 +58,10 @@ def routers(services: DashboardServices) -> list[APIRouter]:
             console_router(
                 alarms.journal, alarms.engine, catalog, trend=alarms.trend, clock=clock
             ),
+            ledger_router(alarms.journal, clock=clock),
             alarms_router(alarms.engine, alarms.journal, catalog, current_user=operator_user),
+            kpi_router(alarms.journal, catalog, alarms.routes, clock=clock),
+            answer_router(alarms.engine, alarms.journal, catalog, alarms.links, clock=clock),
             trends_router(alarms.journal, alarms.engine, catalog, trend=alarms.trend,
                           clock=clock),
         ]

@@ -87,7 +87,7 @@ class Hub:
         ring_frames: int = 256,
         ring_points: int = 200_000,
         ring_events: int = 10_000,
-        heartbeat: float = 5.0,
+        heartbeat: float = 2.0,  # a page notices a hung gateway within 10 s (liveclient.js)
         clock: Callable[[], float] = time.time,
         epoch: str | None = None,
         alarms: Callable[[Sequence[AlarmEvent]], AlarmChanges] | None = None,

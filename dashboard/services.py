@@ -14,10 +14,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from alerting.answerlinks import AnswerLinks
 from alerting.engine import AlarmEngine
 from alerting.journal import AlarmJournal
 from collectors.health import CollectorHealth
 from config.catalog import Catalog
+from config.notifications import Route
 from dashboard.auth.service import AuthService
 from dashboard.components import ComponentStatus as ComponentStatus
 from dashboard.duty.service import DutyServices
@@ -44,6 +46,9 @@ class AlarmServices:
     engine: AlarmEngine
     journal: AlarmJournal
     trend: TrendSource | None = None
+    # The notification routes: the duty posts of the alarm KPIs (/api/alarms/kpi).
+    routes: Sequence[Route] = ()
+    links: AnswerLinks | None = None  # checks acknowledgement links (None: every link refused)
 
 
 @dataclass(frozen=True, slots=True)

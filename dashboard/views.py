@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from collectors.health import CollectorHealth, DeviceHealth, LinkState
 from collectors.readings import Reading
-from config.catalog import Catalog, PointInfo
+from config.catalog import GATEWAY_SITE, Catalog, PointInfo
 from config.points import PointKind
 from dashboard.components import ComponentStatus
 from dashboard.hub import HubStats
@@ -76,6 +76,9 @@ def points_view(catalog: Catalog, live: LiveState, epoch: str, seq: int, now: fl
         points=[
             _point(info, latest.get(info.key), names.get((info.key.site, info.device_id), ""))
             for info in catalog
+            # The gateway's own points (a dropping buffer, failing writes) are not plant
+            # points: no hazard-source tile; their alarms are in the alarm lists.
+            if info.key.site != GATEWAY_SITE
         ],
     )
 

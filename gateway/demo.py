@@ -173,6 +173,7 @@ async def demo_running(
     plant_speed: float = 1.0,
     consolidation_window: float = 30.0,
     heartbeat_timeout: float | None = None,
+    public_url: str | None = None,
 ) -> AsyncIterator[DemoHandles]:
     """Start everything; yield once the dashboard listens; stop everything on exit."""
     async with contextlib.AsyncExitStack() as stack:
@@ -204,7 +205,8 @@ async def demo_running(
         config = GatewayConfig(
             sites=[EXAMPLES / "tank_farm.yaml", EXAMPLES / "dust_line.yaml"],
             storage=storage,
-            http=HttpSettings(port=port),
+            # With a public address, notices carry acknowledgement links (/a/<token>).
+            http=HttpSettings(port=port, public_url=public_url),
             notifications=demo_notifications(inbox, escalate_after, consolidation_window),
             shifts=DEMO_SHIFTS,
             reports=ReportSettings(email_channel="safety-manager", email_to=["duty@localhost"]),
@@ -235,7 +237,9 @@ async def demo_running(
 
 
 async def run_demo(port: int, state_dir: Path | None, open_browser: bool) -> None:
-    async with demo_running(port=port, state_dir=state_dir) as demo:
+    # The demo's notices carry acknowledgement links to this very address.
+    public_url = f"http://127.0.0.1:{port}" if port else None
+    async with demo_running(port=port, state_dir=state_dir, public_url=public_url) as demo:
         url = demo.parts.server.url
         print(f"\nhazgw demo 正在运行 / running: {url}")
         print(f"  drills 演练: POST {url}/api/demo/scenarios/NAME; NAME: {', '.join(SCENARIOS)}")

@@ -27,45 +27,43 @@ import gc
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter
 
-from alerting.engine import AlarmEngine, tick_forever
-from alerting.events import AlarmEvent, AlarmState, EventKind
-from alerting.journal import AlarmJournal
-from alerting.notify.notifier import Notifier
+from alerting.engine import tick_forever
 from collectors.base import Collector
 from collectors.health import CollectorHealth
 from collectors.modbus.device import Heartbeat
 from collectors.readings import Reading
-from config.catalog import Catalog, PointKey
+from config.catalog import Catalog
 from config.gateway_file import GatewayConfig
-from config.notifications import EmailChannel
 from config.site import Site
 from dashboard.alarmfeed import AlarmFeed
 from dashboard.app import create_app
 from dashboard.auth import AuthService, auth_component
 from dashboard.components import ComponentStatus
-from dashboard.duty.documents import DocumentStore
-from dashboard.duty.handovers import HandoverBook
-from dashboard.duty.service import DutyServices
 from dashboard.hub import Hub
 from dashboard.live import LiveState
 from dashboard.routes.commissioning import ReloadResult
 from dashboard.server import DashboardServer
 from dashboard.services import AlarmServices, CommissioningServices, DashboardServices
-from gateway.buffer import DurableBuffer
+from gateway.assembly import (
+    Parts,
+    build_alerting,
+    build_answer_links,
+    build_duty,
+    build_notifier,
+    close_parts,
+    unanswered_alarms,
+)
 from gateway.components import gateway_components
 from gateway.pipeline import Pipeline, ReadingBuffer, ReadingObserver
 from gateway.reload import build_collectors, check_reload, keep_unchanged
-from gateway.reportjobs import ReportJobs
+from gateway.selfwatch import SelfAlarmSettings, SelfWatch, gateway_catalog, watched_sinks
 from gateway.sinks import AlarmHistory, Storage, open_storage
 from gateway.statedir import prepare_state_dir
 from gateway.storage.query import build_trend_source
-from gateway.storage.stats import build_stats_source
-from gateway.storage.writer import InfluxWriter
 from gateway.webswitch import SwitchableApp
 
 __all__ = ["AlarmHistory", "Gateway", "Parts", "build_collectors", "unanswered_alarms"]
@@ -74,81 +72,6 @@ from gateway.uplink.edge import EdgeUplink, close_uplink, open_uplink, uplink_co
 log = logging.getLogger("hazgw")
 
 Clock = Callable[[], float]
-
-
-@dataclass
-class Parts:
-    """Everything the running gateway is made of; tests and the demo reach in here."""
-
-    catalog: Catalog
-    live: LiveState
-    hub: Hub
-    pipeline: Pipeline
-    engine: AlarmEngine
-    journal: AlarmJournal
-    collectors: list[Collector]
-    writer: InfluxWriter | None
-    buffer: DurableBuffer | None
-    history: AlarmHistory | None
-    notifier: Notifier | None
-    server: DashboardServer
-    app: FastAPI | None = None
-    duty: DutyServices | None = None
-    reports: ReportJobs | None = None
-
-
-
-def build_alerting(
-    config: GatewayConfig, catalog: Catalog, state_dir: Path, clock: Clock
-) -> tuple[AlarmJournal, AlarmEngine]:
-    """The alarm journal (opened here) and the engine that recovers its alarms from it."""
-    journal = AlarmJournal(
-        state_dir / "alarms.db", retention_days=config.alarm_journal.retention_days
-    )
-    return journal, AlarmEngine(catalog, journal, clock=clock)
-
-
-def build_notifier(
-    config: GatewayConfig,
-    catalog: Catalog,
-    engine: AlarmEngine,
-    clock: Clock,
-    current: Callable[[PointKey], Reading | None] | None = None,
-) -> Notifier | None:
-    """The notifier, when notifications are configured. Its own events (sends, failures)
-    go through the engine's publisher: journalled (one transaction per notice), then heard
-    by the engine's listeners like any other event."""
-    notifications = config.notifications
-    if notifications is None:
-        return None
-    return Notifier(notifications, catalog, engine.publisher, clock=clock, current=current)
-
-
-def build_duty(
-    config: GatewayConfig, parts: Parts, state_dir: Path, clock: Clock
-) -> tuple[DutyServices, ReportJobs | None]:
-    """The handover book (opened here), the shift schedule and the report statistics; the
-    scheduled reports when the gateway file has ``reports:``."""
-    duty = DutyServices(
-        HandoverBook(state_dir / "handovers.db"),
-        schedule=config.shifts,
-        reports=config.reports,
-        stats=build_stats_source(config.storage),
-        documents=DocumentStore(state_dir / "documents"),
-    )
-    settings = config.reports
-    if settings is None:
-        return duty, None
-    email = None
-    if settings.email_channel is not None and config.notifications is not None:
-        channel = config.notifications.channels.get(settings.email_channel)
-        email = channel if isinstance(channel, EmailChannel) else None
-    jobs = ReportJobs(
-        settings, journal=parts.journal, catalog=parts.catalog, stats=duty.stats,
-        schedule=config.shifts, zone=duty.zone, folder=state_dir / "reports", email=email,
-        clock=clock,
-    )
-    return duty, jobs
 
 
 class Gateway:
@@ -162,8 +85,10 @@ class Gateway:
         extra_routers: Callable[[Parts], Sequence[APIRouter]] | None = None,
         tick_interval: float = 0.5,
         config_path: Path | None = None,
+        self_alarms: SelfAlarmSettings | None = None,
     ) -> None:
         self.config = config
+        self.self_alarms = self_alarms or SelfAlarmSettings()
         self.config_path = config_path
         self._reload = asyncio.Event()
         # Users, sessions and the audit log outlive reloads: opened once, closed at exit.
@@ -191,7 +116,7 @@ class Gateway:
         journal (and, the first time, the user database). ``keep``: running collectors
         to reuse where their device did not change. The wiring between the parts (who
         listens to whom) is spelled out here, in one place."""
-        catalog = catalog if catalog is not None else Catalog(self.sites)
+        catalog = catalog if catalog is not None else self._catalog()
         live = LiveState()
         prepare_state_dir(self.state_dir)  # 0700 before any database goes into it
         journal, engine = build_alerting(self.config, catalog, self.state_dir, self.clock)
@@ -204,7 +129,10 @@ class Gateway:
             engine.add_listener(storage.history.accept)
 
         # Notices tell the value at sending time from the live readings.
-        notifier = build_notifier(self.config, catalog, engine, self.clock, live.latest.get)
+        links = build_answer_links(self.config, self.state_dir)
+        notifier = build_notifier(
+            self.config, catalog, engine, self.clock, live.latest.get, links
+        )
         if notifier is not None:
             # Escalation ladders live in memory: alarms still unanswered after a restart
             # start theirs again from their raising.
@@ -248,6 +176,7 @@ class Gateway:
             notifier,
             server=None,  # type: ignore[arg-type]  # set below: the extra routers see the parts
         )
+        parts.links = links
         parts.duty, parts.reports = build_duty(self.config, parts, self.state_dir, self.clock)
         services = self._dashboard_services(parts, auth)
         extra = self.extra_routers(parts) if self.extra_routers is not None else ()
@@ -263,6 +192,10 @@ class Gateway:
         parts.server = self._server
         return parts
 
+    def _catalog(self) -> Catalog:
+        """The site files' points and the gateway's own (``gateway.selfwatch``)."""
+        return gateway_catalog(self.sites, self.config, self.self_alarms)
+
     # ------------------------------------------------- what collectors reach through us
 
     def _emit(self, readings: Sequence[Reading]) -> None:
@@ -273,10 +206,10 @@ class Gateway:
     async def _durable(self, now: bool) -> None:
         """Returns once every reading emitted so far is on disk (MQTT acks wait for it);
         ``now``: commit at once rather than at the next group commit."""
-        buffers = [self.storage.buffer] if self.storage is not None else []
-        if self.uplink is not None and isinstance(self.uplink.buffer, DurableBuffer):
-            buffers.append(self.uplink.buffer)
-        await asyncio.gather(*(buffer.flushed(now=now) for buffer in buffers))
+        waits = [self.storage.buffer.flushed(now=now)] if self.storage is not None else []
+        if self.uplink is not None:
+            waits.append(self.uplink.flushed(now=now))
+        await asyncio.gather(*waits)
 
     def _heartbeats(self, beats: Sequence[Heartbeat]) -> None:
         parts = self.parts
@@ -288,6 +221,7 @@ class Gateway:
     def _dashboard_services(self, parts: Parts, auth: AuthService) -> DashboardServices:
         """What the web app reads: the live data, the alarms, health, users, commissioning."""
         collectors = parts.collectors
+        notifications = self.config.notifications  # its routes are the KPIs' duty posts
 
         def collector_health() -> Sequence[CollectorHealth]:
             return [collector.health for collector in collectors]
@@ -311,7 +245,9 @@ class Gateway:
             components=components,
             clock=self.clock,
             alarms=AlarmServices(
-                parts.engine, parts.journal, trend=build_trend_source(self.config.storage)
+                parts.engine, parts.journal, trend=build_trend_source(self.config.storage),
+                routes=notifications.routes if notifications is not None else (),
+                links=parts.links,
             ),
             auth=auth,
             commissioning=CommissioningServices(collectors, reload=self.reload),
@@ -366,7 +302,7 @@ class Gateway:
             task.cancel()
         await asyncio.gather(*stopping, return_exceptions=True)
         old.hub.close_all()  # screens reconnect, to the new app
-        _close_parts(old)
+        close_parts(old)
         self.reloads += 1
         # The old parts are garbage now: let the collector see them once, then put the
         # new ones out of its sight again (see run()).
@@ -400,7 +336,7 @@ class Gateway:
     async def run(self) -> None:
         """Run until cancelled; a successful reload swaps in the parts of the new config."""
         try:
-            catalog = Catalog(self.sites)
+            catalog = self._catalog()
             self.storage = await open_storage(
                 self.config.storage, self.sites, catalog, self.state_dir
             )
@@ -441,6 +377,12 @@ class Gateway:
                     group.create_task(storage.history.run(), name="alarm-history")
                 if self.uplink is not None:
                     group.create_task(self.uplink.run(), name="park-uplink")
+                # The sinks' own alarms (drops, failing writes), through whichever pipeline
+                # is current: they outlive reloads like the sinks.
+                sinks = watched_sinks(storage, self.uplink)
+                if sinks:
+                    watch = SelfWatch(sinks, self.self_alarms, self.clock)
+                    group.create_task(watch.run(self._emit), name="self-watch")
                 self._start(parts)
                 await parts.server.start()
                 group.create_task(_serve_until_cancelled(parts.server), name="dashboard")
@@ -450,29 +392,9 @@ class Gateway:
         finally:
             self._group = None
             if self.parts is not None:
-                _close_parts(self.parts)
+                close_parts(self.parts)
             gc.unfreeze()
             log.info("hazgw stopped")
-
-
-def unanswered_alarms(engine: AlarmEngine) -> list[AlarmEvent]:
-    """A RAISED event for every recovered alarm that still awaits acknowledgement."""
-    return [
-        AlarmEvent(
-            alarm_id=record.alarm_id,
-            point=record.point,
-            alarm_type=record.alarm_type,
-            kind=EventKind.RAISED,
-            state=record.state,
-            priority=record.priority,
-            ts=record.raised_at or record.changed_at or 0.0,
-            value=record.value,
-            limit=record.limit,
-            hazard_source=record.hazard_source,
-        )
-        for record in engine.active()
-        if record.state in (AlarmState.UNACK, AlarmState.RTN_UNACK)
-    ]
 
 
 async def _serve_until_cancelled(server: DashboardServer) -> None:
@@ -480,12 +402,3 @@ async def _serve_until_cancelled(server: DashboardServer) -> None:
         await asyncio.Future()
     finally:
         await server.stop()
-
-
-def _close_parts(parts: Parts) -> None:
-    """Close the files one build of the parts opened: the journal and the duty records."""
-    parts.journal.close()
-    if parts.duty is not None:
-        parts.duty.book.close()
-        if parts.duty.documents is not None:
-            parts.duty.documents.close()

@@ -28,6 +28,8 @@ class Dispatch:
     level: int  # 1-based
     event: AlarmEvent  # the RAISED event of the alarm
     waited: float | None = None  # for an escalation: seconds left unacknowledged
+    due_at: float | None = None  # when this level fell due (the ledger's start of it)
+    deadline: float | None = None  # when the alarm escalates past this level (None: top)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,10 +80,14 @@ class EscalationTracker:
             track = tracks.get(route)
             if track is None:
                 first = ladder.timeouts[0] if ladder.timeouts else None
-                tracks[route] = _Track(event, start, 1, None if first is None else start + first)
+                track = _Track(event, start, 1, None if first is None else start + first)
+                tracks[route] = track
             else:
                 track.event = event  # the newest values go into later escalations
-            due.append(Dispatch(route, 1, event))
+            # A repeated raise re-notifies level 1 inside the running ladder: its deadline is
+            # the ladder's, not a new one.
+            deadline = track.next_at if track.level == 1 else None
+            due.append(Dispatch(route, 1, event, due_at=track.started, deadline=deadline))
         if not tracks:
             del self._tracks[event.alarm_id]
         return due
@@ -101,12 +107,18 @@ class EscalationTracker:
                 ladder = self._ladders[route]
                 while track.next_at is not None and track.next_at <= now:
                     track.level += 1
-                    waited = track.next_at - track.started
-                    result.append(Dispatch(route, track.level, track.event, waited))
+                    due_at = track.next_at
+                    waited = due_at - track.started
                     track.next_at = (
-                        track.next_at + ladder.timeouts[track.level - 1]
+                        due_at + ladder.timeouts[track.level - 1]
                         if track.level < ladder.levels
                         else None
+                    )
+                    result.append(
+                        Dispatch(
+                            route, track.level, track.event, waited,
+                            due_at=due_at, deadline=track.next_at,
+                        )
                     )
         return result
 

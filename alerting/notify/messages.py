@@ -295,9 +295,13 @@ def format_notice(
     catalog: Catalog,
     zone: tzinfo | None = None,
     now_of: NowOf = _unknown,
+    link_of: Callable[[AlarmEvent], str | None] | None = None,
 ) -> Notice:
     """``now_of(event)`` tells the alarm as it is at sending time (None: not known; the
-    notice then gives the value at the raise only)."""
+    notice then gives the value at the raise only). ``link_of(event)`` gives the alarm's
+    acknowledgement link (``alerting.answerlinks``); a notice of one alarm carries it, a
+    summary does not (twenty links would not fit a robot message): it points to the
+    console."""
     if not dispatches:
         raise ValueError("a notice needs at least one alarm")
     zone = zone or beijing()
@@ -310,6 +314,9 @@ def format_notice(
         )
         if times > 1:
             fields.insert(-1, ("本时段触发", f"{times} 次"))
+        link = link_of(latest.event) if link_of is not None else None
+        if link:
+            fields.append(("确认链接", f"{link}（登录后确认，单次有效）"))
     else:
         title, fields, lines, footer = _summary(grouped, catalog, level, level_name, zone, now_of)
     text = "\n".join([title, *(f"{key}：{value}" for key, value in fields), *lines, footer])

@@ -13,6 +13,12 @@ are dropped from it, and a notice left with none is not sent. Each notice tells 
 value at the raise and, from ``current`` (the gateway's live readings), the value and
 state at sending time.
 
+When a delivery ends (sent, or given up on) the notifier also writes the 叫应 ledger's
+rows (``alerting.ledger``): level, route, channel, recipient, time, result, attempts and the
+level's deadline, one row per alarm of the notice. A ledger that cannot be written is
+logged and counted (``ledger_errors``), and notifying goes on. With ``links``, a notice of
+one alarm carries its signed acknowledgement link (``alerting.answerlinks``).
+
 The notifier's own events (ESCALATED, NOTIFIED, NOTIFY_FAILED) go through the alarm
 publisher, the engine's (``engine.publisher``): journalled first, kept for retry while the
 journal fails, then heard by every listener like any alarm event. Those kinds are ignored
@@ -29,15 +35,20 @@ import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import aiohttp
 
+from alerting.answerlinks import AnswerLinks
 from alerting.events import UNACKNOWLEDGED_STATES, AlarmEvent, AlarmState, EventKind
+from alerting.ledger import NoticeOutcome
+from alerting.ledgerstore import LedgerError
 from alerting.notify.channels import Channel, build_channel
 from alerting.notify.consolidate import Consolidator, Release
 from alerting.notify.delivery import ChannelStatus, Lane, Outcomes
 from alerting.notify.escalation import Dispatch, EscalationTracker, Ladder
 from alerting.notify.messages import Notice, Now, format_notice, latest_per_alarm
+from alerting.notify.recipients import recipient_of
 from alerting.notify.routing import match_routes
 from alerting.notify.timing import Clock, Wait, wait_or_wake
 from alerting.publisher import AlarmPublisher
@@ -71,6 +82,12 @@ def _who(level: int, name: str) -> str:
     return f"第{level}级" + (f"（{name}）" if name else "")
 
 
+class NoticeLedger(Protocol):
+    def record_notices(self, outcomes: Sequence[NoticeOutcome]) -> None:
+        """Store the rows durably; raise ``LedgerError`` when that fails."""
+        ...
+
+
 @dataclass(slots=True)
 class NotifierHealth:
     running: bool
@@ -92,12 +109,16 @@ class Notifier:
         channels: Mapping[str, Channel] | None = None,
         rng: random.Random | None = None,
         current: Callable[[PointKey], Reading | None] | None = None,
+        ledger: NoticeLedger | None = None,
+        links: AnswerLinks | None = None,
     ) -> None:
         """``publisher`` journals the events the notifier makes, one transaction per
         notice (a summary of 500 alarms is one). ``clock`` and ``wait`` are how it reads
         the time and lets it pass (``alerting.notify.timing``): escalation deadlines and
         retry back-off. ``channels`` replaces the channels built from settings (same
-        names); by default ``run`` builds them on its own HTTP session."""
+        names); by default ``run`` builds them on its own HTTP session. ``ledger`` keeps
+        the 叫应 ledger's rows (the journal's ``ledger``); ``links`` signs the
+        acknowledgement links put into notices (none without it)."""
         self._settings = settings
         self._catalog = catalog
         self._publisher = publisher
@@ -105,6 +126,11 @@ class Notifier:
         self._wait = wait
         self._rng = rng or random.Random()
         self._current = current
+        self._ledger = ledger
+        self._links = links
+        self._recipients = {
+            name: recipient_of(channel) for name, channel in settings.channels.items()
+        }
         self._routes = list(settings.routes)
         self._route_by_name = {route.name: route for route in settings.routes}
         self._tracker = EscalationTracker(
@@ -261,13 +287,28 @@ class Notifier:
             self._count("notices_dropped")
             return
         notice = format_notice(
-            route_name, level_number, level.name, items, self._catalog, now_of=self._now
+            route_name,
+            level_number,
+            level.name,
+            items,
+            self._catalog,
+            now_of=self._now,
+            link_of=self._link_of(route_name, level_number, level.name),
         )
         self._count("notices")
         if release.summary:
             self._count("summaries")
         for channel in level.channels:
             self._lanes[channel].offer(notice)
+
+    def _link_of(
+        self, route: str, level: int, level_name: str
+    ) -> Callable[[AlarmEvent], str | None] | None:
+        links = self._links
+        if links is None:
+            return None
+        recipient = _who(level, level_name)
+        return lambda event: links.link(event.alarm_id, route, level, recipient, self._clock())
 
     def _still_due(self, dispatch: Dispatch) -> bool:
         state = self._states.get(dispatch.event.alarm_id, dispatch.event.state)
@@ -321,23 +362,62 @@ class Notifier:
             f"路由 {notice.route}，第 {attempt} 次尝试"
         )
         now = self._clock()
-        self._record(
-            [
-                self._derived(dispatch.event, EventKind.NOTIFIED, now, comment)
-                for dispatch, _ in latest_per_alarm(notice.dispatches)
-            ]
+        dispatches = [dispatch for dispatch, _ in latest_per_alarm(notice.dispatches)]
+        written = self._record(
+            [self._derived(d.event, EventKind.NOTIFIED, now, comment) for d in dispatches]
         )
+        self._ledger_rows(notice, dispatches, written, channel.name, now, attempt, None)
 
     def _failed(self, channel: str, notice: Notice, error: str, attempts: int) -> None:
         who = _who(notice.level, notice.level_name)
         comment = f"{who}通知失败：渠道 {channel}，路由 {notice.route}，尝试 {attempts} 次：{error}"
         now = self._clock()
-        self._record(
-            [
-                self._derived(dispatch.event, EventKind.NOTIFY_FAILED, now, comment)
-                for dispatch, _ in latest_per_alarm(notice.dispatches)
-            ]
+        dispatches = [dispatch for dispatch, _ in latest_per_alarm(notice.dispatches)]
+        written = self._record(
+            [self._derived(d.event, EventKind.NOTIFY_FAILED, now, comment) for d in dispatches]
         )
+        self._ledger_rows(notice, dispatches, written, channel, now, attempts, error)
+
+    def _ledger_rows(
+        self,
+        notice: Notice,
+        dispatches: Sequence[Dispatch],
+        written: Sequence[AlarmEvent],
+        channel: str,
+        now: float,
+        attempts: int,
+        error: str | None,
+    ) -> None:
+        """The 叫应 ledger's rows of one delivery: one per alarm of the notice."""
+        if self._ledger is None:
+            return
+        seqs = [event.seq for event in written] if len(written) == len(dispatches) else []
+        outcomes = [
+            NoticeOutcome(
+                alarm_id=dispatch.event.alarm_id,
+                priority=dispatch.event.priority,
+                route=notice.route,
+                level=notice.level,
+                level_name=notice.level_name,
+                channel=channel,
+                channel_kind=self._settings.channels[channel].kind,
+                recipient=self._recipients[channel],
+                ts=now,
+                sent=error is None,
+                attempts=attempts,
+                error=error,
+                due_at=dispatch.due_at,
+                deadline=dispatch.deadline,
+                event_seq=seqs[index] if seqs else 0,
+            )
+            for index, dispatch in enumerate(dispatches)
+        ]
+        try:
+            self._ledger.record_notices(outcomes)
+        except LedgerError as failure:
+            # The notice went (or failed) all the same; the journal's events still say so.
+            self._count("ledger_errors")
+            log.error("叫应 ledger: %s (%d rows lost)", failure, len(outcomes))
 
     # ---------------------------------------------------------------- helpers
 
@@ -353,11 +433,13 @@ class Notifier:
             seq=0,
         )
 
-    def _record(self, events: Sequence[AlarmEvent]) -> None:
-        """Publish the notifier's events (one per alarm of a notice). The publisher never
-        raises for a failing journal: it keeps them for retry, so notifying goes on."""
+    def _record(self, events: Sequence[AlarmEvent]) -> list[AlarmEvent]:
+        """Publish the notifier's events (one per alarm of a notice); returns them as
+        journalled (``seq`` 0 while the journal fails). The publisher never raises for a
+        failing journal: it keeps them for retry, so notifying goes on."""
         if events:
-            self._publisher.publish(events)
+            return self._publisher.publish(events)
+        return []
 
     def _level_name(self, dispatch: Dispatch) -> str:
         return self._route_by_name[dispatch.route].escalation[dispatch.level - 1].name

@@ -255,6 +255,7 @@ def alarm_component(engine: AlarmEngine) -> ComponentStatus:
             "unjournalled": engine.unjournalled,
             "unjournalled_dropped": stats.unjournalled_dropped,
             "listener_errors": stats.listener_errors,
+            "ledger_errors": engine.journal.ledger.errors,  # 叫应 ledger writes that failed
             "stalls": stats.stalls,  # the gateway stood still (alerting.stall)
             "longest_stall_s": round(stats.longest_stall),
         },

@@ -13,7 +13,7 @@ Any signed-in person may read these (the auth middleware guards /api/*).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
 from typing import Annotated, Literal
@@ -24,11 +24,16 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from alerting.engine import AlarmEngine
-from alerting.events import EventKind
+from alerting.events import AlarmEvent, EventKind
 from alerting.journal import MAX_HISTORY_ROWS, AlarmJournal, HistoryQuery
 from config.catalog import Catalog, PointKey
 from config.vocabulary import AlarmType, Priority
-from dashboard.routes.console_views import ShiftSummaryOut, history_csv, shift_summary
+from dashboard.routes.console_views import (
+    CsvLedger,
+    ShiftSummaryOut,
+    history_csv,
+    shift_summary,
+)
 from dashboard.routes.history_filters import HistoryFilters
 from dashboard.trends import TrendError, TrendSource, trend_window
 
@@ -72,6 +77,35 @@ def _zone(name: str | None) -> tzinfo:
         raise HTTPException(422, f"unknown time zone {name!r} (e.g. Asia/Shanghai)") from error
 
 
+_NOTICE_KINDS = frozenset({EventKind.NOTIFIED, EventKind.NOTIFY_FAILED})
+
+
+def csv_ledger(journal: AlarmJournal, events: Sequence[AlarmEvent], now: float) -> CsvLedger:
+    """The 叫应 ledger behind the exported events: the rows of their notice events, and the
+    acknowledgements of the alarms notified (to judge deadlines) and of those exported (to
+    say how they came). One indexed query per alarm, bounded by the configured alarms."""
+    seqs = [event.seq for event in events if event.kind in _NOTICE_KINDS]
+    notices = journal.ledger.notices_of_events(seqs)
+    notified = {rows[0].alarm_id for rows in notices.values() if rows}
+    acked = {event.alarm_id for event in events if event.kind is EventKind.ACKNOWLEDGED}
+    acks: dict[str, list[float]] = {}
+    links = []
+    for alarm in sorted(notified | acked):
+        if alarm in notified:
+            acks[alarm] = [
+                event.ts
+                for event in journal.history(
+                    HistoryQuery(
+                        alarm_id=alarm, kinds=(EventKind.ACKNOWLEDGED,), limit=MAX_HISTORY_ROWS
+                    )
+                )
+                if event.user is not None
+            ]
+        if alarm in acked:
+            links += journal.ledger.link_answers(alarm_id=alarm)
+    return CsvLedger(now, notices, acks, links)
+
+
 def console_router(
     journal: AlarmJournal,
     engine: AlarmEngine,
@@ -90,9 +124,10 @@ def console_router(
     ) -> Response:
         zone = _zone(tz)
         events = journal.history(replace(filters, limit=limit))
+        ledger = csv_ledger(journal, events, clock())
         stamp = datetime.fromtimestamp(clock(), zone).strftime("%Y%m%d-%H%M")
         return Response(
-            history_csv(events, catalog, zone),
+            history_csv(events, catalog, zone, ledger),
             media_type="text/csv; charset=utf-8",
             headers={
                 "Content-Disposition": f'attachment; filename="alarm-history-{stamp}.csv"',

@@ -7,14 +7,22 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from alerting.events import UNACKNOWLEDGED_STATES, AlarmEvent, AlarmState, EventKind
+from alerting.ledger import LinkAnswer, Met, NoticeOutcome, judge
 from alerting.statemachine import AlarmRecord
-from alerting.terms import ALARM_TYPE_TERMS, EVENT_TERMS, PRIORITY_COLOUR_TERMS, STATE_TERMS
+from alerting.terms import (
+    ALARM_TYPE_TERMS,
+    EVENT_TERMS,
+    PRIORITY_COLOUR_TERMS,
+    STATE_TERMS,
+    comment_text,
+)
 from config.catalog import Catalog
 from config.vocabulary import AlarmType, Priority
 
@@ -24,7 +32,62 @@ CSV_HEADERS = (
     "序号", "时间", "时间戳(秒)", "报警编号", "企业代码", "企业名称", "危险源", "位号",
     "点名称", "报警类型", "事件", "状态", "级别", "数值", "限值", "单位", "操作人",
     "说明", "搁置到期",
+    # The 叫应 ledger: on a notice's row, who it went to and how it ended; on an
+    # acknowledgement's row, how it came.
+    "通知级别", "通知渠道", "接收人", "发送结果", "重试次数", "确认期限", "按时确认", "确认方式",
 )
+CHANNEL_KIND_ZH = {"webhook": "Webhook", "wecom": "企业微信", "dingtalk": "钉钉", "email": "邮件"}
+MET_ZH = {Met.MET: "按时", Met.MISSED: "超时", Met.OPEN: "等待中", Met.NONE: "末级（无期限）"}
+_NO_LEDGER = ("",) * 8
+
+
+@dataclass(frozen=True, slots=True)
+class CsvLedger:
+    """What the ledger columns are made of: the ledger rows of the exported notice events
+    (by their journal seq), each alarm's acknowledgement times, the link answers, and now
+    (an unanswered deadline is missed only once it has passed)."""
+
+    now: float
+    notices: Mapping[int, Sequence[NoticeOutcome]] = field(default_factory=dict)
+    acks: Mapping[str, Sequence[float]] = field(default_factory=dict)
+    links: Sequence[LinkAnswer] = ()
+
+
+def _ledger_cells(
+    event: AlarmEvent,
+    ledger: CsvLedger | None,
+    zone: tzinfo,
+    links: Mapping[tuple[float, str], LinkAnswer],
+) -> tuple[str, ...]:
+    if ledger is None:
+        return _NO_LEDGER
+    if event.kind is EventKind.ACKNOWLEDGED and event.user is not None:
+        link = links.get((event.ts, event.user))
+        return (*_NO_LEDGER[:7], f"通知链接（{link.recipient}）" if link else "值班台")
+    rows = ledger.notices.get(event.seq) if event.seq else None
+    if not rows:
+        return _NO_LEDGER
+    notice = rows[0]
+    start = notice.due_at if notice.due_at is not None else notice.ts
+    acks = sorted(ledger.acks.get(notice.alarm_id, ()))
+    answered = next((ts for ts in acks if ts >= start), None)
+    deadline = (
+        datetime.fromtimestamp(notice.deadline, zone).strftime("%Y-%m-%d %H:%M:%S")
+        if notice.deadline is not None
+        else ""
+    )
+    return (
+        f"第{notice.level}级" + (f" {notice.level_name}" if notice.level_name else ""),
+        f"{notice.channel}（{CHANNEL_KIND_ZH.get(notice.channel_kind, notice.channel_kind)}）",
+        safe_text(notice.recipient),
+        "已送达" if notice.sent else safe_text(f"失败：{notice.error or ''}"),
+        str(notice.retries),
+        deadline,
+        MET_ZH[judge(notice.deadline, answered, ledger.now)],
+        "",
+    )
+
+
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -57,9 +120,16 @@ def _offset(zone: tzinfo, at: datetime) -> str:
     return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def history_csv(events: Sequence[AlarmEvent], catalog: Catalog, zone: tzinfo) -> bytes:
+def history_csv(
+    events: Sequence[AlarmEvent],
+    catalog: Catalog,
+    zone: tzinfo,
+    ledger: CsvLedger | None = None,
+) -> bytes:
     """The events as CSV for Excel: UTF-8 with a BOM, Chinese headers, local times in
-    ``zone`` (named in the time column's header) and the epoch seconds beside them."""
+    ``zone`` (named in the time column's header) and the epoch seconds beside them, and the
+    叫应 ledger's columns from ``ledger`` (empty without it)."""
+    links = {(link.ts, link.user): link for link in ledger.links} if ledger is not None else {}
     now_local = datetime.now(zone)
     site_names = {site.enterprise.code: site.enterprise.name for site in catalog.sites}
     source_names = {
@@ -101,8 +171,10 @@ def history_csv(events: Sequence[AlarmEvent], catalog: Catalog, zone: tzinfo) ->
             _number(event.limit),
             safe_text(info.config.unit if info is not None else None),
             safe_text(event.user),
-            safe_text(event.comment),
+            # The engine's own words in Chinese ("30 秒无有效读数"); a person's as typed.
+            safe_text(comment_text(event.comment)),
             until,
+            *_ledger_cells(event, ledger, zone, links),
         ])
     return out.getvalue().encode("utf-8-sig")
 

@@ -15,7 +15,7 @@ import json
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from alerting.terms import keyed_terms
+from alerting.terms import CHANNEL_KIND_TERMS, COMMENT_TERMS, keyed_terms
 
 PATH = "/static/terms.js"
 
@@ -29,9 +29,21 @@ def terms_module() -> str:
         f"  {json.dumps(key)}: {json.dumps([term.zh, term.en], ensure_ascii=False)},\n"
         for key, term in sorted(keyed_terms().items())
     )
+    kinds = json.dumps(
+        {kind: [term.zh, term.en] for kind, term in CHANNEL_KIND_TERMS.items()},
+        ensure_ascii=False,
+    )
+    comments = "".join(
+        f"  [{json.dumps(pattern)}, {json.dumps([term.zh, term.en], ensure_ascii=False)}],\n"
+        for pattern, term in COMMENT_TERMS
+    )
     return (
         "// The gateway's vocabulary, generated from alerting/terms.py: key -> [zh-CN, en].\n"
         f"export const TERMS = Object.freeze({{\n{entries}}});\n"
+        "// The gateway's own comments on events: [pattern, [zh-CN, en]]; {1}… groups,\n"
+        "// {kN}: group N as a channel kind (CHANNEL_KIND_TERMS).\n"
+        f"export const COMMENT_TERMS = Object.freeze([\n{comments}]);\n"
+        f"export const CHANNEL_KIND_TERMS = Object.freeze({kinds});\n"
     )
 
 

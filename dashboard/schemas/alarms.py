@@ -237,12 +237,15 @@ class AlarmViews:
         return AlarmOut(
             id=record.alarm_id,
             site=record.point.site,
-            site_name=self.site_names.get(record.point.site),
+            # The gateway's own points (site ``_gateway``) are in no site file.
+            site_name=self.site_names.get(record.point.site)
+            or (info.site_name if info is not None else None),
             tag=record.point.tag,
             point_name=info.config.name if info is not None else None,
             unit=info.config.unit if info is not None else None,
             hazard_source=record.hazard_source,
-            hazard_source_name=self.source_names.get((record.point.site, record.hazard_source)),
+            hazard_source_name=self.source_names.get((record.point.site, record.hazard_source))
+            or (info.hazard_source.name if info is not None else None),
             type=record.alarm_type,
             system=record.alarm_type in SYSTEM_ALARM_TYPES,
             priority=record.priority,

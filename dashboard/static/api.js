@@ -8,8 +8,25 @@
 const DISPLAY_TOKEN_KEY = "hazgw.displayToken";
 const ROLE_RANK = { viewer: 0, operator: 1, engineer: 2, admin: 3 };
 
+// Every request gives up after this long (a hung gateway accepts the connection and never
+// answers): the page then says so within 10 s instead of waiting for ever. Calls that are
+// slow by nature (a configuration reload, a long trend) pass their own `timeout`.
+export const REQUEST_TIMEOUT = 8000;
+
 let bearer = null;
 let leaving = false;  // signing out: the 401s that follow must not start a second navigation
+const reachability = new Set();  // listeners told (true/false) whether the gateway answered
+
+/** listener(answered: boolean) after every request: any HTTP answer is true; a timeout or
+ * a network error false. gatewaywatch.js uses it to show 网关无响应. */
+export function onReachability(listener) {
+  reachability.add(listener);
+  return () => reachability.delete(listener);
+}
+
+function reached(answered) {
+  for (const listener of reachability) listener(answered);
+}
 
 export class ApiError extends Error {
   constructor(status, message, body = null) {
@@ -87,10 +104,11 @@ function messageOf(status, body, fallback) {
 
 /**
  * @param {string} path
- * @param {{method?: string, body?: any, redirect?: boolean}} options
+ * @param {{method?: string, body?: any, redirect?: boolean, timeout?: number}} options
  *   redirect: on 401 go to the login page (default); false to get the ApiError instead.
+ *   timeout: ms before giving up (REQUEST_TIMEOUT); the error then has status 0.
  */
-export async function api(path, { method = "GET", body, redirect = true } = {}) {
+export async function api(path, { method = "GET", body, redirect = true, timeout = REQUEST_TIMEOUT } = {}) {
   const headers = { Accept: "application/json" };
   if (body !== undefined) headers["Content-Type"] = "application/json";
   if (bearer) headers.Authorization = `Bearer ${bearer}`;
@@ -102,10 +120,17 @@ export async function api(path, { method = "GET", body, redirect = true } = {}) 
       body: body === undefined ? undefined : JSON.stringify(body),
       cache: "no-store",
       credentials: "same-origin",
+      signal: AbortSignal.timeout(timeout),
     });
   } catch (error) {
+    // A fetch the page itself aborted (navigating away) says nothing about the gateway.
+    if (error.name !== "AbortError") reached(false);
+    if (error.name === "TimeoutError") {
+      throw new ApiError(0, `${path}: 网关无响应 / gateway not responding (${timeout / 1000} s)`);
+    }
     throw new ApiError(0, `${path}: ${error.message}`);  // gateway unreachable
   }
+  reached(true);
   if (response.status === 204) return null;
   const type = response.headers.get("content-type") ?? "";
   let payload = null;

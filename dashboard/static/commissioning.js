@@ -4,7 +4,7 @@
 // shown when the new configuration is rejected.
 
 import { allows, api, whoAmI } from "./api.js";
-import { initI18n, onLanguageChange, t, tOr } from "./i18n.js";
+import { currentLanguage, initI18n, onLanguageChange, t, tOr } from "./i18n.js";
 import { $, el, formatDateTime, formatNumber, formatWhen, renderTopbar, toast } from "./ui.js";
 
 const REFRESH_EVERY = 2000;
@@ -53,6 +53,17 @@ async function loadDevices() {
 const DEVICE_COLUMNS = ["comm.col.device", "comm.col.site", "comm.col.transport", "comm.col.endpoint",
   "comm.col.state", "comm.col.lastGood", "comm.col.requests", "comm.col.errors", "comm.col.lastError"];
 
+// A device's last error is the driver's own text (English, with the endpoint): in zh-CN it
+// reads as its kind in Chinese, the text itself in the cell's tooltip; in English as is.
+function errorText(error) {
+  if (!error) return "";
+  if (currentLanguage() === "en") return error;
+  if (/no answer/i.test(error)) return t("comm.error.noAnswer");
+  if (/not connected|refused|timed out|unreachable/i.test(error)) return t("comm.error.notConnected");
+  if (/exception/i.test(error)) return t("comm.error.exception");
+  return t("comm.error.other");
+}
+
 function renderDevices() {
   $("device-head").replaceChildren(...DEVICE_COLUMNS.map((key) => el("th", {}, t(key))));
   $("device-rows").replaceChildren(...page.devices.map((device) => {
@@ -74,7 +85,7 @@ function renderDevices() {
     el("td", { class: "num", title: formatDateTime(lastGood) }, lastGood ? formatWhen(lastGood) : t("common.never")),
     el("td", { class: "num" }, String(field(device, "request_count", "requests") ?? "")),
     el("td", { class: "num" }, String(field(device, "error_count", "errors") ?? "")),
-    el("td", { class: "small" }, lastError ?? "",
+    el("td", { class: "small", title: lastError ?? "" }, errorText(lastError),
       lastErrorAt ? el("div", { class: "muted" }, formatDateTime(lastErrorAt)) : null));
   }));
 }
@@ -121,7 +132,7 @@ function renderPoints() {
   el("td", {}, point.name),
   el("td", { class: "num" }, point.reading === null || point.reading[0] === null ? "—" : formatNumber(point.reading[0])),
   el("td", { class: "muted" }, point.unit),
-  el("td", { class: "small muted" }, point.reading?.[1] ?? ""))));
+  el("td", { class: "small muted" }, point.reading?.[1] ? tOr(`quality.${point.reading[1]}`, point.reading[1]) : ""))));
 }
 
 function pickPoint(point) {
@@ -236,7 +247,7 @@ async function reloadConfig() {
   status.className = "muted";
   errors.hidden = true;
   try {
-    const result = await api("/api/config/reload", { method: "POST" });
+    const result = await api("/api/config/reload", { method: "POST", timeout: 60000 });
     status.textContent = t("comm.reloaded", { sites: result.sites, points: result.points });
     status.className = "";
     toast(status.textContent, "ok");

@@ -6,11 +6,12 @@
 
 import { allows, api, whoAmI } from "./api.js";
 import { ConsoleBell } from "./consolebell.js";
-import { initI18n, onLanguageChange, t, tOr } from "./i18n.js";
+import { commentText, initI18n, onLanguageChange, t, tOr } from "./i18n.js";
 import { LiveModel, mergeAlarms } from "./livemodel.js";
 import {
   $, UNACKNOWLEDGED, alarmTypeLabel, byPriorityThenTime, el, formatDateTime, formatNumber,
   formatWhen, priorityChip, renderTopbar, showConnection, showReading, stateLabel, toast,
+  valueWithLimit,
 } from "./ui.js";
 
 const PRIORITIES = ["critical", "high", "medium", "low"];
@@ -139,8 +140,6 @@ function alarmRow(alarm) {
   const current = el("td", { class: "num current" });
   page.currentCells.set(pointId, current);
   renderCurrent(pointId, current);
-  const value = alarm.value === null ? "—" : `${formatNumber(alarm.value)} ${alarm.unit ?? ""}`;
-  const limit = alarm.limit === null ? "" : ` / ${formatNumber(alarm.limit)}`;
   let state = stateLabel(alarm.state);
   if (alarm.state === "shelved" && alarm.shelved_until) {
     state += ` · ${t("console.shelvedUntil", { t: formatWhen(alarm.shelved_until) })}`;
@@ -166,7 +165,7 @@ function alarmRow(alarm) {
       openTrend({ site: alarm.site, tag: alarm.tag, name: alarm.point_name, unit: alarm.unit });
     } }, alarm.tag), " ", el("span", { class: "muted" }, alarm.point_name ?? "")),
     el("td", {}, alarmTypeLabel(alarm.type)),
-    el("td", { class: "num" }, value + limit),
+    el("td", { class: "num" }, valueWithLimit(alarm.value, alarm.unit, alarm.type, alarm.limit)),
     current,
     el("td", { class: `state state-${alarm.state}` }, state),
     el("td", { class: "small" }, alarm.acknowledged_by ?? ""),
@@ -431,9 +430,9 @@ function eventRow(event) {
     el("td", {}, alarmTypeLabel(event.type)),
     el("td", {}, tOr(`event.${event.kind}`, event.kind)),
     el("td", { class: `state state-${event.state}` }, stateLabel(event.state)),
-    el("td", { class: "num" }, event.value === null ? "" : `${formatNumber(event.value)}${event.limit === null ? "" : ` / ${formatNumber(event.limit)}`}`),
+    el("td", { class: "num" }, event.value === null && event.limit === null ? "" : valueWithLimit(event.value, "", event.type, event.limit)),
     el("td", {}, event.user ?? ""),
-    el("td", { class: "small" }, event.comment ?? ""));
+    el("td", { class: "small", title: event.comment ?? "" }, commentText(event.comment)));
 }
 
 function renderRecent() {
@@ -492,7 +491,7 @@ function shiftAlarmTable(items) {
       pointCell(item),
       el("td", {}, alarmTypeLabel(item.type)),
       el("td", { class: "small" }, t("shift.tally", { r: item.raised, a: item.acknowledged }),
-        ...notes.map((n) => el("div", { class: "muted" }, `${n.user ?? ""}: ${n.comment}`))),
+        ...notes.map((n) => el("div", { class: "muted" }, `${n.user ?? ""}: ${commentText(n.comment)}`))),
       el("td", { class: `state state-${item.state}` }, stateLabel(item.state)));
   })));
 }
@@ -534,7 +533,7 @@ async function drawRange(range) {
   const info = $("trend-info");
   info.textContent = t("common.loading");
   try {
-    const trend = await api(`/api/trend?${new URLSearchParams({ site, tag, range })}`);
+    const trend = await api(`/api/trend?${new URLSearchParams({ site, tag, range })}`, { timeout: 30000 });
     const { drawTrend } = await import("./trend.js");
     page.trend.plot?.destroy();
     page.trend.plot = null;
@@ -565,7 +564,7 @@ async function loadPointEvents({ site, tag }) {
       el("td", {}, tOr(`event.${event.kind}`, event.kind)),
       el("td", { class: "num" }, event.value === null ? "" : formatNumber(event.value)),
       el("td", {}, event.user ?? ""),
-      el("td", { class: "small" }, event.comment ?? ""))))));
+      el("td", { class: "small" }, commentText(event.comment)))))));
   } catch (error) {
     box.replaceChildren(el("p", { class: "muted" }, error.message));
   }
@@ -608,9 +607,13 @@ function showTab(name) {
   for (const button of document.querySelectorAll("[data-tab]")) {
     button.setAttribute("aria-selected", String(button.dataset.tab === name));
   }
-  for (const tab of ["active", "history", "shift"]) $(`tab-${tab}`).hidden = tab !== name;
+  for (const button of document.querySelectorAll("[data-tab]")) {
+    $(`tab-${button.dataset.tab}`).hidden = button.dataset.tab !== name;
+  }
   if (name === "history") loadHistory();
   if (name === "shift") loadShift();
+  // Tabs of their own modules (consolekpi.js) load when shown.
+  document.dispatchEvent(new CustomEvent("console:tab", { detail: name }));
   history.replaceState(null, "", `#${name}`);
 }
 
@@ -624,6 +627,12 @@ function relabel() {
   if (page.lastShift) renderShift(page.lastShift);
   showConnection(connection);
   bell.relabel();
+  const bulk = $("bulk-disposition");
+  if (bulk) {
+    const chosen = bulk.value;
+    dispositionOptions(bulk, true);
+    bulk.value = chosen;
+  }
   if ($("trend-dialog").open) renderRangeButtons();
 }
 
@@ -694,7 +703,7 @@ async function main() {
   });
   live.start();
   const wanted = location.hash.slice(1);
-  if (["history", "shift"].includes(wanted)) showTab(wanted);
+  if (["history", "shift", "kpi"].includes(wanted)) showTab(wanted);
   window.hazgwConsole = { page, live, bell };  // for debugging and tests
 }
 

@@ -2,6 +2,7 @@
 // linking to the handover page. Refreshed every minute (a shift changes twice a day).
 
 import { api } from "./api.js";
+import { onLanguageChange, t } from "./i18n.js";
 import { stamp, setZone } from "./handoverlogic.js";
 
 async function show() {
@@ -24,10 +25,11 @@ async function show() {
   }
   const cur = info.current;
   badge.textContent = cur
-    ? `${cur.name} 至 ${stamp(cur.end).slice(11)} · 值班 ${cur.officers.join("、") || "—"}`
-    : "交接班";
-  badge.title = cur ? `当前班次 ${cur.name}，${stamp(cur.start)} 至 ${stamp(cur.end)}` : "";
+    ? t("shift.badge", { name: cur.name, end: stamp(cur.end).slice(11), who: cur.officers.join("、") || "—" })
+    : t("shift.badgeNone");
+  badge.title = cur ? t("shift.badgeTitle", { name: cur.name, from: stamp(cur.start), to: stamp(cur.end) }) : "";
 }
 
 show();
+onLanguageChange(show);
 setInterval(show, 60_000);

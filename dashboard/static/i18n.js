@@ -4,7 +4,8 @@
 // data-i18n-placeholder, data-i18n-aria-label). Dynamic text: t("key", {n: 3}).
 // Pages re-render their dynamic parts from onLanguageChange().
 
-import { TERMS } from "./terms.js";
+import { LEDGER_TEXT } from "./ledgerlogic.js";
+import { CHANNEL_KIND_TERMS, COMMENT_TERMS, TERMS } from "./terms.js";
 
 const STORAGE_KEY = "hazgw.lang";
 export const LANGUAGES = ["zh-CN", "en"];
@@ -39,6 +40,9 @@ const SCREEN_TEXT = {
   "conn.stale": ["数据已停止更新，{s} 秒后第 {n} 次重新连接…",
     "Data is not updating; reconnect attempt {n} in {s} s…"],
   "conn.notLive": ["连接断开 · 以下数据不是实时数据", "DISCONNECTED · the data below is NOT live"],
+  "conn.hungShort": ["网关无响应", "Gateway not responding"],
+  "conn.hung": ["网关无响应 · 本页数据已停止更新，网关恢复后自动继续",
+    "Gateway not responding · the data on this page has stopped updating; it resumes by itself"],
 
   "login.title": ["登录", "Sign in"],
   "login.heading": ["重大危险源监测网关", "Major hazard monitoring gateway"],
@@ -219,6 +223,55 @@ const SCREEN_TEXT = {
   "shift.events": ["{n} 个事件", "{n} events"],
   "shift.tally": ["报警 {r} 次 · 确认 {a} 次", "raised {r}× · acknowledged {a}×"],
 
+  "console.tab.kpi": ["报警指标", "Alarm KPIs"],
+  "kpi.period": ["时段", "Period"],
+  "kpi.period.8h": ["最近 8 小时", "Last 8 h"],
+  "kpi.period.24h": ["最近 24 小时", "Last 24 h"],
+  "kpi.period.7d": ["最近 7 天", "Last 7 days"],
+  "kpi.period.30d": ["最近 30 天", "Last 30 days"],
+  "kpi.post": ["值班岗位", "Duty post"],
+  "kpi.source": ["危险源", "Hazard source"],
+  "kpi.allPosts": ["全部岗位", "All posts"],
+  "kpi.allSources": ["全部危险源", "All hazard sources"],
+  "kpi.refresh": ["刷新", "Refresh"],
+  "kpi.range": ["{from} 至 {to} · 共 {n} 次报警", "{from} to {to} · {n} alarms"],
+  "kpi.target": ["目标 {t}", "target {t}"],
+  "kpi.noTarget": ["无定量目标，须逐条审核", "no numeric target: review each"],
+  "kpi.over": ["超出目标", "over target"],
+  "kpi.per10min": ["平均每 10 分钟报警数", "Alarms per 10 min (average)"],
+  "kpi.perDay": ["平均每天报警数", "Alarms per day (average)"],
+  "kpi.peak": ["10 分钟内最多报警数", "Most alarms in 10 min"],
+  "kpi.flood": ["报警泛滥时间占比", "Time in flood"],
+  "kpi.floodDetail": ["共 {d}，{n} 次泛滥", "{d} in {n} floods"],
+  "kpi.topShare": ["前 10 个报警占比", "Share of the top 10 alarms"],
+  "kpi.chattering": ["振荡报警", "Chattering alarms"],
+  "kpi.stale": ["长期报警（≥ 24 小时）", "Stale alarms (≥ 24 h)"],
+  "kpi.shelved": ["搁置时长", "Time shelved"],
+  "kpi.outOfService": ["停用时长", "Time out of service"],
+  "kpi.alarmsCount": ["{n} 个报警", "{n} alarms"],
+  "kpi.mix": ["优先级构成（低 / 中 / 高）", "Priority mix (low / medium / high)"],
+  "kpi.mixDetail": ["高 = 红色 + 橙色，中 = 黄色，低 = 蓝色", "high = red + orange, medium = yellow, low = blue"],
+  "kpi.topTitle": ["报警次数前 10 位", "Top 10 alarms"],
+  "kpi.byPost": ["按值班岗位", "By duty post"],
+  "kpi.bySource": ["按危险源", "By hazard source"],
+  "kpi.listsTitle": ["振荡、长期、搁置与停用的报警", "Chattering, stale, shelved and out-of-service alarms"],
+  "kpi.col.tag": ["位号", "Tag"],
+  "kpi.col.name": ["名称", "Name"],
+  "kpi.col.alarm": ["报警", "Alarm"],
+  "kpi.col.count": ["次数", "Count"],
+  "kpi.col.share": ["占比", "Share"],
+  "kpi.col.scope": ["范围", "Scope"],
+  "kpi.col.what": ["情况", "Finding"],
+  "kpi.chatterRow": ["振荡：1 分钟内 {n} 次", "chattering: {n} within 1 min"],
+  "kpi.staleRow": ["已持续 {h} 小时", "active for {h} h"],
+  "kpi.shelvedRow": ["搁置 {d}", "shelved {d}"],
+  "kpi.oosRow": ["停用 {d}", "out of service {d}"],
+  "kpi.none": ["无", "None"],
+  "kpi.minutes": ["{n} 分钟", "{n} min"],
+  "kpi.hours": ["{n} 小时", "{n} h"],
+  "kpi.standard": ["目标值依据 EEMUA 191 / ISA-18.2；报警泛滥：10 分钟内超过 10 次开始，少于 5 次结束。",
+    "Targets from EEMUA 191 / ISA-18.2; flood: starts above 10 alarms in 10 min, ends below 5."],
+
   "trend.title": ["点位趋势", "Point trend"],
   "trend.range.1h": ["1 小时", "1 h"],
   "trend.range.8h": ["8 小时", "8 h"],
@@ -268,6 +321,16 @@ const SCREEN_TEXT = {
   "comm.raw": ["寄存器", "Registers"],
   "comm.refresh": ["自动刷新中", "auto-refreshing"],
 
+  "alarm.timeout": ["超时 {s} 秒", "timeout {s} s"],
+  "console.skipToAck": ["跳到第一个待确认报警", "Skip to the first alarm awaiting acknowledgement"],
+  "shift.badge": ["{name} 至 {end} · 值班 {who}", "{name} until {end} · on duty {who}"],
+  "shift.badgeNone": ["交接班", "Handover"],
+  "shift.badgeTitle": ["当前班次 {name}，{from} 至 {to}", "Current shift {name}, {from} to {to}"],
+  "comm.error.noAnswer": ["设备无应答", "no answer"],
+  "comm.error.notConnected": ["未连接（连接被拒绝或超时）", "not connected"],
+  "comm.error.exception": ["设备返回 Modbus 异常", "Modbus exception"],
+  "comm.error.other": ["通讯错误（详情见提示）", "communication error"],
+
   "common.loading": ["加载中…", "Loading…"],
   "common.error": ["错误：{e}", "Error: {e}"],
   "common.never": ["从未", "never"],
@@ -276,7 +339,7 @@ const SCREEN_TEXT = {
 };
 
 // The gateway's words win over a screen's, so that a key added to both cannot drift.
-const TEXT = { ...SCREEN_TEXT, ...TERMS };
+const TEXT = { ...SCREEN_TEXT, ...LEDGER_TEXT, ...TERMS };
 
 let language = readStored();
 const listeners = new Set();
@@ -311,6 +374,41 @@ export function translate(key, lang, vars = {}) {
     text = text.replaceAll(`{${name}}`, String(value));
   }
   return text;
+}
+
+const COMMENT_PATTERNS = COMMENT_TERMS.map(([pattern, words]) => [new RegExp(`^(?:${pattern})$`), words]);
+
+function oneComment(comment, lang) {
+  const index = lang === "en" ? 1 : 0;
+  for (const [pattern, words] of COMMENT_PATTERNS) {
+    const match = comment.match(pattern);
+    if (!match) continue;
+    const text = words[index].replace(/\{(k?)(\d)\}/g, (_, kind, n) => {
+      const group = match[Number(n)] ?? "";
+      return kind ? (CHANNEL_KIND_TERMS[group]?.[index] ?? group) : group;
+    });
+    // In English the level's name keeps its words, not the full-width brackets.
+    return index === 1 ? text.replaceAll("（", " (").replaceAll("）", ")") : text;
+  }
+  return null;
+}
+
+/**
+ * An event's comment in the page's language: the gateway's own words ("no valid reading
+ * for 30 s", a notice sent; alerting/terms.py COMMENT_TERMS) translated, a person's words
+ * as written.
+ */
+export function commentText(comment, lang = language) {
+  if (!comment) return "";
+  const whole = oneComment(comment, lang);
+  if (whole !== null) return whole;
+  const words = [];
+  for (const part of comment.split(", ")) {
+    const word = oneComment(part, lang);
+    if (word === null) return comment;  // a person's words: never half-translated
+    words.push(word);
+  }
+  return words.join(lang === "en" ? ", " : "，");
 }
 
 /** t() for a key that may not exist (an enum value the server added later): the raw value. */

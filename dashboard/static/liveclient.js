@@ -10,14 +10,16 @@ export class LiveClient {
    * @param {(status: {state: string, attempt: number, delay: number, code?: number}) => void} options.onStatus
    */
   constructor({ url, onSnapshot, onDelta, onStatus, minDelay = 500, maxDelay = 10000,
-                silenceLimit = 15000 }) {
+                silenceLimit = 6000 }) {
     this.url = url ?? defaultUrl();
     this.onSnapshot = onSnapshot;
     this.onDelta = onDelta;
     this.onStatus = onStatus ?? (() => {});
     this.minDelay = minDelay;
     this.maxDelay = maxDelay;
-    this.silenceLimit = silenceLimit;  // server heartbeats every 5 s; 3 missed = dead link
+    // The server heartbeats every 2 s; 3 missed = dead link, noticed within 6 s (a page
+    // must notice a hung gateway within 10 s).
+    this.silenceLimit = silenceLimit;
     this.epoch = null;
     this.seq = null;
     this.attempt = 0;

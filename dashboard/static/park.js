@@ -3,6 +3,8 @@
 // its hazard sources and points in their live alarm colours, like the enterprise's wall.
 import { priorityClass, ageText, sourceCards, cellClass } from "/static/parklogic.js";
 import { tOr } from "/static/i18n.js";
+import { REQUEST_TIMEOUT } from "/static/api.js";
+import { watchGateway } from "/static/gatewaywatch.js";
 
 const $ = (id) => document.getElementById(id);
 let selected = null;
@@ -35,7 +37,8 @@ function tile(e) {
 }
 
 async function getJson(url) {
-  const response = await fetch(url, { credentials: "same-origin" });
+  // Bounded like api.js: a hung gateway must show as an error, not an endless wait.
+  const response = await fetch(url, { credentials: "same-origin", signal: AbortSignal.timeout(REQUEST_TIMEOUT) });
   if (response.status === 401) { location.href = "/login?next=/park"; throw new Error("401"); }
   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
   return response.json();
@@ -109,3 +112,4 @@ $("drill-back").addEventListener("click", () => { showPark(); refresh(); });
 setInterval(() => { $("clock").textContent = new Date().toLocaleTimeString("zh-CN", { hour12: false }); }, 1000);
 setInterval(refresh, 2000);
 refresh();
+watchGateway();

@@ -125,7 +125,7 @@ async function refresh() {
     return;
   }
   try {
-    draw(await api(`/api/trends?${query}`));
+    draw(await api(`/api/trends?${query}`, { timeout: 30000 }));
   } catch (e) {
     error.hidden = false;
     error.textContent = e.message;

@@ -3,6 +3,7 @@
 import { formatValue } from "./format.js";
 import { locale, t, tOr, toggleLanguage } from "./i18n.js";
 import { allows, logout } from "./api.js";
+import { watchGateway } from "./gatewaywatch.js";
 
 export const $ = (id) => document.getElementById(id);
 
@@ -73,6 +74,23 @@ export function formatDateTime(ts) {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
 }
 
+/**
+ * An alarm's limit as text: a number, except a comm-loss alarm's, which is the silence
+ * allowed before it (超时 30 秒 / timeout 30 s), not a limit of the value.
+ */
+export function limitText(type, limit) {
+  if (limit === null || limit === undefined) return "";
+  // Seconds as set (30, 2.5), not as a measured value with two decimals.
+  return type === "COMM_LOSS" ? t("alarm.timeout", { s: String(Math.round(limit * 10) / 10) }) : formatNumber(limit);
+}
+
+/** The value and limit cell of an alarm or event: "25.1 %LEL / 25", "— · 超时 30 秒". */
+export function valueWithLimit(value, unit, type, limit) {
+  const shown = value === null || value === undefined ? "—" : `${formatNumber(value)}${unit ? ` ${unit}` : ""}`;
+  if (limit === null || limit === undefined) return shown;
+  return type === "COMM_LOSS" ? `${shown} · ${limitText(type, limit)}` : `${shown} / ${formatNumber(limit)}`;
+}
+
 export function priorityChip(priority) {
   return el("span", { class: `chip prio-${priority}` }, tOr(`priority.${priority}`, priority));
 }
@@ -113,6 +131,7 @@ export function renderTopbar(me, current) {
     onclick: toggleLanguage }, t("lang.toggle"));
   bar.querySelector(".nav-slot")?.replaceChildren(nav);
   bar.querySelector(".user-slot")?.replaceChildren(user, lang, out);
+  watchGateway();  // every page with this top bar says 网关无响应 when the gateway hangs
 }
 
 /** The connection badge and banner for LiveClient status changes. */

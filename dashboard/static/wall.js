@@ -5,11 +5,12 @@
 
 import { adoptDisplayToken, api, whoAmI } from "./api.js";
 import { Beeper } from "./audio.js";
+import { watchGateway } from "./gatewaywatch.js";
 import { initI18n, locale, onLanguageChange, t, tOr } from "./i18n.js";
 import { LiveModel, mergeAlarms } from "./livemodel.js";
 import {
-  $, UNACKNOWLEDGED, alarmTypeLabel, el, formatNumber, formatWhen, roleLabel, showConnection,
-  showReading, stateLabel,
+  $, UNACKNOWLEDGED, alarmTypeLabel, el, formatNumber, formatWhen, limitText, roleLabel,
+  showConnection, showReading, stateLabel,
 } from "./ui.js";
 import {
   Annunciator, alarmsByPoint, counts, devicesOnline, heartbeatKey, keyPoints, layout, shownAlarms,
@@ -261,7 +262,7 @@ function alarmDetail(alarm) {
   // A discrete alarm's value (on/off) says nothing the alarm type does not.
   const numeric = typeof alarm.value === "number";
   const value = numeric ? ` ${formatNumber(alarm.value)}${alarm.unit ? ` ${alarm.unit}` : ""}` : "";
-  const limit = alarm.limit === null ? "" : ` (${formatNumber(alarm.limit)})`;
+  const limit = alarm.limit === null ? "" : ` (${limitText(alarm.type, alarm.limit)})`;
   return `${alarmTypeLabel(alarm.type)}${value}${limit}`;
 }
 
@@ -471,6 +472,7 @@ function relabel() {
 async function main() {
   initI18n();
   adoptDisplayToken();
+  watchGateway();
   onLanguageChange(relabel);
   $("silence").addEventListener("click", silence);
   $("enable-sound").addEventListener("click", () => beeper.unlock());

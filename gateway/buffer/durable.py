@@ -31,12 +31,12 @@ from pathlib import Path
 from alerting.sqlite import make_folders
 from collectors.readings import Reading
 from gateway.buffer.cursor import read_cursor, write_cursor
-from gateway.buffer.encoding import EncodingError, decode_readings, encode_readings
-from gateway.buffer.framing import frame
+from gateway.buffer.encoding import EncodingError, decode_readings
 from gateway.buffer.index import PendingIndex, Record
 from gateway.buffer.options import BufferOptions
 from gateway.buffer.quarantine import FILE_NAME as QUARANTINE_FILE
 from gateway.buffer.quarantine import append_quarantine
+from gateway.buffer.records import encode_records
 from gateway.buffer.segments import (
     Appender,
     Located,
@@ -480,9 +480,14 @@ class DurableBuffer:
 
     def _persist(self, readings: list[Reading]) -> bool:
         """Encode, append and sync one group commit; False if the disk refused it."""
-        frames, chunks, refused = self._encode(readings)
-        kept = [reading for chunk in chunks for reading in chunk]
+        records = encode_records(readings, self._next_seq, self.options.record_readings)
+        frames, chunks, kept = records.frames, records.chunks, records.kept
+        refused = len(records.refused)
         if refused:
+            log.error(
+                "%s buffer: %d reading(s) cannot be stored and are dropped, e.g. %r",
+                self.name, refused, records.refused[0],
+            )
             with self._cond:
                 self._unencodable += refused
                 self._resolved += refused
@@ -504,35 +509,6 @@ class DurableBuffer:
             self._enforce_bounds()
         self._mark_resolved(len(kept))
         return True
-
-    def _encode(self, readings: list[Reading]) -> tuple[list[bytes], list[list[Reading]], int]:
-        """Frames of at most ``record_readings`` readings each, the readings in each, and
-        how many readings could not be encoded at all (a value that is no number)."""
-        size = self.options.record_readings
-        frames: list[bytes] = []
-        chunks: list[list[Reading]] = []
-        refused = 0
-        seq = self._next_seq
-        for start in range(0, len(readings), size):
-            chunk = readings[start : start + size]
-            try:
-                payload = encode_readings(seq, chunk)
-            except (TypeError, ValueError, OverflowError):
-                good = [r for r in chunk if _encodable(r)]
-                bad = [r for r in chunk if not _encodable(r)]
-                refused += len(bad)
-                log.error(
-                    "%s buffer: %d reading(s) cannot be stored and are dropped, e.g. %r",
-                    self.name, len(bad), bad[0],
-                )
-                chunk = good
-                if not chunk:
-                    continue
-                payload = encode_readings(seq, chunk)
-            frames.append(frame(payload))
-            chunks.append(chunk)
-            seq += len(chunk)
-        return frames, chunks, refused
 
     def _write_failed(self, readings: list[Reading], exc: OSError) -> None:
         with self._cond:
@@ -592,10 +568,3 @@ class DurableBuffer:
         ):
             segment_path(self._segment_folder, self._segments.popleft()).unlink(missing_ok=True)
 
-
-def _encodable(reading: Reading) -> bool:
-    try:
-        encode_readings(0, [reading])
-    except (TypeError, ValueError, OverflowError):
-        return False
-    return True

@@ -101,6 +101,9 @@ class UnitStore(SimCore):
         self.alive: dict[int, bool] = dict.fromkeys(unit_ids, True)
         self.unreachable: set[int] = set()  # answered with exception 11 by "the gateway"
         self.unreachable_left: dict[int, int] = {}  # exception 11 for this many more requests
+        # 11 "target failed to respond", or 10 "path unavailable" (a gateway whose serial
+        # side is busy or down)
+        self.unreachable_code = ExcCodes.GATEWAY_NO_RESPONSE
         self.requests: Counter[int] = Counter()  # answered requests per unit
 
     def device_ids(self) -> list[int]:
@@ -119,11 +122,11 @@ class UnitStore(SimCore):
             await asyncio.sleep(self.latency)
             self._check_unit(device_id)
         if device_id in self.unreachable:
-            return ExcCodes.GATEWAY_NO_RESPONSE
+            return self.unreachable_code
         left = self.unreachable_left.get(device_id, 0)
         if left > 0:
             self.unreachable_left[device_id] = left - 1
-            return ExcCodes.GATEWAY_NO_RESPONSE
+            return self.unreachable_code
         table = _TABLE_OF_FUNCTION.get(func_code)
         if table is None:
             return ExcCodes.ILLEGAL_FUNCTION
@@ -211,12 +214,17 @@ class _SimServerBase:
         self.store.alive[unit] = alive
 
     def set_unit_unreachable(
-        self, unit: int, unreachable: bool = True, *, requests: int | None = None
+        self, unit: int, unreachable: bool = True, *, requests: int | None = None,
+        code: int = 11,
     ) -> None:
         """Answer for this unit with exception 11 (gateway target failed to respond), as a
         Modbus TCP gateway does for a dead slave on its serial side; with ``requests``,
-        only for that many requests (a lost frame on the serial side)."""
+        only for that many requests (a lost frame on the serial side). ``code`` 10: "gateway
+        path unavailable" instead (the same answer for every unit so marked)."""
         self.store._unit(unit)
+        self.store.unreachable_code = (
+            ExcCodes.GATEWAY_PATH_UNAVIABLE if code == 10 else ExcCodes.GATEWAY_NO_RESPONSE
+        )
         if requests is not None:
             self.store.unreachable_left[unit] = requests
         elif unreachable:

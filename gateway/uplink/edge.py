@@ -130,7 +130,6 @@ class EdgeUplink:
         self.readings_sent = 0
         self.events_sent = 0
         self.failures = 0
-        self.foreign_dropped = 0  # buffered readings of a site no longer configured
         self.last_success: float | None = None
         self.last_error: str | None = None
 
@@ -174,6 +173,12 @@ class EdgeUplink:
     @property
     def buffer(self) -> ReadingBuffer:
         return self._buffer
+
+    async def flushed(self, *, now: bool = True) -> None:
+        """Returns once every reading put into the uplink's buffer so far is on disk (MQTT
+        acknowledgements wait for it); at once for a buffer in memory (the tests')."""
+        if isinstance(self._buffer, DurableBuffer):
+            await self._buffer.flushed(now=now)
 
     @property
     def health(self) -> UplinkHealth:
@@ -247,18 +252,9 @@ class EdgeUplink:
         while True:
             batch: Batch = await self._buffer.take(settings.batch_size, settings.linger)
             self._inflight = len(batch.readings)
-            by_code: dict[str, list[Reading]] = defaultdict(list)
-            for reading in batch.readings:
-                by_code[reading.point.site].append(reading)
-            for code in [code for code in by_code if code not in self._codes]:
-                # Buffered before a restart or reload that removed the site: this uplink
-                # may not speak for it, and retrying would hold up everything behind.
-                self.foreign_dropped += len(by_code.pop(code))
-                self._log.log(
-                    logging.WARNING, "foreign",
-                    "uplink: %d buffered readings of site %s, no longer configured, not sent",
-                    self.foreign_dropped, code,
-                )
+            # Only the site files' sites: the gateway's own points stay here, and readings
+            # of a site removed (by a reload or a restart) cannot hold up the rest.
+            by_code = by_site(batch.readings, self._codes)
             for code, readings in by_code.items():
                 seq = self._seq[code] + 1
                 body = envelope.readings_message(
@@ -364,6 +360,18 @@ class EdgeUplink:
                     await self._site_changed.wait()
 
 
+def by_site(readings: Sequence[Reading], codes: Sequence[str]) -> dict[str, list[Reading]]:
+    """The readings of the forwarded sites, by site, in order. Only the site files' sites:
+    the gateway's own points (site ``_gateway``, ``gateway.selfwatch``) stay on this
+    gateway; the park would refuse them as not the edge's own."""
+    forwarded = set(codes)
+    grouped: dict[str, list[Reading]] = defaultdict(list)
+    for reading in readings:
+        if reading.point.site in forwarded:
+            grouped[reading.point.site].append(reading)
+    return grouped
+
+
 UPLINK_BUFFER_HOURS = 24.0  # like the storage's: a day offline at the expected rate
 
 
@@ -433,7 +441,7 @@ def uplink_component(uplink: EdgeUplink) -> ComponentStatus:
             "backlog": health.backlog, "dropped": health.dropped,
             "batches_sent": health.batches_sent, "readings_sent": health.readings_sent,
             "events_sent": health.events_sent, "events_dropped": health.events_dropped,
-            "failures": health.failures, "foreign_dropped": uplink.foreign_dropped,
+            "failures": health.failures,
         },
         detail=detail,
     )

@@ -31,7 +31,7 @@ async def test_terms_module_is_served_beside_the_static_files(server: DashboardS
 def test_terms_module_holds_every_term() -> None:
     source = terms_module()
     assert source.startswith("// ") and "export const TERMS = Object.freeze({" in source
-    body = source[source.index("({") + 1 : source.rindex("})") + 1]
+    body = source[source.index("({") + 1 : source.index("});") + 1]  # the TERMS table
     # The entries are JSON but for the trailing comma after the last one.
     table = json.loads(re.sub(r",\n}$", "\n}", body))
     assert table == {key: [term.zh, term.en] for key, term in keyed_terms().items()}

@@ -18,8 +18,12 @@ from pathlib import Path
 import aiomqtt
 import httpx
 
+from collectors.health import LinkState
+from collectors.mqtt.collector import MqttCollector
 from config.gateway_file import GatewayConfig
+from dashboard.auth import Role
 from gateway.runtime import Gateway
+from gateway.selfwatch import SelfAlarmSettings
 from gateway.sim.broker import BrokerAddress, PersistentMosquitto
 from gateway.sim.influx import InfluxdServer
 from gateway.sim.modbus_devices import SimModbusServer
@@ -195,9 +199,14 @@ async def publishing(
 
 
 @contextlib.asynccontextmanager
-async def gateway_in_process(config_path: Path, state_dir: Path) -> AsyncIterator[Gateway]:
+async def gateway_in_process(
+    config_path: Path, state_dir: Path, self_alarms: SelfAlarmSettings | None = None
+) -> AsyncIterator[Gateway]:
     loaded = load_gateway(config_path)
-    gateway = Gateway(loaded.config, loaded.sites, state_dir=state_dir, config_path=config_path)
+    gateway = Gateway(
+        loaded.config, loaded.sites, state_dir=state_dir, config_path=config_path,
+        self_alarms=self_alarms,
+    )
     task = asyncio.create_task(gateway.run())
     ready = asyncio.create_task(gateway.ready.wait())
     done, _ = await asyncio.wait({task, ready}, timeout=20, return_when=asyncio.FIRST_COMPLETED)
@@ -206,11 +215,41 @@ async def gateway_in_process(config_path: Path, state_dir: Path) -> AsyncIterato
         task.cancel()
         raise AssertionError(f"gateway did not start: {task.exception() if task.done() else ''}")
     try:
+        await until_subscribed(gateway)
         yield gateway
     finally:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.wait_for(task, 30)
+
+
+async def until_subscribed(gateway: Gateway, within: float = 20.0) -> None:
+    """Until every MQTT collector holds its subscriptions. ``ready`` only says the web
+    server listens: the collectors connect in their own tasks, and a message published
+    before the gateway's first subscription has no session at the broker to be kept in
+    (MQTT queues messages for subscriptions it knows). A stream started earlier loses its
+    first messages to the test's own start, not to the fault under test."""
+    assert gateway.parts is not None
+    async with asyncio.timeout(within):
+        for collector in gateway.parts.collectors:
+            if isinstance(collector, MqttCollector):
+                await collector.wait_state(LinkState.CONNECTED)
+
+
+async def operator_client(gateway: Gateway) -> httpx.AsyncClient:
+    """An HTTP client to the gateway's API, signed in as an operator (close it)."""
+    assert gateway.parts is not None and gateway.auth is not None
+    if gateway.auth.get_user("ft-operator") is None:
+        gateway.auth.add_user(
+            "ft-operator", "ft-password", Role.OPERATOR, actor="test", check_strength=False
+        )
+    client = httpx.AsyncClient(base_url=gateway.parts.server.url, timeout=10)
+    answer = await client.post(
+        "/api/login", json={"username": "ft-operator", "password": "ft-password"}
+    )
+    assert answer.status_code == 200, answer.text
+    client.headers["Authorization"] = f"Bearer {answer.json()['token']}"
+    return client
 
 
 class GatewayProcess:
@@ -225,6 +264,7 @@ class GatewayProcess:
 
     async def start(self, within: float = 30.0) -> None:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        subscribed_before = self._subscriptions_logged()
         with self.log.open("ab") as log:
             self.process = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "gateway.cli", "run", str(self.config_path),
@@ -238,7 +278,11 @@ class GatewayProcess:
                     raise AssertionError(f"gateway exited: {self.log.read_text()[-3000:]}")
                 try:
                     answer = await http.get(f"http://127.0.0.1:{self.http_port}/api/health")
-                    if answer.status_code < 500:
+                    # Up, and subscribed (see ``until_subscribed``): the collector logs it.
+                    if (
+                        answer.status_code < 500
+                        and self._subscriptions_logged() > subscribed_before
+                    ):
                         return
                 except httpx.TransportError:
                     pass
@@ -246,6 +290,11 @@ class GatewayProcess:
                     raise AssertionError(f"gateway not up: {self.log.read_text()[-3000:]}")
                 # A child process gives no event when it listens: poll, bounded above.
                 await asyncio.sleep(0.1)
+
+    def _subscriptions_logged(self) -> int:
+        if not self.log.exists():
+            return 0
+        return self.log.read_text(errors="replace").count("connected, subscribed to")
 
     async def kill(self) -> None:
         process, self.process = self.process, None

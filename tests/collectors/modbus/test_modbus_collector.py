@@ -380,9 +380,13 @@ async def test_unexpected_error_costs_only_that_device(tcp_server: SimModbusServ
     assert "boom" in (collector.health.devices[f"{SITE}/broken"].last_error or "")
 
 
-async def test_gateway_exception_11_counts_as_a_silent_unit(tcp_server: SimModbusServer) -> None:
-    """A TCP gateway answering "target failed to respond" for a dead slave: the rest of the
-    poll is skipped and the unit is probed, like a timeout, but without waiting for one."""
+@pytest.mark.parametrize("code", [10, 11])
+async def test_gateway_exception_11_counts_as_a_silent_unit(
+    tcp_server: SimModbusServer, code: int
+) -> None:
+    """A TCP gateway answering "target failed to respond" (11) or "path unavailable" (10)
+    for a dead slave: the rest of the poll is skipped and the unit is probed, like a
+    timeout, but without waiting for one."""
     tcp_server.write_registers(1, "holding", 0, [1, 2, 3])
     gauge = device("g", tcp_server.port,
                    [point(f"P-{a}", {"table": "holding", "address": a}) for a in range(3)],
@@ -393,12 +397,12 @@ async def test_gateway_exception_11_counts_as_a_silent_unit(tcp_server: SimModbu
         await sink.wait_for(is_good("P-2", 3))
         requests_before = collector.health.counters["requests"]
         mark = sink.mark()
-        tcp_server.set_unit_unreachable(1)
+        tcp_server.set_unit_unreachable(1, code=code)
         await sink.wait_for(is_bad("P-0"), since=mark)
         bad_batch = next(b for b in sink.batches[mark:] if not b[0].is_good)
         assert [r.reason for r in bad_batch] == [Reason.COMM_LOSS] * 3
         health = collector.health.devices[f"{SITE}/g"]
-        assert "exception 11" in (health.last_error or "")
+        assert f"exception {code}" in (health.last_error or "")
         assert health.state is LinkState.DISCONNECTED
         # One request per failing poll, not three.
         failing_polls = len([b for b in sink.batches[mark:] if not b[0].is_good])
@@ -411,11 +415,12 @@ async def test_gateway_exception_11_counts_as_a_silent_unit(tcp_server: SimModbu
         await sink.wait_for(is_good("P-2", 3), since=mark)
 
 
+@pytest.mark.parametrize("code", [10, 11])
 async def test_a_single_exception_11_is_asked_again_not_silence(
-    tcp_server: SimModbusServer,
+    tcp_server: SimModbusServer, code: int
 ) -> None:
-    """A serial gateway that loses one frame answers exception 11 once: the request is
-    asked again, the unit stays good and its points never go bad."""
+    """A serial gateway that loses one frame answers exception 11 (or 10, its path busy)
+    once: the request is asked again, the unit stays good and its points never go bad."""
     tcp_server.write_registers(1, "holding", 0, [4])
     gauge = device("g", tcp_server.port, [point("P-0", {"table": "holding", "address": 0})],
                    poll_interval=0.05)
@@ -424,7 +429,7 @@ async def test_a_single_exception_11_is_asked_again_not_silence(
     async with running(collector, sink):
         await sink.wait_for(is_good("P-0", 4))
         mark = sink.mark()
-        tcp_server.set_unit_unreachable(1, requests=1)
+        tcp_server.set_unit_unreachable(1, requests=1, code=code)
         tcp_server.write_registers(1, "holding", 0, [5])
         await sink.wait_for(is_good("P-0", 5), since=mark)
         assert all(r.is_good for r in sink.of("P-0", mark))

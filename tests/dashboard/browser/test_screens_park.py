@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import os
 from dataclasses import replace
+from pathlib import Path
 
-from browser_kit import WALL_SIZE, open_screen
+from browser_kit import WALL_SIZE, open_screen, sign_in
 from playwright.async_api import Browser, expect
 
 from config.catalog import Catalog
 from dashboard.app import create_app
+from dashboard.auth.demo import create_demo_users
+from dashboard.auth.service import AuthService
 from dashboard.hub import Hub
 from dashboard.live import LiveState
 from dashboard.park import (
@@ -74,17 +77,22 @@ class Park:
 
 
 async def test_park_wall_drills_down_to_sources_and_points_in_alarm_colours(
-    browser: Browser,
+    browser: Browser, tmp_path: Path,
 ) -> None:
     live = LiveState()
     park = Park()
-    app = create_app(DashboardServices(catalog=Catalog([]), live=live, hub=Hub(live), park=park))
+    # Signed in, as on a central instance: the page's gateway watch asks /api/me.
+    auth = AuthService.open(tmp_path)
+    create_demo_users(auth)
+    app = create_app(DashboardServices(
+        catalog=Catalog([]), live=live, hub=Hub(live), park=park, auth=auth,
+    ))
     server = DashboardServer(app, host="127.0.0.1", port=0)
     await server.start()
     try:
         screen = await open_screen(browser, viewport=WALL_SIZE)
         page = screen.page
-        await page.goto(server.url + "/park")
+        await sign_in(page, server.url, "viewer", "/park", live=False)
         tile = page.locator('.ent[data-code="E1"]')
         await expect(tile).to_have_class("ent prio-critical")
         await expect(page.locator('.ent[data-code="E2"]')).to_have_class("ent offline")
@@ -128,3 +136,4 @@ async def test_park_wall_drills_down_to_sources_and_points_in_alarm_colours(
         await screen.context.close()
     finally:
         await server.stop()
+        auth.close()

@@ -89,3 +89,24 @@ async def test_trend_from_influxd(tmp_path: Path, clock: FakeClock) -> None:
     week_body = week.json()
     assert week_body["interval_s"] == 1440.0 and len(week_body["points"]) <= 421
     assert any(p[1] is not None for p in week_body["points"])
+
+
+async def test_trend_before_the_first_write_is_an_empty_series(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    """A fresh gateway: influxd is up but nothing was written, so the database does not
+    exist yet (the writer creates it on its first write). The trend is empty, not an
+    error."""
+    async with influxd() as server:
+        storage = StorageSettings(target=InfluxV1(kind="influx_v1", url=server.url,
+                                                  database="never_written"))
+        trend = build_trend_source(storage)
+        async with (
+            running_app(tmp_path, make_site(), clock=clock, trend=trend) as app,
+            app.login("viewer") as viewer,
+        ):
+            response = await viewer.get("/api/trend", params={"site": SITE, "tag": "LT-1"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["site"], body["tag"], body["range"]) == (SITE, "LT-1", "1h")
+    assert body["points"] == []

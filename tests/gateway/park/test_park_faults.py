@@ -117,7 +117,7 @@ async def test_impersonation_and_bad_input_are_refused_and_counted(tmp_path: Pat
         await poll_until(honest_all_in, within=20, interval=0.5, message="E1 complete")
         assert await p.readings_in_db("E2") == 0
         # Readings of a site this edge no longer has (buffered before a reload or restart
-        # removed it) are counted and skipped: they do not hold up the readings behind.
+        # removed it) are skipped: they do not hold up the readings behind.
         honest.buffer.put([
             Reading(PointKey("GONE", "X-1"), 1.0, start + 30 + i * 0.001) for i in range(10)
         ])
@@ -127,7 +127,6 @@ async def test_impersonation_and_bad_input_are_refused_and_counted(tmp_path: Pat
             return await p.readings_in_db("E1") == 1500
 
         await poll_until(after_foreign, within=20, interval=0.5, message="E1 after GONE")
-        assert honest.uplink.foreign_dropped == 10
         assert await p.readings_in_db("GONE") == 0
         # Counted where every instance (and the screens) can see them.
         await poll_until(
