@@ -88,11 +88,14 @@ async def check_reload(
         return ReloadResult(
             errors=[f"{config_path}: http: changing the listen address needs a restart"]
         )
-    if current.uplink is not None or loaded.config.uplink is not None:
-        # The uplink holds the engine and journal it was built with, and its backlog is
-        # in memory: it lives as long as the process.
+    if loaded.config.uplink != current.uplink:
+        # The uplink, its connection and its durable buffer live as long as the process
+        # (like the storage); a reload only hands it the new sites, engine and journal.
         return ReloadResult(
-            errors=[f"{config_path}: uplink: a gateway with a park uplink needs a restart"]
+            errors=[
+                f"{config_path}: uplink: 更改园区上联设置需要重启 / changing the park uplink"
+                " settings needs a restart"
+            ]
         )
     if loaded.config.storage != current.storage:
         # The buffer and its writer outlive reloads: that is what keeps readings safe

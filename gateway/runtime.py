@@ -6,9 +6,10 @@ task group on one event loop.
                                   ──▶ Hub (websockets)
                                   ──▶ durable buffer ──▶ InfluxWriter
 
-Two lifetimes. The storage (durable buffer, writer, alarm history), the web server and the
-user database are made once and live as long as the process. The parts that depend on the
-site files (catalog, live state, alarm engine and journal, hub, notifier, pipeline,
+Two lifetimes. The storage (durable buffer, writer, alarm history), the park uplink (with
+its own durable buffer), the web server and the user database are made once and live as
+long as the process. The parts that depend on the site files (catalog, live state, alarm
+engine and journal, hub, notifier, pipeline,
 collectors, the web app) are rebuilt by a reload and swapped in without a pause: collectors
 emit and heartbeats go through the gateway to whichever pipeline and engine are current,
 the web server forwards to whichever app is current, and collectors whose device did not
@@ -66,7 +67,7 @@ from gateway.storage.query import build_trend_source
 from gateway.webswitch import SwitchableApp
 
 __all__ = ["AlarmHistory", "Gateway", "Parts", "build_collectors", "unanswered_alarms"]
-from gateway.uplink.edge import EdgeUplink, build_uplink, uplink_component
+from gateway.uplink.edge import EdgeUplink, close_uplink, open_uplink, uplink_component
 
 log = logging.getLogger("hazgw")
 
@@ -140,13 +141,10 @@ class Gateway:
 
         observers: list[ReadingObserver] = [live, engine, hub]
         buffers: list[ReadingBuffer] = [storage.buffer] if storage is not None else []
-        # The park uplink (issue 11): its own buffer, drained to JetStream; alarm events too.
-        # Built once per process, like storage (a reload that changes it is refused).
-        if self.uplink is None:
-            self.uplink = build_uplink(
-                self.config, self.sites, catalog, engine, self.clock, journal, self.state_dir
-            )
+        # The park uplink (issue 11): opened once per process like the storage, with its own
+        # durable buffer drained to JetStream; it follows these parts' engine and journal.
         if self.uplink is not None:
+            self.uplink.attach(self.sites, catalog, engine.active, journal)
             buffers.append(self.uplink.buffer)
             engine.add_listener(self.uplink.accept)
         pipeline = Pipeline(observers, buffers)
@@ -155,7 +153,7 @@ class Gateway:
             keep,
             build_collectors(
                 self.sites, self.clock, self._heartbeats, gateway_id=self.config.gateway_id,
-                durable=self._durable if storage is not None else None,
+                durable=self._durable if storage is not None or self.uplink else None,
             ),
         )
 
@@ -208,8 +206,10 @@ class Gateway:
     async def _durable(self, now: bool) -> None:
         """Returns once every reading emitted so far is on disk (MQTT acks wait for it);
         ``now``: commit at once rather than at the next group commit."""
-        if self.storage is not None:
-            await self.storage.buffer.flushed(now=now)
+        waits = [self.storage.buffer.flushed(now=now)] if self.storage is not None else []
+        if self.uplink is not None:
+            waits.append(self.uplink.flushed(now=now))
+        await asyncio.gather(*waits)
 
     def _heartbeats(self, beats: Sequence[Heartbeat]) -> None:
         parts = self.parts
@@ -341,8 +341,13 @@ class Gateway:
                 self.config.storage, self.sites, catalog, self.state_dir
             )
             try:
+                self.uplink = await open_uplink(
+                    self.config, self.sites, catalog, self.state_dir, self.clock
+                )
                 await self._run(catalog)
             finally:
+                if self.uplink is not None:
+                    await close_uplink(self.uplink)
                 if self.storage is not None:
                     await self.storage.close()
         finally:

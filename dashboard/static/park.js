@@ -1,6 +1,8 @@
 // The park wall: one tile per enterprise from GET /api/enterprises, the park's figures and
-// alarms from GET /api/park, refreshed every 2 s; a click drills down to one enterprise.
-import { priorityClass, ageText } from "/static/parklogic.js";
+// alarms from GET /api/park, refreshed every 2 s; a click drills down to one enterprise:
+// its hazard sources and points in their live alarm colours, like the enterprise's wall.
+import { priorityClass, ageText, sourceCards, cellClass } from "/static/parklogic.js";
+import { tOr } from "/static/i18n.js";
 import { REQUEST_TIMEOUT } from "/static/api.js";
 import { watchGateway } from "/static/gatewaywatch.js";
 
@@ -42,26 +44,45 @@ async function getJson(url) {
   return response.json();
 }
 
+function alarmWords(alarm) {
+  return `${tOr(`type.${alarm.alarm_type}`, alarm.alarm_type)} ${tOr(`wall.state.${alarm.state}`, alarm.state)}`;
+}
+
+function pointCell(e, p) {
+  const node = el("div", `pt ${cellClass(e, p)}`);
+  node.append(el("span", "tag", p.tag), el("span", "pname", p.name));
+  const words = p.alarms.map(alarmWords).join(" · ");
+  node.append(el("span", "pstate", e.online === false ? "—" : (words || "正常")));
+  return node;
+}
+
+function sourceCard(e, card) {
+  const node = el("section", `hs ${cellClass(e, card)}`);
+  const head = el("div", "hs-head");
+  head.append(el("span", "hs-name", card.name || "其他测点"));
+  if (card.grade) head.append(el("span", "hs-grade", `${tOr(`grade.${card.grade}`, card.grade)}重大危险源`));
+  if (card.kind) head.append(el("span", "hs-kind", tOr(`kind.${card.kind}`, card.kind)));
+  node.append(head);
+  const grid = el("div", "pts");
+  grid.append(...card.points.map((p) => pointCell(e, p)));
+  node.append(grid);
+  return node;
+}
+
 async function showDetail(code) {
   const e = await getJson(`/api/enterprises/${encodeURIComponent(code)}`);
-  $("detail-title").hidden = false;
-  $("detail-title").textContent = `${e.name} · 危险源与测点`;
-  const box = $("detail");
-  box.hidden = false;
-  box.replaceChildren();
-  const table = el("table");
-  const head = el("tr");
-  for (const h of ["位号", "名称", "危险源", "单位"]) head.append(el("th", "", h));
-  table.append(head);
-  for (const p of e.points) {
-    const row = el("tr");
-    for (const v of [p.tag, p.name, p.source, p.unit]) row.append(el("td", "", v));
-    table.append(row);
-  }
-  for (const a of e.active_alarms) {
-    box.append(el("div", `prio-${a.priority}`, `${a.tag} ${a.alarm_type} ${a.state}`));
-  }
-  box.append(table);
+  $("tiles").hidden = true;
+  $("drill").hidden = false;
+  $("drill-title").textContent = `${e.name} (${e.code}) · 危险源与测点`;
+  $("drill-state").textContent = e.online ? `数据 ${ageText(e.data_age)}` : "企业离线";
+  $("drill-state").className = e.online ? "drill-state" : "drill-state off";
+  $("drill-cards").replaceChildren(...sourceCards(e).map((card) => sourceCard(e, card)));
+}
+
+function showPark() {
+  selected = null;
+  $("drill").hidden = true;
+  $("tiles").hidden = false;
 }
 
 async function refresh() {
@@ -79,6 +100,7 @@ async function refresh() {
       return li;
     }));
     if (selected) await showDetail(selected);
+    else showPark();
     $("load-error").hidden = true;
   } catch (error) {
     $("load-error").hidden = false;
@@ -86,6 +108,7 @@ async function refresh() {
   }
 }
 
+$("drill-back").addEventListener("click", () => { showPark(); refresh(); });
 setInterval(() => { $("clock").textContent = new Date().toLocaleTimeString("zh-CN", { hour12: false }); }, 1000);
 setInterval(refresh, 2000);
 refresh();

@@ -6,7 +6,9 @@ under ``hazgw.<its code>.`` (and to hear replies on its own inbox prefix), a cen
 with every right, and the subject mapping that partitions the enterprises.
 
 Nodes can be killed (SIGKILL) and started again in place (same ports, same folder): the
-fault tests take one node away and bring it back.
+fault tests take one node away and bring it back. With ``tls`` every node requires TLS of
+its clients (the routes between nodes stay on loopback in the clear); with ``nkeys`` an
+enterprise proves an nkey instead of a password.
 """
 
 from __future__ import annotations
@@ -55,23 +57,39 @@ def _q(text: str) -> str:
     return json.dumps(text)
 
 
+def _permissions(code: str) -> str:
+    """An enterprise publishes under its own code and hears replies on its own inbox."""
+    return (
+        f"permissions: {{publish: {{allow: [{_q(f'{ROOT}.{code}.>')}]}}, "
+        f"subscribe: {{allow: [{_q(f'_INBOX_{code}.>')}]}}}}"
+    )
+
+
 def account_block(
-    enterprises: Mapping[str, str], central_password: str, partitions: int
+    enterprises: Mapping[str, str], central_password: str, partitions: int,
+    nkeys: Mapping[str, str] | None = None,
 ) -> str:
-    """The ``accounts`` block: who may publish what (docs/park.md)."""
+    """The ``accounts`` block: who may publish what (docs/park.md). ``enterprises``: code
+    to password; ``nkeys``: code to the public nkey (``U...``) of enterprises that sign."""
     users = [f"{{user: {_q(CENTRAL_USER)}, password: {_q(central_password)}}}"]
     for code, password in enterprises.items():
-        users.append(
-            f"{{user: {_q(code)}, password: {_q(password)}, permissions: {{"
-            f"publish: {{allow: [{_q(f'{ROOT}.{code}.>')}]}}, "
-            f"subscribe: {{allow: [{_q(f'_INBOX_{code}.>')}]}}}}}}"
-        )
+        users.append(f"{{user: {_q(code)}, password: {_q(password)}, {_permissions(code)}}}")
+    for code, public_key in (nkeys or {}).items():
+        users.append(f"{{nkey: {_q(public_key)}, {_permissions(code)}}}")
     maps = ", ".join(f"{_q(src)}: {_q(dst)}" for src, dst in mapping(partitions).items())
     joined = "\n      ".join(users)
     return (
         "accounts {\n  PARK {\n    jetstream: enabled\n    users: [\n      "
         f"{joined}\n    ]\n    mappings: {{ {maps} }}\n  }}\n}}\n"
     )
+
+
+@dataclass(frozen=True)
+class TlsFiles:
+    """The server's certificate chain and key (PEM files)."""
+
+    cert: Path
+    key: Path
 
 
 @dataclass
@@ -82,11 +100,13 @@ class NatsNode:
     route_port: int
     monitor_port: int
     mqtt_port: int | None = None
+    tls: TlsFiles | None = None
     process: asyncio.subprocess.Process | None = field(default=None, repr=False)
 
     @property
     def url(self) -> str:
-        return f"nats://{HOST}:{self.port}"
+        scheme = "tls" if self.tls is not None else "nats"
+        return f"{scheme}://{HOST}:{self.port}"
 
     @property
     def running(self) -> bool:
@@ -105,6 +125,12 @@ class NatsNode:
         ]
         if self.mqtt_port is not None:
             lines.append(f"mqtt {{ listen: {HOST}:{self.mqtt_port} }}")
+        if self.tls is not None:
+            # Clients must speak TLS from the start; a plain CONNECT is refused.
+            lines.append(
+                f"tls {{ cert_file: {_q(str(self.tls.cert))}, key_file: {_q(str(self.tls.key))},"
+                " timeout: 2 }"
+            )
         return "\n".join(lines) + "\n" + accounts
 
 
@@ -187,6 +213,8 @@ async def nats_cluster(
     partitions: int = 8,
     size: int = 3,
     mqtt: bool = False,
+    tls: TlsFiles | None = None,
+    nkeys: Mapping[str, str] | None = None,
 ) -> AsyncIterator[NatsCluster]:
     """Start ``size`` nodes (3 by default) and wait until each reports healthy."""
     binary = nats_server_binary()
@@ -200,10 +228,10 @@ async def nats_cluster(
         nodes.append(
             NatsNode(
                 f"n{index + 1}", folder, free_port(), free_port(), free_port(),
-                mqtt_port=free_port() if mqtt and index == 0 else None,
+                mqtt_port=free_port() if mqtt and index == 0 else None, tls=tls,
             )
         )
-    accounts = account_block(enterprises, central_password, partitions)
+    accounts = account_block(enterprises, central_password, partitions, nkeys)
     routes = [node.route_port for node in nodes]
     for node in nodes:
         (node.folder / "nats.conf").write_text(node.config(routes, accounts))

@@ -28,20 +28,26 @@ async def connect(
     name: str,
     tls_ca_file: Path | None = None,
     inbox_prefix: str | None = None,
+    nkey_seed_file: Path | None = None,
 ) -> Client:
     """Connect, retrying with backoff until a server answers (cancel to give up). Once
-    connected the client reconnects by itself, forever, to any server of the cluster."""
+    connected the client reconnects by itself, forever, to any server of the cluster.
+    With ``nkey_seed_file`` the client proves its nkey (signing the server's nonce) and
+    sends no user name or password."""
     once = LogOnce(log, 60.0)
     delays = backoff_delays(initial=0.2, cap=5.0)
     options: dict[str, object] = {}
     if inbox_prefix is not None:
         options["inbox_prefix"] = inbox_prefix
+    if nkey_seed_file is not None:
+        options["nkeys_seed"] = str(nkey_seed_file)
+    else:
+        options["user"] = user
+        options["password"] = password
     while True:
         try:
             return await nats.connect(
                 servers,
-                user=user,
-                password=password,
                 name=name,
                 tls=tls_context(tls_ca_file),
                 connect_timeout=2,

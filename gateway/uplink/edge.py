@@ -10,11 +10,17 @@ of reach the buffer holds the readings; they drain in order when it is back.
 Alarm events (with their journal sequence), a heartbeat (backlog, last success, the active
 alarms) and the site description go out beside the readings, each under
 ``hazgw.<enterprise>.<kind>``.
+
+Two lifetimes, as in the rest of the gateway: the uplink and its durable buffer (its own
+folder, ``<state>/buffer/uplink``) are opened once per process (``open_uplink``) and kept
+through reloads; what the site files describe (sites, catalog, alarm engine, journal) is
+handed to it by every build of the parts (``attach``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import time
@@ -27,7 +33,6 @@ import nats
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 
-from alerting.engine import AlarmEngine
 from alerting.events import AlarmEvent
 from alerting.journal import AlarmJournal, HistoryQuery
 from alerting.statemachine import AlarmRecord
@@ -40,7 +45,9 @@ from config.gateway_file import GatewayConfig
 from config.site import Site
 from config.uplink import UplinkSettings
 from dashboard.components import ComponentStatus
-from gateway.pipeline import Batch, MemoryBuffer, ReadingBuffer
+from gateway.buffer import BufferOptions, DurableBuffer, max_bytes_for
+from gateway.pipeline import Batch, ReadingBuffer
+from gateway.sinks import expected_rate
 from gateway.uplink import envelope
 from gateway.uplink.connection import connect
 from gateway.uplink.subjects import Kind, check_code, publish_subject
@@ -101,6 +108,7 @@ class EdgeUplink:
         self._buffer = buffer
         self._rows = envelope.RowEncoder(catalog)
         self._active_alarms = active_alarms
+        self._site_changed = asyncio.Event()
         self._clock = clock
         self._events: DropOldestQueue[AlarmEvent] = DropOldestQueue(event_capacity)
         # Events are re-read from the journal after the last one the park acknowledged
@@ -127,6 +135,32 @@ class EdgeUplink:
 
     # ----------------------------------------------------------------------- public
 
+    @property
+    def settings(self) -> UplinkSettings:
+        return self._settings
+
+    def attach(
+        self,
+        sites: Sequence[Site],
+        catalog: Catalog,
+        active_alarms: Callable[[], Sequence[AlarmRecord]],
+        journal: AlarmJournal | None,
+    ) -> None:
+        """A build of the parts (the first, or a reload's): the uplink follows the new site
+        files, alarm engine and journal from now on. Its buffer, connection, batch numbers
+        and event cursor stay; the site description goes out again at once."""
+        codes = [check_code(site.enterprise.code) for site in sites]
+        changed = [site.model_dump_json() for site in sites] != [
+            site.model_dump_json() for site in self._sites
+        ]
+        self._sites, self._codes = list(sites), codes
+        self._rows = envelope.RowEncoder(catalog)
+        self._active_alarms = active_alarms
+        # The journal is the same file reopened: its sequences go on where they were.
+        self._journal = journal
+        if changed:
+            self._site_changed.set()
+
     def accept(self, events: Sequence[AlarmEvent]) -> None:
         """Alarm engine listener: events queue for the uplink (bounded, drops counted; the
         journal keeps every event regardless)."""
@@ -139,6 +173,12 @@ class EdgeUplink:
     @property
     def buffer(self) -> ReadingBuffer:
         return self._buffer
+
+    async def flushed(self, *, now: bool = True) -> None:
+        """Returns once every reading put into the uplink's buffer so far is on disk (MQTT
+        acknowledgements wait for it); at once for a buffer in memory (the tests')."""
+        if isinstance(self._buffer, DurableBuffer):
+            await self._buffer.flushed(now=now)
 
     @property
     def health(self) -> UplinkHealth:
@@ -169,6 +209,7 @@ class EdgeUplink:
             tls_ca_file=settings.tls_ca_file,
             # Replies come back on an inbox only this enterprise may subscribe to.
             inbox_prefix=f"_INBOX_{settings.user}",
+            nkey_seed_file=settings.nkey_seed_file,
         )
         self._js = self._nc.jetstream()
         log.info("uplink to the park connected (%s)", self._nc.connected_url)
@@ -211,6 +252,8 @@ class EdgeUplink:
         while True:
             batch: Batch = await self._buffer.take(settings.batch_size, settings.linger)
             self._inflight = len(batch.readings)
+            # Only the site files' sites: the gateway's own points stay here, and readings
+            # of a site removed (by a reload or a restart) cannot hold up the rest.
             by_code = by_site(batch.readings, self._codes)
             for code, readings in by_code.items():
                 seq = self._seq[code] + 1
@@ -304,12 +347,17 @@ class EdgeUplink:
 
     async def _site_loop(self) -> None:
         while True:
-            for site in self._sites:
+            self._site_changed.clear()
+            for site in list(self._sites):
                 body = envelope.site_message(
                     site, self._settings.gateway_code, self._settings.contacts
                 )
                 await self._publish(publish_subject(site.enterprise.code, Kind.SITE), body, None)
-            await asyncio.sleep(_SITE_REPUBLISH)
+            # Every few minutes anyway (a central instance started later learns the site),
+            # and at once after a reload changed the site files.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(_SITE_REPUBLISH):
+                    await self._site_changed.wait()
 
 
 def by_site(readings: Sequence[Reading], codes: Sequence[str]) -> dict[str, list[Reading]]:
@@ -324,21 +372,59 @@ def by_site(readings: Sequence[Reading], codes: Sequence[str]) -> dict[str, list
     return grouped
 
 
-def build_uplink(
-    config: GatewayConfig, sites: Sequence[Site], catalog: Catalog, engine: AlarmEngine,
-    clock: Clock, journal: AlarmJournal | None = None, state_dir: Path | None = None,
+UPLINK_BUFFER_HOURS = 24.0  # like the storage's: a day offline at the expected rate
+
+
+def uplink_buffer_directory(state_dir: Path) -> Path:
+    """The uplink's own durable buffer, beside the storage's (``<state>/buffer/<kind>``)."""
+    return state_dir / "buffer" / "uplink"
+
+
+def uplink_buffer_options(settings: UplinkSettings, sites: Sequence[Site]) -> BufferOptions:
+    """Sized like the storage's buffer: a day at the rate the site files lead us to expect
+    (64 MiB at least); ``buffer_capacity`` newest readings are also kept in memory."""
+    return BufferOptions(
+        max_bytes=max_bytes_for(expected_rate(sites), UPLINK_BUFFER_HOURS),
+        memory_readings=settings.buffer_capacity,
+    )
+
+
+async def open_uplink(
+    config: GatewayConfig, sites: Sequence[Site], catalog: Catalog, state_dir: Path,
+    clock: Clock = time.time,
 ) -> EdgeUplink | None:
-    """The uplink a gateway file asks for (``uplink:``), or None. Its buffer is in memory
-    until the durable buffer (issue 8) takes its place behind the same protocol."""
+    """The uplink a gateway file asks for (``uplink:``), or None: its durable buffer
+    recovered from ``<state>/buffer/uplink`` (in a worker thread: it reads what is on disk)
+    and its event cursor from ``<state>/uplink-events.cursor``. Opened once per process;
+    ``attach`` it to the parts, and ``close_uplink`` it after its task has stopped."""
     settings = config.uplink
     if settings is None:
         return None
-    buffer = MemoryBuffer(settings.buffer_capacity, name="park uplink")
-    return EdgeUplink(
-        settings, sites, catalog, buffer,
-        active_alarms=lambda: engine.active(), clock=clock, journal=journal,
-        cursor_path=state_dir / "uplink-events.cursor" if state_dir is not None else None,
+    directory = uplink_buffer_directory(state_dir)
+    buffer = await asyncio.to_thread(
+        DurableBuffer.open, directory, uplink_buffer_options(settings, sites), name="uplink"
     )
+    waiting = len(buffer)
+    if waiting:
+        log.info("park uplink: %d readings from before the restart wait in %s", waiting,
+                 directory)
+    health = buffer.health
+    if health.skipped_corrupt:
+        log.error(
+            "park uplink buffer %s: skipped %d damaged record(s) (%d bytes) found at start",
+            directory, health.skipped_corrupt, health.skipped_bytes,
+        )
+    return EdgeUplink(
+        settings, sites, catalog, buffer, clock=clock,
+        cursor_path=state_dir / "uplink-events.cursor",
+    )
+
+
+async def close_uplink(uplink: EdgeUplink) -> None:
+    """Make what the uplink's buffer was given durable and close it (after its task)."""
+    buffer = uplink.buffer
+    if isinstance(buffer, DurableBuffer):
+        await buffer.aclose()
 
 
 def uplink_component(uplink: EdgeUplink) -> ComponentStatus:

@@ -116,3 +116,19 @@ def test_no_dump_shows_an_influx_v2_token(tmp_path: Path) -> None:
     assert all(token not in text for text in _dumps(loaded.config))
     assert loaded.config.storage is not None
     assert loaded.config.storage.target.token.get_secret_value() == token  # type: ignore[union-attr]
+
+
+def test_uplink_takes_a_password_or_an_nkey_seed_file_not_both() -> None:
+    from pydantic import ValidationError
+
+    from config.uplink import UplinkSettings
+
+    with_seed = UplinkSettings.model_validate(
+        {"servers": ["tls://park:4222"], "user": "E1", "nkey_seed_file": "/etc/hazgw/E1.nk"}
+    )
+    assert with_seed.nkey_seed_file == Path("/etc/hazgw/E1.nk") and with_seed.password is None
+    with pytest.raises(ValidationError, match="not both"):
+        UplinkSettings.model_validate({
+            "servers": ["tls://park:4222"], "user": "E1", "password": "x",
+            "nkey_seed_file": "/etc/hazgw/E1.nk",
+        })

@@ -24,3 +24,43 @@ test("data age in Chinese, none when nothing came yet", () => {
   assert.equal(ageText(150), "3 分钟前");
   assert.equal(ageText(7200), "2 小时前");
 });
+
+const { sourceCards, cellClass } = await importStatic("parklogic.js");
+
+const ENTERPRISE = {
+  online: true,
+  hazard_sources: [
+    { id: "HS1", name: "罐区", grade: 2, kind: "tank_farm" },
+    { id: "HS2", name: "仓库", grade: 4, kind: "warehouse" },
+  ],
+  points: [
+    { tag: "LT-1", name: "液位", unit: "m", source: "HS1" },
+    { tag: "PT-1", name: "压力", unit: "MPa", source: "HS1" },
+    { tag: "GD-1", name: "可燃气体", unit: "%LEL", source: "HS2" },
+    { tag: "X-1", name: "其它", unit: "", source: "" },
+  ],
+  active_alarms: [
+    { tag: "LT-1", priority: "high", state: "active_acknowledged" },
+    { tag: "LT-1", priority: "critical", state: "active_unacknowledged" },
+    { tag: "PT-1", priority: "low", state: "active_acknowledged" },
+  ],
+};
+
+test("each hazard source takes its worst point's colour; each point its worst alarm", () => {
+  const cards = sourceCards(ENTERPRISE);
+  assert.deepEqual(cards.map((c) => [c.id, c.priority, c.unacked]),
+    [["HS1", "critical", true], ["HS2", null, false], ["", null, false]]);
+  assert.deepEqual(cards[0].points.map((p) => [p.tag, p.priority, p.unacked]),
+    [["LT-1", "critical", true], ["PT-1", "low", false]]);
+  assert.deepEqual(cards[2].points.map((p) => p.tag), ["X-1"]);  // of no listed source
+  assert.equal(cellClass(ENTERPRISE, cards[0]), "prio-critical unacked");
+  assert.equal(cellClass(ENTERPRISE, cards[0].points[1]), "prio-low");
+  assert.equal(cellClass(ENTERPRISE, cards[1]), "ok");
+});
+
+test("an offline enterprise's cards are grey, whatever its last alarms said", () => {
+  const offline = { ...ENTERPRISE, online: false };
+  const cards = sourceCards(offline);
+  assert.equal(cards[0].points[0].priority, null);
+  assert.equal(cellClass(offline, cards[0]), "offline");
+});
