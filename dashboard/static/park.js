@@ -1,8 +1,9 @@
 // The park wall: one tile per enterprise from GET /api/enterprises, the park's figures and
 // alarms from GET /api/park, refreshed every 2 s; a click drills down to one enterprise.
-import { priorityClass, ageText } from "/static/parklogic.js";
+import { priorityClass, ageText, parkAlarmText } from "/static/parklogic.js";
 import { REQUEST_TIMEOUT } from "/static/api.js";
 import { watchGateway } from "/static/gatewaywatch.js";
+import { currentLanguage, initI18n, locale, onLanguageChange, t, tOr } from "/static/i18n.js";
 
 const $ = (id) => document.getElementById(id);
 let selected = null;
@@ -14,21 +15,19 @@ function el(tag, cls, text) {
   return node;
 }
 
-const PRIORITY_ZH = { critical: "红", high: "橙", medium: "黄", low: "蓝" };
-
 function tile(e) {
   const node = el("div", `ent ${priorityClass(e)}`);
   node.dataset.code = e.code;
   node.append(el("div", "name", e.name));
   const meta = el("div", "meta");
   meta.append(el("span", "", e.code));
-  if (e.grade) meta.append(el("span", "", `${["", "一", "二", "三", "四"][e.grade]}级重大危险源`));
-  meta.append(el("span", "", `数据 ${ageText(e.data_age)}`));
-  if (e.backlog) meta.append(el("span", "", `待传 ${e.backlog}`));
+  if (e.grade) meta.append(el("span", "", t("park.gradeSource", { grade: tOr(`grade.${e.grade}`, String(e.grade)) })));
+  meta.append(el("span", "", t("park.data", { age: ageText(e.data_age, t) })));
+  if (e.backlog) meta.append(el("span", "", t("park.backlog", { n: e.backlog })));
   node.append(meta);
   const state = e.online
-    ? (e.worst_priority ? `${PRIORITY_ZH[e.worst_priority] || ""}色报警` : "正常")
-    : "企业离线";
+    ? (e.worst_priority ? t("park.colourAlarm", { colour: tOr(`colour.${e.worst_priority}`, e.worst_priority) }) : t("duty.normal"))
+    : t("park.offline");
   node.append(el("div", e.online ? "state" : "state off", state));
   node.addEventListener("click", () => { selected = e.code; refresh(); });
   return node;
@@ -45,13 +44,13 @@ async function getJson(url) {
 async function showDetail(code) {
   const e = await getJson(`/api/enterprises/${encodeURIComponent(code)}`);
   $("detail-title").hidden = false;
-  $("detail-title").textContent = `${e.name} · 危险源与测点`;
+  $("detail-title").textContent = t("park.detail", { name: e.name });
   const box = $("detail");
   box.hidden = false;
   box.replaceChildren();
   const table = el("table");
   const head = el("tr");
-  for (const h of ["位号", "名称", "危险源", "单位"]) head.append(el("th", "", h));
+  for (const h of ["park.col.tag", "park.col.name", "park.col.source", "park.col.unit"]) head.append(el("th", "", t(h)));
   table.append(head);
   for (const p of e.points) {
     const row = el("tr");
@@ -59,7 +58,8 @@ async function showDetail(code) {
     table.append(row);
   }
   for (const a of e.active_alarms) {
-    box.append(el("div", `prio-${a.priority}`, `${a.tag} ${a.alarm_type} ${a.state}`));
+    box.append(el("div", `prio-${a.priority}`,
+      `${a.tag} ${tOr(`type.${a.alarm_type}`, a.alarm_type)} ${tOr(`state.${a.state}`, a.state)}`));
   }
   box.append(table);
 }
@@ -72,21 +72,24 @@ async function refresh() {
     $("online-rate").textContent = `${f.online}/${f.enterprises}`;
     $("alarms-today").textContent = f.alarms_today;
     $("unanswered").textContent = f.unanswered_calls;
+    const names = new Map(list.enterprises.map((e) => [e.code, e.name]));
     $("park-alarms").replaceChildren(...park.alarms.slice(0, 30).map((a) => {
-      const li = el("li", a.active ? "active" : "", a.text);
-      if (a.enterprise_acked_at) li.append(el("div", "ack", `企业已确认 (${a.enterprise_acked_by || ""})`));
-      if (a.response) li.append(el("div", "ack", `已叫应: ${a.response.answered_by} · ${a.response.action}`));
+      const li = el("li", a.active ? "active" : "", parkAlarmText(a, names, t, currentLanguage()));
+      if (a.enterprise_acked_at) li.append(el("div", "ack", t("park.acked", { by: a.enterprise_acked_by || "" })));
+      if (a.response) li.append(el("div", "ack", t("park.answered", { by: a.response.answered_by, action: a.response.action })));
       return li;
     }));
     if (selected) await showDetail(selected);
     $("load-error").hidden = true;
   } catch (error) {
     $("load-error").hidden = false;
-    $("load-error").textContent = `数据加载失败: ${error.message}`;
+    $("load-error").textContent = t("park.loadFailed", { e: error.message });
   }
 }
 
-setInterval(() => { $("clock").textContent = new Date().toLocaleTimeString("zh-CN", { hour12: false }); }, 1000);
+initI18n();
+onLanguageChange(() => refresh());  // the wall's words again now, not at the next 2 s
+setInterval(() => { $("clock").textContent = new Date().toLocaleTimeString(locale(), { hour12: false }); }, 1000);
 setInterval(refresh, 2000);
 refresh();
 watchGateway();
