@@ -167,6 +167,8 @@ export const DUTY_TEXT = {
   "ent.device": ["{name}（{id}，{transport}）", "{name} ({id}, {transport})"],
   "ent.basis.table": ["表", "Table "],
   "ent.basis.site": ["站点文件", "site file"],
+  "ent.basis.flammableLiquids": ["易燃液体", "flammable liquids"],
+  "ent.basis.flammableGases": ["易燃气体", "flammable gases"],
   "contact.principal": ["主要负责人", "Principal"],
   "contact.technical": ["技术负责人", "Technical lead"],
   "contact.operations": ["操作负责人", "Operations lead"],

@@ -42,4 +42,6 @@ test("basisText: GB 18218-2018's tables and the site file in the page's language
   assert.equal(basisText("表1/表3", zh), "表1/表3");
   assert.equal(basisText("站点文件", en), "site file");
   assert.equal(basisText("站点文件", zh), "站点文件");
+  assert.equal(basisText("表1/表4 易燃液体", en), "Table 1/Table 4 flammable liquids");
+  assert.equal(basisText("表1/表4 易燃气体", zh), "表1/表4 易燃气体");
 });
