@@ -19,9 +19,9 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from browser_kit import WALL_SIZE, api_client, hold_gas, open_screen, sign_in
-from browser_kit import wait_for_alarm
+from browser_kit import WALL_SIZE, api_client, hold_gas, open_screen, sign_in, wait_for_alarm
 from playwright.async_api import Browser, Page, expect
+from support.waiting import poll_until
 
 from config.catalog import Catalog
 from config.vocabulary import Priority
@@ -32,7 +32,6 @@ from dashboard.server import DashboardServer
 from dashboard.services import DashboardServices
 from gateway.demo import DemoHandles
 from gateway.park.registry import ParkRegistry
-from support.waiting import poll_until
 
 HH = "DEMO-CHEM/GT-201/HH"
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")

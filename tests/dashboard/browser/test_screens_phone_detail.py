@@ -1,6 +1,7 @@
 """The console's alarm detail on a phone (390 × 844): the dialog fits the screen's width and
 its wide parts (the ledger's tables, the toolbar, the chart) stay inside it, scrolling within
-the dialog rather than pushing it past the screen's edge. Screenshot: /tmp/pages-phone-detail.png."""
+the dialog rather than pushing it past the screen's edge.
+Screenshot: /tmp/pages-phone-detail.png."""
 
 from __future__ import annotations
 
