@@ -48,13 +48,19 @@ IDENTIFIER = re.compile(r"[a-z_]+")  # an enum's value in the data: shown only i
 EN_ALLOWED = ("中文", "＋", "－")  # the toggle back; the plan's zoom signs (not words)
 
 
+# Words an answer also carries in Chinese for other readers: the page must not show them in
+# English, so they are not data.
+NOT_DATA = re.compile(r".*_zh|reason")
+
+
 def _strings(value: Any) -> Iterable[str]:
     """Every string in a JSON answer: the page's data, whatever its language."""
     if isinstance(value, str):
         yield value
     elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
+        for key, item in value.items():
+            if not NOT_DATA.fullmatch(key):
+                yield from _strings(item)
     elif isinstance(value, list):
         for item in value:
             yield from _strings(item)
@@ -106,13 +112,18 @@ async def _read(page: Page, language: str, data: list[str], where: str) -> None:
         raise AssertionError(problem) from None
 
 
+async def _shoot(page: Page, where: str) -> None:
+    await page.evaluate("window.scrollTo(0, 0)")  # a full page from its top, header in place
+    await page.screenshot(path=f"/tmp/pages-{where}-en.png", full_page=True)
+
+
 async def _both(page: Page, where: str, data: list[str], ready: str) -> None:
     """Read the page in its language, switch with the toggle (live) and read it again."""
     lang = await page.evaluate("document.documentElement.lang")
     await expect(page.locator(ready).first).to_be_visible(timeout=5000)
     await _read(page, lang, data, where)
     if lang == "en":
-        await page.screenshot(path=f"/tmp/pages-{where}-en.png", full_page=True)
+        await _shoot(page, where)
     other = "zh-CN" if lang == "en" else "en"
     await page.evaluate("window.__sameDocument = true")  # gone if the toggle reloaded
     await page.locator(".lang-toggle").first.click()
@@ -120,7 +131,7 @@ async def _both(page: Page, where: str, data: list[str], ready: str) -> None:
     await _read(page, other, data, where)
     assert await page.evaluate("window.__sameDocument === true"), f"{where} reloaded"
     if other == "en":
-        await page.screenshot(path=f"/tmp/pages-{where}-en.png", full_page=True)
+        await _shoot(page, where)
 
 
 async def test_duty_pages_in_both_languages(demo: DemoHandles, browser: Browser) -> None:
@@ -128,16 +139,26 @@ async def test_duty_pages_in_both_languages(demo: DemoHandles, browser: Browser)
     async with api_client(base, "admin") as admin:
         with hold_gas(demo.plant, 60.0):
             await wait_for_alarm(admin, HH, {"active_unacknowledged"})
+            # A signed handover, so that the book and a record are on the page too.
+            async with api_client(base, "operator") as operator:
+                signed = await operator.post("/api/handovers", json={
+                    "notes": "2号罐区巡检正常；GT-201 高高报待复核", "outgoing_password": "demo",
+                    "incoming": "engineer", "incoming_password": "demo"})
+                assert signed.status_code in (200, 201), signed.text
+                record = signed.json()["id"]
             screen = await open_screen(browser, {"width": 1440, "height": 900})
             page = screen.page
             await sign_in(page, base, "admin", "/handover", live=False)
             sites = [e["code"] for e in (await admin.get("/api/enterprises")).json()]
             data = await _data(page, base, [
                 "/api/points", "/api/enterprises", "/api/shifts/current", "/api/plans",
-                "/api/me", *(f"/api/enterprises/{code}" for code in sites)])
+                "/api/me", f"/api/handovers/{record}", "/api/handovers/open-items",
+                *(f"/api/enterprises/{code}" for code in sites)])
             # Starts in zh-CN, goes to English; the next page opens in English (remembered)
             # and goes back, and so on: both directions, live, on every page.
             await _both(page, "handover", data, "#book-title")
+            await page.locator("#book-rows button.open-record").first.click()
+            await _both(page, "handover-record", data, "#record-hash")
             await page.goto(f"{base}/trend?point=DEMO-CHEM%2FGT-201&range=1h")
             await _both(page, "trend", data, "#chart canvas")
             await page.goto(f"{base}/plan?site=DEMO-CHEM")
