@@ -28,7 +28,7 @@ test("data age in Chinese, none when nothing came yet", () => {
 test("data age in English through i18n's words", async () => {
   const { translate } = await importStatic("i18n.js");
   const en = (key, vars) => translate(key, "en", vars);
-  assert.equal(ageText(null, en), "none");
+  assert.equal(ageText(null, en), "none yet");
   assert.equal(ageText(4.4, en), "4 s ago");
   assert.equal(ageText(150, en), "3 min ago");
   assert.equal(ageText(7200, en), "2 h ago");
