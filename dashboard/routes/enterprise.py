@@ -40,7 +40,9 @@ GRADE_WORDS = {1: "一级", 2: "二级", 3: "三级", 4: "四级"}
 
 def identification(source: HazardSource) -> dict[str, Any]:
     if not source.chemicals:
-        return {"available": False, "reason": "站点文件未填写危险化学品及储量（chemicals:）"}
+        # code: the page says it in its own language; reason: the Chinese, for anyone else.
+        return {"available": False, "code": "no_chemicals",
+                "reason": "站点文件未填写危险化学品及储量（chemicals:）"}
     try:
         found = identify(
             [(c.name, c.quantity_t, c.critical_t, c.beta) for c in source.chemicals],

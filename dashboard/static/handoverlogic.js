@@ -1,12 +1,13 @@
 // Pure helpers of the handover page (tested under node --test): report links, how many
 // open items a handover carries, and the words for a record's period.
 
+// [section, the i18n key of its title (words_duty.js)]
 export const ITEM_SECTIONS = [
-  ["active", "在报报警"],
-  ["unanswered", "未叫应（待确认）"],
-  ["shelved", "搁置中的报警"],
-  ["out_of_service", "停用（退出服务）的报警"],
-  ["devices_down", "通讯中断的设备"],
+  ["active", "ho.section.active"],
+  ["unanswered", "ho.section.unanswered"],
+  ["shelved", "ho.section.shelved"],
+  ["out_of_service", "ho.section.out_of_service"],
+  ["devices_down", "ho.section.devices_down"],
 ];
 
 /** The download link of a report. */
@@ -47,6 +48,7 @@ export function stamp(ts, withSeconds = false) {
   return `${parts.year}-${parts.month}-${parts.day} ${time}`;
 }
 
-export function periodText(start, end) {
-  return `${stamp(start)} 至 ${stamp(end)}`;
+/** "start 至 end"; the page passes its language's word for "to". */
+export function periodText(start, end, to = "至") {
+  return `${stamp(start)} ${to} ${stamp(end)}`;
 }

@@ -6,6 +6,7 @@
 
 import { LEDGER_TEXT } from "./ledgerlogic.js";
 import { CHANNEL_KIND_TERMS, COMMENT_TERMS, TERMS } from "./terms.js";
+import { DUTY_TEXT } from "./words_duty.js";
 
 const STORAGE_KEY = "hazgw.lang";
 export const LANGUAGES = ["zh-CN", "en"];
@@ -340,6 +341,7 @@ const SCREEN_TEXT = {
 
 // The gateway's words win over a screen's, so that a key added to both cannot drift.
 const TEXT = { ...SCREEN_TEXT, ...LEDGER_TEXT, ...TERMS };
+Object.assign(TEXT, { ...DUTY_TEXT, ...TERMS });  // the duty-room pages' words; the gateway's still win
 
 let language = readStored();
 const listeners = new Set();

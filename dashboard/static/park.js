@@ -1,10 +1,10 @@
 // The park wall: one tile per enterprise from GET /api/enterprises, the park's figures and
 // alarms from GET /api/park, refreshed every 2 s; a click drills down to one enterprise:
 // its hazard sources and points in their live alarm colours, like the enterprise's wall.
-import { priorityClass, ageText, sourceCards, cellClass } from "/static/parklogic.js";
-import { tOr } from "/static/i18n.js";
+import { priorityClass, ageText, parkAlarmText, sourceCards, cellClass } from "/static/parklogic.js";
 import { REQUEST_TIMEOUT } from "/static/api.js";
 import { watchGateway } from "/static/gatewaywatch.js";
+import { currentLanguage, initI18n, locale, onLanguageChange, t, tOr } from "/static/i18n.js";
 
 const $ = (id) => document.getElementById(id);
 let selected = null;
@@ -16,21 +16,19 @@ function el(tag, cls, text) {
   return node;
 }
 
-const PRIORITY_ZH = { critical: "红", high: "橙", medium: "黄", low: "蓝" };
-
 function tile(e) {
   const node = el("div", `ent ${priorityClass(e)}`);
   node.dataset.code = e.code;
   node.append(el("div", "name", e.name));
   const meta = el("div", "meta");
   meta.append(el("span", "", e.code));
-  if (e.grade) meta.append(el("span", "", `${["", "一", "二", "三", "四"][e.grade]}级重大危险源`));
-  meta.append(el("span", "", `数据 ${ageText(e.data_age)}`));
-  if (e.backlog) meta.append(el("span", "", `待传 ${e.backlog}`));
+  if (e.grade) meta.append(el("span", "", t("park.gradeSource", { grade: tOr(`grade.${e.grade}`, String(e.grade)) })));
+  meta.append(el("span", "", t("park.data", { age: ageText(e.data_age, t) })));
+  if (e.backlog) meta.append(el("span", "", t("park.backlog", { n: e.backlog })));
   node.append(meta);
   const state = e.online
-    ? (e.worst_priority ? `${PRIORITY_ZH[e.worst_priority] || ""}色报警` : "正常")
-    : "企业离线";
+    ? (e.worst_priority ? t("park.colourAlarm", { colour: tOr(`colour.${e.worst_priority}`, e.worst_priority) }) : t("duty.normal"))
+    : t("park.offline");
   node.append(el("div", e.online ? "state" : "state off", state));
   node.addEventListener("click", () => { selected = e.code; refresh(); });
   return node;
@@ -52,15 +50,15 @@ function pointCell(e, p) {
   const node = el("div", `pt ${cellClass(e, p)}`);
   node.append(el("span", "tag", p.tag), el("span", "pname", p.name));
   const words = p.alarms.map(alarmWords).join(" · ");
-  node.append(el("span", "pstate", e.online === false ? "—" : (words || "正常")));
+  node.append(el("span", "pstate", e.online === false ? "—" : (words || t("park.normal"))));
   return node;
 }
 
 function sourceCard(e, card) {
   const node = el("section", `hs ${cellClass(e, card)}`);
   const head = el("div", "hs-head");
-  head.append(el("span", "hs-name", card.name || "其他测点"));
-  if (card.grade) head.append(el("span", "hs-grade", `${tOr(`grade.${card.grade}`, card.grade)}重大危险源`));
+  head.append(el("span", "hs-name", card.name || t("park.otherPoints")));
+  if (card.grade) head.append(el("span", "hs-grade", t("park.gradeSource", { grade: tOr(`grade.${card.grade}`, card.grade) })));
   if (card.kind) head.append(el("span", "hs-kind", tOr(`kind.${card.kind}`, card.kind)));
   node.append(head);
   const grid = el("div", "pts");
@@ -73,8 +71,8 @@ async function showDetail(code) {
   const e = await getJson(`/api/enterprises/${encodeURIComponent(code)}`);
   $("tiles").hidden = true;
   $("drill").hidden = false;
-  $("drill-title").textContent = `${e.name} (${e.code}) · 危险源与测点`;
-  $("drill-state").textContent = e.online ? `数据 ${ageText(e.data_age)}` : "企业离线";
+  $("drill-title").textContent = t("park.detail", { name: `${e.name} (${e.code})` });
+  $("drill-state").textContent = e.online ? t("park.data", { age: ageText(e.data_age, t) }) : t("park.offline");
   $("drill-state").className = e.online ? "drill-state" : "drill-state off";
   $("drill-cards").replaceChildren(...sourceCards(e).map((card) => sourceCard(e, card)));
 }
@@ -93,10 +91,11 @@ async function refresh() {
     $("online-rate").textContent = `${f.online}/${f.enterprises}`;
     $("alarms-today").textContent = f.alarms_today;
     $("unanswered").textContent = f.unanswered_calls;
+    const names = new Map(list.enterprises.map((e) => [e.code, e.name]));
     $("park-alarms").replaceChildren(...park.alarms.slice(0, 30).map((a) => {
-      const li = el("li", a.active ? "active" : "", a.text);
-      if (a.enterprise_acked_at) li.append(el("div", "ack", `企业已确认 (${a.enterprise_acked_by || ""})`));
-      if (a.response) li.append(el("div", "ack", `已叫应: ${a.response.answered_by} · ${a.response.action}`));
+      const li = el("li", a.active ? "active" : "", parkAlarmText(a, names, t, currentLanguage()));
+      if (a.enterprise_acked_at) li.append(el("div", "ack", t("park.acked", { by: a.enterprise_acked_by || "" })));
+      if (a.response) li.append(el("div", "ack", t("park.answered", { by: a.response.answered_by, action: a.response.action })));
       return li;
     }));
     if (selected) await showDetail(selected);
@@ -104,12 +103,14 @@ async function refresh() {
     $("load-error").hidden = true;
   } catch (error) {
     $("load-error").hidden = false;
-    $("load-error").textContent = `数据加载失败: ${error.message}`;
+    $("load-error").textContent = t("park.loadFailed", { e: error.message });
   }
 }
 
 $("drill-back").addEventListener("click", () => { showPark(); refresh(); });
-setInterval(() => { $("clock").textContent = new Date().toLocaleTimeString("zh-CN", { hour12: false }); }, 1000);
+initI18n();
+onLanguageChange(() => refresh());  // the wall's words again now, not at the next 2 s
+setInterval(() => { $("clock").textContent = new Date().toLocaleTimeString(locale(), { hour12: false }); }, 1000);
 setInterval(refresh, 2000);
 refresh();
 watchGateway();

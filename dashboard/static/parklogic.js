@@ -5,11 +5,44 @@ export function priorityClass(enterprise) {
   return enterprise.worst_priority ? `prio-${enterprise.worst_priority}` : "ok";
 }
 
-export function ageText(seconds) {
-  if (seconds === null || seconds === undefined) return "无";
-  if (seconds < 60) return `${Math.round(seconds)} 秒前`;
-  if (seconds < 3600) return `${Math.round(seconds / 60)} 分钟前`;
-  return `${Math.round(seconds / 3600)} 小时前`;
+// The Chinese of the words below, for a caller without i18n (and the tests).
+const ZH = {
+  "age.none": "无", "age.s": "{n} 秒前", "age.min": "{n} 分钟前", "age.h": "{n} 小时前",
+};
+const zh = (key, vars = {}) => Object.entries(vars)
+  .reduce((text, [name, value]) => text.replaceAll(`{${name}}`, String(value)), ZH[key] ?? key);
+
+/** How old the data is; tr is i18n's t (words in words_duty.js), Chinese by default. */
+export function ageText(seconds, tr = zh) {
+  if (seconds === null || seconds === undefined) return tr("age.none");
+  if (seconds < 60) return tr("age.s", { n: Math.round(seconds) });
+  if (seconds < 3600) return tr("age.min", { n: Math.round(seconds / 60) });
+  return tr("age.h", { n: Math.round(seconds / 3600) });
+}
+
+/**
+ * A park alarm's line. The park registry sends it as Chinese prose (ParkAlarm.text), which
+ * zh-CN shows as it is; another language rebuilds it from the enterprise's name and the
+ * figures in that prose. Prose it cannot read is shown as it came: a Chinese line is better
+ * than a missing alarm.
+ */
+export function parkAlarmText(alarm, names, tr, lang) {
+  const text = alarm.text ?? "";
+  if (lang !== "en") return text;
+  const name = names.get(alarm.enterprise) ?? alarm.enterprise;
+  if (alarm.kind === "offline") {
+    const silent = /已 (\d+) 秒无心跳/.exec(text);
+    if (silent) return tr("park.offlineText", { name, s: silent[1] });
+  } else if (alarm.kind === "call") {
+    const prefix = `叫应: ${name} `;
+    const call = text.startsWith(prefix) ? /^(\S+) (\S+) 报警 (\d+) 分钟未确认/.exec(text.slice(prefix.length)) : null;
+    if (call) {
+      const [, tag, type, minutes] = call;
+      const word = tr(`type.${type}`);  // t() answers an unknown key with the key
+      return tr("park.callText", { name, what: `${tag} ${word === `type.${type}` ? type : word}`, m: minutes });
+    }
+  }
+  return text;
 }
 
 const RANK = { critical: 4, high: 3, medium: 2, low: 1 };

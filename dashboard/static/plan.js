@@ -4,7 +4,8 @@
 
 import { api, whoAmI } from "./api.js";
 import { LiveModel, mergeAlarms } from "./livemodel.js";
-import { $, el, renderTopbar, showConnection } from "./ui.js";
+import { $, alarmTypeLabel, el, renderTopbar, showConnection, stateLabel } from "./ui.js";
+import { initI18n, onLanguageChange, t, tOr } from "./i18n.js";
 import { formatValue } from "./format.js";
 import { pointStatus, worstStatus, zoomBox } from "./planlogic.js";
 
@@ -15,6 +16,7 @@ let live = null;
 let alarms = [];
 let box = null;
 let selected = null;
+let status = null;  // the connection's last, said again when the language changes
 
 function svg(tag, attrs = {}, ...children) {
   const node = document.createElementNS(SVG, tag);
@@ -33,6 +35,11 @@ function statusOf(mark) {
   return worstStatus((plan.source_points[mark.id] ?? []).map((id) => pointStatus(live?.readings.get(id), alarmsOf(id))));
 }
 
+/** A status's words in the page's language (planlogic's label is the Chinese of the same). */
+function labelOf(s) {
+  return t(s.word, { p: tOr(`priority.${s.priority}`, s.priority ?? "") });
+}
+
 function paint() {
   if (!plan) return;
   for (const node of $("plan").querySelectorAll(".mark")) {
@@ -41,9 +48,9 @@ function paint() {
     node.setAttribute("class", ["mark", mark.kind === "source" ? "source" : "point", `s-${s.state}`,
       s.priority ? `p-${s.priority}` : "", s.blink ? "blink" : "", selected === mark ? "selected" : ""].join(" ").trim());
     node.dataset.state = s.state;
-    node.querySelector("title").textContent = `${mark.label} ${mark.name}：${s.label}`;
+    node.querySelector("title").textContent = t("plan.markTitle", { label: mark.label, name: mark.name, s: labelOf(s) });
     const badge = node.querySelector("text.state");
-    if (badge) badge.textContent = s.state === "normal" ? "" : s.label;
+    if (badge) badge.textContent = s.state === "normal" ? "" : labelOf(s);
   }
   if (selected) showDetail(selected);
 }
@@ -82,13 +89,13 @@ function showDetail(mark) {
   panel.hidden = false;
   const s = statusOf(mark);
   $("detail-title").textContent = `${mark.label} ${mark.kind === "point" ? mark.name : ""}`;
-  $("detail-state").textContent = `状态：${s.label}`;
+  $("detail-state").textContent = t("plan.state", { s: labelOf(s) });
   const reading = mark.kind === "point" ? live?.readings.get(mark.id) : null;
   $("detail-value").textContent = reading ? `${reading[0] === null ? "—" : formatValue(reading[0])} ${mark.unit}` : "";
   const list = mark.kind === "point" ? alarmsOf(mark.id) : alarms.filter((a) => a.hazard_source === mark.id);
   $("detail-alarms").replaceChildren(list.length
-    ? el("ul", {}, ...list.map((a) => el("li", {}, `${a.tag} ${a.type} · ${a.state === "active_unacknowledged" ? "未确认" : a.state}`)))
-    : el("p", { class: "muted" }, "无报警"));
+    ? el("ul", {}, ...list.map((a) => el("li", {}, `${a.tag} ${alarmTypeLabel(a.type)} · ${stateLabel(a.state)}`)))
+    : el("p", { class: "muted" }, t("plan.noAlarms")));
   const trend = $("detail-trend");
   trend.href = `/trend?point=${encodeURIComponent(mark.id)}&range=8h`;
   trend.hidden = mark.kind !== "point";
@@ -100,6 +107,7 @@ async function reload() {
 }
 
 async function start() {
+  initI18n();
   let me;
   try {
     me = await whoAmI();
@@ -110,11 +118,13 @@ async function start() {
   plans = await api("/api/plans");
   if (!plans.length) {
     $("load-error").hidden = false;
-    $("load-error").textContent = "没有站点配置平面图（站点文件的 plan:）";
+    $("load-error").textContent = t("plan.noPlans");
     return;
   }
   const wanted = new URLSearchParams(location.search).get("site");
-  $("plan-site").replaceChildren(...plans.map((p) => el("option", { value: p.site }, `${p.enterprise}（${p.site}）`)));
+  const siteOptions = () => $("plan-site").replaceChildren(...plans.map((p) =>
+    el("option", { value: p.site }, t("duty.named", { name: p.enterprise, code: p.site }))));
+  siteOptions();
   const choose = (code) => {
     plan = plans.find((p) => p.site === code) ?? plans[0];
     $("plan-site").value = plan.site;
@@ -135,11 +145,18 @@ async function start() {
     zoom(e.deltaY < 0 ? 0.85 : 1 / 0.85, cx, cy);
   }, { passive: false });
   choose(wanted);
+  onLanguageChange(() => {
+    renderTopbar(me, "/plan");
+    siteOptions();
+    $("plan-site").value = plan.site;
+    paint();
+    if (status) showConnection(status);
+  });
   live = new LiveModel({
     reload,
     onReadings: () => paint(),
     onAlarms: (records) => { alarms = mergeAlarms(alarms, records); paint(); },
-    onStatus: showConnection,
+    onStatus: (next) => { status = next; showConnection(next); },
     onReloadError: (e) => { $("load-error").hidden = false; $("load-error").textContent = e.message; },
   });
   live.start();

@@ -28,6 +28,16 @@ export function trendQuery({ points, range, from, to }) {
   return params.toString();
 }
 
+/** A third unit on one chart; units, tag and unit let the page say it in its language. */
+export class TooManyUnits extends Error {
+  constructor(units, tag, unit) {
+    super(`最多两种单位同屏：已有 ${units.map((u) => u || "无单位").join("、")}，${tag} 的单位是 ${unit || "无单位"}`);
+    this.units = [...units];
+    this.tag = tag;
+    this.unit = unit ?? "";
+  }
+}
+
 /**
  * One axis per unit, at most two: the first unit on the left, the second on the right.
  * Returns {units: [...], scaleOf: [scale name per series]}; throws on a third unit.
@@ -39,7 +49,7 @@ export function assignAxes(series) {
     let index = units.indexOf(s.unit ?? "");
     if (index < 0) {
       if (units.length === 2) {
-        throw new Error(`最多两种单位同屏：已有 ${units.map((u) => u || "无单位").join("、")}，${s.tag} 的单位是 ${s.unit || "无单位"}`);
+        throw new TooManyUnits(units, s.tag, s.unit);
       }
       units.push(s.unit ?? "");
       index = units.length - 1;

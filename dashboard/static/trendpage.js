@@ -5,7 +5,8 @@
 import uPlot from "/vendor/uplot/dist/uPlot.esm.js";
 import { api, whoAmI } from "./api.js";
 import { $, el, renderTopbar } from "./ui.js";
-import { COLOURS, MAX_POINTS, PRESETS, assignAxes, mergeColumns, parseTrendQuery, scaleRange, trendQuery } from "./trendlogic.js";
+import { initI18n, onLanguageChange, t, tOr } from "./i18n.js";
+import { COLOURS, MAX_POINTS, PRESETS, TooManyUnits, assignAxes, mergeColumns, parseTrendQuery, scaleRange, trendQuery } from "./trendlogic.js";
 import { timeLabel } from "./trend.js";
 
 const LIMIT_COLOURS = { HH: "#e5484d", H: "#f76b15", L: "#f76b15", LL: "#e5484d" };
@@ -15,6 +16,7 @@ let state = parseTrendQuery(location.search);
 let names = new Map();
 let unitOf = new Map();
 let plot = null;
+let last = null;  // the last answer, drawn again when the language changes
 
 function marks(series, scaleOf) {
   return (u) => {
@@ -75,14 +77,14 @@ function draw(result) {
     axes.push({ ...axis, scale: name, label: unit || "—", size: 70, side: i === 0 ? 3 : 1,
       grid: { show: i === 0, stroke: "#223140", width: 1 } });
   });
-  const uSeries = [{ label: "时间", value: (u, ts) => (ts === null ? "--" : timeLabel(ts, true)) }];
+  const uSeries = [{ label: t("tp.time"), value: (u, ts) => (ts === null ? "--" : timeLabel(ts, true)) }];
   const bands = [];
   series.forEach((s, i) => {
     const colour = COLOURS[i % COLOURS.length];
     const label = `${s.tag} ${s.name}${s.unit ? ` (${s.unit})` : ""}`;
     uSeries.push({ label, stroke: colour, width: 2, scale: scaleOf[i], spanGaps: false });
-    uSeries.push({ label: `${s.tag} 最小`, stroke: `${colour}55`, width: 1, scale: scaleOf[i], spanGaps: false });
-    uSeries.push({ label: `${s.tag} 最大`, stroke: `${colour}55`, width: 1, scale: scaleOf[i], spanGaps: false });
+    uSeries.push({ label: t("tp.min", { tag: s.tag }), stroke: `${colour}55`, width: 1, scale: scaleOf[i], spanGaps: false });
+    uSeries.push({ label: t("tp.max", { tag: s.tag }), stroke: `${colour}55`, width: 1, scale: scaleOf[i], spanGaps: false });
     bands.push({ series: [3 + 3 * i, 2 + 3 * i], fill: `${colour}1f` });
   });
   plot = new uPlot({
@@ -91,8 +93,8 @@ function draw(result) {
     legend: { live: true }, cursor: { drag: { x: true, y: false } },
   }, data, box);
   const empty = series.filter((s) => !s.points.some((p) => p[1] !== null)).map((s) => s.tag);
-  $("chart-info").textContent = `每 ${result.interval_s} 秒一个区间（数据库内计算平均/最小/最大）；空白处为无数据（通讯中断等），不连线。`
-    + (empty.length ? ` 无数据：${empty.join("、")}` : "");
+  $("chart-info").textContent = t("tp.info", { s: result.interval_s })
+    + (empty.length ? t("tp.noData", { tags: empty.join(t("tp.list")) }) : "");
 }
 
 // The colour through the CSSOM: the CSP refuses style attributes.
@@ -105,12 +107,13 @@ function swatch(colour) {
 function renderPicked() {
   $("picked").replaceChildren(...state.points.map((p, i) => el("span", { class: "picked-point" },
     swatch(COLOURS[i % COLOURS.length]), ` ${names.get(p) ?? p} `,
-    el("button", { type: "button", class: "ghost small", "aria-label": `移除 ${p}`, onclick: () => {
+    el("button", { type: "button", class: "ghost small", "aria-label": t("tp.remove", { p }), onclick: () => {
       state.points = state.points.filter((x) => x !== p);
       refresh();
     } }, "×"))));
   $("presets").replaceChildren(...PRESETS.map((r) => el("button", { type: "button", "data-range": r,
-    "aria-pressed": String(state.range === r), onclick: () => { state = { ...state, range: r, from: null, to: null }; refresh(); } }, r)));
+    "aria-pressed": String(state.range === r), onclick: () => { state = { ...state, range: r, from: null, to: null }; refresh(); } },
+    tOr(`trend.range.${r}`, t(`tp.range.${r}`)))));
 }
 
 async function refresh() {
@@ -121,14 +124,16 @@ async function refresh() {
   const error = $("load-error");
   error.hidden = true;
   if (!state.points.length) {
-    $("chart").replaceChildren(el("p", { class: "empty" }, "请选择点位"));
+    last = null;
+    $("chart").replaceChildren(el("p", { class: "empty" }, t("tp.pick")));
     return;
   }
   try {
-    draw(await api(`/api/trends?${query}`, { timeout: 30000 }));
+    last = await api(`/api/trends?${query}`, { timeout: 30000 });
+    draw(last);
   } catch (e) {
     error.hidden = false;
-    error.textContent = e.message;
+    error.textContent = errorText(e);
   }
 }
 
@@ -137,7 +142,24 @@ function localInput(ts) {
   return d.toISOString().slice(0, 16);
 }
 
+/** A refusal in the page's language (a third unit), else the error's own message. */
+function errorText(e) {
+  if (e instanceof TooManyUnits) {
+    const unit = (u) => u || t("tp.noUnit");
+    return t("tp.units", { units: e.units.map(unit).join(t("tp.list")), tag: e.tag, unit: unit(e.unit) });
+  }
+  return e.message;
+}
+
+function redraw(me) {
+  renderTopbar(me, "/trend");
+  renderPicked();
+  if (last) draw(last);
+  else if (!state.points.length) $("chart").replaceChildren(el("p", { class: "empty" }, t("tp.pick")));
+}
+
 async function start() {
+  initI18n();
   let me;
   try {
     me = await whoAmI();
@@ -145,6 +167,7 @@ async function start() {
     return;
   }
   renderTopbar(me, "/trend");
+  onLanguageChange(() => redraw(me));
   const { points } = await api("/api/points");
   names = new Map(points.map((p) => [`${p.site}/${p.tag}`, `${p.tag} ${p.name}`]));
   unitOf = new Map(points.map((p) => [`${p.site}/${p.tag}`, p.unit ?? ""]));
@@ -160,7 +183,7 @@ async function start() {
     } catch (e) {
       const banner = $("load-error");
       banner.hidden = false;
-      banner.textContent = e.message;  // the chart and the list stay as they were
+      banner.textContent = errorText(e);  // the chart and the list stay as they were
       return;
     }
     state.points = next;

@@ -32,6 +32,7 @@ test("stamp: in the schedule's zone", () => {
   assert.equal(stamp(ts), "2026-12-04 08:05");
   assert.equal(stamp(ts, true), "2026-12-04 08:05:09");
   assert.equal(periodText(ts, ts + 43200), "2026-12-04 08:05 至 2026-12-04 20:05");
+  assert.equal(periodText(ts, ts + 43200, "to"), "2026-12-04 08:05 to 2026-12-04 20:05");
   setZone("UTC");
   assert.equal(stamp(ts), "2026-12-04 00:05");
   assert.equal(stamp(null), "—");

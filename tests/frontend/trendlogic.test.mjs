@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 
 import { importStatic } from "./static.mjs";
 
-const { assignAxes, mergeColumns, parseTrendQuery, scaleRange, trendQuery } = await importStatic("trendlogic.js");
+const { TooManyUnits, assignAxes, mergeColumns, parseTrendQuery, scaleRange, trendQuery } = await importStatic("trendlogic.js");
 
 test("parseTrendQuery and trendQuery round-trip presets and custom ranges", () => {
   const table = [
@@ -26,6 +26,9 @@ test("assignAxes: same unit one axis, two units two axes, a third is refused", (
   assert.deepEqual(assignAxes([{ unit: "m" }, { unit: "%LEL" }, { unit: "m" }]),
     { units: ["m", "%LEL"], scaleOf: ["y0", "y1", "y0"] });
   assert.throws(() => assignAxes([{ unit: "m" }, { unit: "%LEL" }, { unit: "°C", tag: "TT-1" }]), /最多两种单位.*TT-1/);
+  assert.throws(() => assignAxes([{ unit: "m" }, { unit: "" }, { unit: "°C", tag: "TT-1" }]),
+    (e) => e instanceof TooManyUnits && e.tag === "TT-1" && e.unit === "°C"
+      && JSON.stringify(e.units) === JSON.stringify(["m", ""]));
 });
 
 test("mergeColumns: union of times, null where a series has no bucket", () => {

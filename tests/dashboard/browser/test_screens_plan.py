@@ -49,7 +49,8 @@ async def test_plan_shows_live_detectors(demo: DemoHandles, browser: Browser) ->
             await gas.click()
             await expect(page.locator("#detail")).to_be_visible()
             await expect(page.locator("#detail-title")).to_contain_text("GT-201")
-            await expect(page.locator("#detail-alarms")).to_contain_text("HH")
+            # The alarm's type in words (the gateway's vocabulary), not its code.
+            await expect(page.locator("#detail-alarms")).to_contain_text("高高报")
             href = await page.locator("#detail-trend").get_attribute("href")
             assert href == "/trend?point=DEMO-CHEM%2FGT-201&range=8h"
 
