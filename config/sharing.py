@@ -35,3 +35,15 @@ class SharedValues:
 
     def share_optional(self, value: _T | None) -> _T | None:
         return None if value is None else self.share(value)
+
+    def share_if_hashable(self, value: _T) -> _T:
+        """``share(value)``, or ``value`` itself when it cannot be hashed (a model holding
+        a dict, such as a status word's bits)."""
+        try:
+            return self.share(value)
+        except TypeError:  # unhashable: kept as it is, which is always correct
+            return value
+
+
+# Parts of point models (ranges, Modbus sources) that many points have alike.
+SHARED_PARTS = SharedValues()
