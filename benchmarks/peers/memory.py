@@ -60,8 +60,8 @@ def write_sites(folder: Path, devices: int, per_device: int) -> None:
         (folder / name).write_text(yaml.safe_dump(site, allow_unicode=True))
 
 
-async def run(points: int, seconds: float, trace: bool) -> None:
-    devices = max(1, points // 500)
+async def run(points: int, seconds: float, trace: bool, per_device: int = 500) -> None:
+    devices = max(1, points // per_device)
     with tempfile.TemporaryDirectory(prefix="hazgw-mem-") as temp:
         folder = Path(temp)
         # Written by a child process: dumping 11 MB of YAML would set this one's peak.
@@ -103,11 +103,13 @@ async def run(points: int, seconds: float, trace: bool) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--points", type=int, default=50_000)
+    parser.add_argument("--per-device", type=int, default=500,
+                        help="points per device (50 with --points 2500: the 50×50 layout)")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--tracemalloc", action="store_true",
                         help="where the memory goes (slower, and adds its own overhead)")
     args = parser.parse_args()
-    asyncio.run(run(args.points, args.seconds, args.tracemalloc))
+    asyncio.run(run(args.points, args.seconds, args.tracemalloc, args.per_device))
     return 0
 
 
