@@ -45,6 +45,7 @@ from config.alarms import LIMIT_ORDER, Limit, PointAlarms, is_lel_unit
 from config.catalog import PointKey
 from config.modbus import ModbusPoint, StatusRole
 from config.points import DISCRETE_KINDS, PointBase, PointKind
+from config.sharing import SharedValues
 from config.vocabulary import AlarmType, Priority, normalise_unit
 
 COMBUSTIBLE_FIRST_LEVEL = 25.0  # %LEL, GB/T 50493-2019: first-level set point ≤ 25 %LEL
@@ -78,6 +79,10 @@ _SLOT_PRIORITY_PROCESS = {
 RATE_PRIORITY = Priority.MEDIUM
 DISCRETE_PRIORITY = Priority.HIGH
 HEARTBEAT_TIMEOUT = 10.0
+
+# Most points resolve to the same few specs (the default comm-loss and sensor-fault alarms
+# above all): one frozen instance each instead of four per point.
+_SPECS = SharedValues()
 
 _VOL_UNITS = frozenset({"%vol", "%v/v", "vol%", "%", ""})
 
@@ -273,12 +278,12 @@ def resolve(key: PointKey, point: PointBase, hazard_source: str = "") -> RuleSet
     return RuleSet(
         key=key,
         hazard_source=hazard_source,
-        limits=tuple(limits),
-        rate=rate,
-        discrete=discrete,
-        comm=comm,
-        fault=fault,
-        heartbeat=heartbeat,
+        limits=tuple(_SPECS.share(limit) for limit in limits),
+        rate=_SPECS.share_optional(rate),
+        discrete=_SPECS.share_optional(discrete),
+        comm=_SPECS.share_optional(comm),
+        fault=_SPECS.share_optional(fault),
+        heartbeat=_SPECS.share_optional(heartbeat),
     )
 
 

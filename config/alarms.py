@@ -22,10 +22,11 @@ Durations are seconds, or a string with a unit: ``"500ms"``, ``"30s"``, ``"5m"``
 from __future__ import annotations
 
 from itertools import pairwise
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from config.base import share_fields_set
 from config.durations import Seconds
 from config.vocabulary import Priority, normalise_unit
 
@@ -44,6 +45,11 @@ def is_lel_unit(unit: str) -> bool:
 
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @model_validator(mode="after")
+    def _share_fields_set(self) -> Any:
+        share_fields_set(self)  # one set per combination of written keys, see config.base
+        return self
 
 
 class _Annunciation(_Model):

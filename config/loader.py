@@ -10,6 +10,7 @@ from the text only when a problem is to be reported (``SourceMap(compute=...)``)
 from __future__ import annotations
 
 import inspect
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,6 +144,10 @@ class _EventBuilder:
                 ConfigIssue(self.file, line, f"cannot read value: {tag} on a plain value")
             )
             return None
+        if isinstance(value, str):
+            # A site file repeats the same words thousands of times (names, units, hazard
+            # source ids); the models keep the strings they are given, so one copy each.
+            return sys.intern(value)
         return value
 
 

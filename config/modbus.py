@@ -5,12 +5,13 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from config.base import Model
 from config.points import (
     PointBase,
 )
+from config.sharing import SHARED_PARTS
 
 # ---------------------------------------------------------------------- modbus
 
@@ -156,6 +157,13 @@ class ModbusSource(Model):
 
 class ModbusPoint(PointBase):
     source: ModbusSource
+
+    @field_validator("source", mode="after")
+    @classmethod
+    def _one_source_each(cls, value: ModbusSource) -> ModbusSource:
+        # Devices with the same register map (a row of identical gas controllers) have equal
+        # sources: one frozen instance of each.
+        return SHARED_PARTS.share_if_hashable(value)
 
     @model_validator(mode="after")
     def _discrete_is_bit(self) -> ModbusPoint:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from config.alarms import PointAlarms, is_lel_unit
 from config.base import Model
+from config.sharing import SHARED_PARTS
 
 # --------------------------------------------------------------------------- site
 
@@ -109,6 +110,12 @@ class PointBase(Model):
     gas: str | None = Field(default=None, description="for toxic_gas: the gas, e.g. H2S")
     hazard_source: str = Field(description="id of the hazard source this point belongs to")
     alarms: PointAlarms | None = None
+
+    @field_validator("range", mode="after")
+    @classmethod
+    def _one_range_each(cls, value: Range | None) -> Range | None:
+        # Points share a few ranges (0–100 %LEL…): one frozen instance of each.
+        return SHARED_PARTS.share_optional(value)
 
     @model_validator(mode="after")
     def _kind_rules(self) -> PointBase:

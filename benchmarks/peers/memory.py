@@ -2,10 +2,12 @@
 
     .venv/bin/python benchmarks/peers/memory.py [--points 50000]
 
-Generates a site of 100 Modbus TCP devices × 500 float32 points (the devices are not
-running: every point goes BAD comm_loss, which keeps the whole pipeline busy with them),
-loads it with the real loader, builds and runs the real gateway for a few seconds, and
-prints the process's peak RSS and the tracemalloc top allocations by file.
+Generates 100 Modbus TCP devices × 500 float32 points (the devices are not running: every
+point goes BAD comm_loss, which keeps the whole pipeline busy with them) as site files of
+at most 10 devices each (a config file is bounded to 4 MiB and 200,000 values, see
+``config/yamlguard.py``; each file is its own enterprise), loads them with the real loader,
+builds and runs the real gateway for a few seconds, and prints the process's peak RSS and
+the tracemalloc top allocations by file.
 """
 
 from __future__ import annotations
@@ -40,26 +42,38 @@ def rss_mb() -> tuple[float, float]:
     return values["VmRSS"], values["VmHWM"]
 
 
-def write_site(path: Path, devices: int, per_device: int) -> None:
-    # Port 9 (discard) on loopback: nothing answers, connections are refused.
-    site = hazgw_site([ModbusSlave(f"dev{n}", 9, per_device, 1000) for n in range(devices)])
-    path.write_text(yaml.safe_dump(site, allow_unicode=True))
+DEVICES_PER_FILE = 10  # 5,000 points: well inside a config file's bounds
 
 
-async def run(points: int, seconds: float, trace: bool) -> None:
-    devices = max(1, points // 500)
+def site_files(devices: int) -> list[str]:
+    return [f"site{first // DEVICES_PER_FILE:02d}.yaml"
+            for first in range(0, devices, DEVICES_PER_FILE)]
+
+
+def write_sites(folder: Path, devices: int, per_device: int) -> None:
+    for number, name in enumerate(site_files(devices)):
+        first = number * DEVICES_PER_FILE
+        # Port 9 (discard) on loopback: nothing answers, connections are refused.
+        site = hazgw_site([ModbusSlave(f"dev{n}", 9, per_device, 1000)
+                           for n in range(first, min(devices, first + DEVICES_PER_FILE))])
+        site["enterprise"] = {"name": f"基准测试 {number}", "code": f"BENCH{number:02d}"}
+        (folder / name).write_text(yaml.safe_dump(site, allow_unicode=True))
+
+
+async def run(points: int, seconds: float, trace: bool, per_device: int = 500) -> None:
+    devices = max(1, points // per_device)
     with tempfile.TemporaryDirectory(prefix="hazgw-mem-") as temp:
         folder = Path(temp)
         # Written by a child process: dumping 11 MB of YAML would set this one's peak.
         context = multiprocessing.get_context("spawn")
-        writer = context.Process(target=write_site, args=(folder / "site.yaml", devices,
-                                                          points // devices))
+        writer = context.Process(target=write_sites, args=(folder, devices, points // devices))
         writer.start()
         writer.join(300)
         (folder / "gateway.yaml").write_text(yaml.safe_dump({
-            "sites": ["site.yaml"], "http": {"host": "127.0.0.1", "port": 0},
+            "sites": site_files(devices), "http": {"host": "127.0.0.1", "port": 0},
         }))
-        print(f"site file: {(folder / 'site.yaml').stat().st_size / 2**20:.1f} MiB, "
+        size = sum((folder / name).stat().st_size for name in site_files(devices))
+        print(f"site files: {size / 2**20:.1f} MiB in {len(site_files(devices))}, "
               f"{devices} devices, {points:,} points")
         print("after imports:        RSS {:.0f} MB, peak {:.0f} MB".format(*rss_mb()))
         if trace:
@@ -89,11 +103,13 @@ async def run(points: int, seconds: float, trace: bool) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--points", type=int, default=50_000)
+    parser.add_argument("--per-device", type=int, default=500,
+                        help="points per device (50 with --points 2500: the 50×50 layout)")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--tracemalloc", action="store_true",
                         help="where the memory goes (slower, and adds its own overhead)")
     args = parser.parse_args()
-    asyncio.run(run(args.points, args.seconds, args.tracemalloc))
+    asyncio.run(run(args.points, args.seconds, args.tracemalloc, args.per_device))
     return 0
 
 

@@ -22,9 +22,13 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from config.modbus import ModbusSource, RegisterTable
+from config.sharing import SharedValues
 
 MAX_REGISTERS = 125  # Modbus application protocol, functions 3 and 4
 MAX_BITS = 2000  # functions 1 and 2
+
+# Devices with the same register layout have equal spans and slots: one instance of each.
+_SHARED = SharedValues()
 
 # Registers before bits, holding before input: a stable order for logs and tests.
 _TABLE_ORDER = {
@@ -92,12 +96,12 @@ class ReadPlan:
 
 
 def value_span(source: ModbusSource) -> Span:
-    return Span(source.table, source.address, source.register_count)
+    return _SHARED.share(Span(source.table, source.address, source.register_count))
 
 
 def status_span(source: ModbusSource) -> Span | None:
     word = source.status_word
-    return None if word is None else Span(word.table, word.address, 1)
+    return None if word is None else _SHARED.share(Span(word.table, word.address, 1))
 
 
 def plan_reads(
@@ -175,11 +179,13 @@ def _slots(
     where: dict[Span, Slot] = {}
     for index, request in enumerate(requests):
         for span in request.spans:
-            where.setdefault(span, Slot(index, span.address - request.address, span.count))
+            where.setdefault(
+                span, _SHARED.share(Slot(index, span.address - request.address, span.count))
+            )
     slots = []
     for source in sources:
         status = status_span(source)
-        slots.append(
+        slots.append(_SHARED.share(
             SourceSlots(where[value_span(source)], None if status is None else where[status])
-        )
+        ))
     return tuple(slots)
