@@ -24,6 +24,7 @@ from pymodbus.exceptions import ConnectionException, ModbusException, ModbusIOEx
 from pymodbus.pdu import ModbusPDU
 
 from collectors.backoff import backoff_delays
+from collectors.cancelling import cancel_pending
 from collectors.health import CollectorHealth, LinkState
 from collectors.modbus.connection import (
     ClientFactory,
@@ -152,7 +153,7 @@ class ModbusHub:
                 response = await self._ask(client, unit, request, answer_timeout, retries)
             finally:
                 self._last_request_end = asyncio.get_running_loop().time()
-            if _cancel_pending():
+            if cancel_pending():
                 raise asyncio.CancelledError
             return _values(response, request, unit)
 
@@ -190,7 +191,7 @@ class ModbusHub:
         except asyncio.CancelledError:
             client.close()
             raise
-        if _cancel_pending():
+        if cancel_pending():
             client.close()
             raise asyncio.CancelledError
         if not ok or not client.connected:
@@ -279,18 +280,6 @@ class ModbusHub:
             f"{self.endpoint} unit {unit}: no answer to {request} within {answer_timeout:g} s"
             + (f" ({retries + 1} attempts)" if retries else "")
         )
-
-
-def _cancel_pending() -> bool:
-    """Whether this task was cancelled but the cancel got lost.
-
-    pymodbus awaits its answers with ``asyncio.wait_for``, which on Python 3.11 swallows
-    a cancel that arrives just as the answer does and returns the answer instead. The
-    task would then poll on forever and whoever cancelled it (a TaskGroup, shutdown)
-    wait forever. The task still counts the cancel request, so it can be honoured.
-    """
-    task = asyncio.current_task()
-    return task is not None and task.cancelling() > 0
 
 
 def _call(client: ModbusClient, unit: int, request: ReadRequest) -> Awaitable[ModbusPDU]:

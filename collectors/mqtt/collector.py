@@ -19,7 +19,6 @@ broker restart or a gateway crash, only sent again.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections import deque
@@ -30,6 +29,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 
 from collectors.backoff import backoff_delays
 from collectors.base import Clock, Emit
+from collectors.cancelling import cancel_pending
 from collectors.health import CollectorHealth, LinkState
 from collectors.logonce import LogOnce
 from collectors.mqtt.acks import Acker, Durable
@@ -160,6 +160,10 @@ class MqttCollector:
                     error = "the broker ended the message stream"
                 except aiomqtt.MqttError as failure:
                     error = f"{type(failure).__name__}: {failure}"
+                if cancel_pending():
+                    # Cancelled while leaving the session (aiomqtt waits for the disconnect
+                    # with wait_for, which can swallow the cancel): stop, do not reconnect.
+                    raise asyncio.CancelledError
                 subscribed = self.health.state is LinkState.CONNECTED
             self._lost(emit, error)
             if subscribed:
@@ -204,8 +208,13 @@ class MqttCollector:
             finally:
                 if acking is not None:
                     acking.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await acking
+                    # asyncio.wait, not suppress(CancelledError) around the await: a cancel
+                    # of this task arriving meanwhile must go on, not be swallowed with the
+                    # acker's own.
+                    await asyncio.wait({acking})
+                    failure = None if acking.cancelled() else acking.exception()
+                    if failure is not None:
+                        raise failure  # the acker failed: as loud as before
 
     @staticmethod
     def _ack_sender(client: aiomqtt.Client) -> Callable[[int, int], object]:
