@@ -29,6 +29,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from alerting.events import AlarmEvent, AlarmState, EventKind
+from alerting.load import most_within  # the same sliding count as the live load figures
 from config.vocabulary import Priority
 
 TEN_MINUTES = 600.0
@@ -297,17 +298,6 @@ def _floods(
 
 def _count_at(raises: Sequence[float], moment: float, window: float) -> int:
     return sum(1 for stamp in raises if stamp <= moment < stamp + window)
-
-
-def most_within(stamps: Sequence[float], width: float) -> int:
-    """The largest number of sorted time stamps within any span of ``width`` seconds."""
-    most = 0
-    start = 0
-    for end, stamp in enumerate(stamps):
-        while stamp - stamps[start] > width:
-            start += 1
-        most = max(most, end - start + 1)
-    return most
 
 
 def _overlap(start: float, end: float, since: float, until: float) -> float:

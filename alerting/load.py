@@ -114,7 +114,7 @@ class AlarmLoad:
         ][: settings.top]
         chattering = []
         for alarm_id, stamps in sorted(times.items()):
-            most = _most_within(sorted(stamps), settings.chatter_window)
+            most = most_within(sorted(stamps), settings.chatter_window)
             if most >= settings.chatter_count:
                 chattering.append(ChatteringAlarm(alarm_id, most, max(stamps)))
         chattering.sort(key=lambda alarm: (-alarm.most_in_window, alarm.alarm_id))
@@ -149,7 +149,7 @@ class AlarmLoad:
             entries.popleft()
 
 
-def _most_within(stamps: Sequence[float], width: float) -> int:
+def most_within(stamps: Sequence[float], width: float) -> int:
     """The largest number of sorted time stamps within any span of ``width`` seconds."""
     most = 0
     start = 0
