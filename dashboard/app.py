@@ -34,6 +34,7 @@ from dashboard.routes.handover import handover_router
 from dashboard.routes.kpi import kpi_router
 from dashboard.routes.ledger import ledger_router
 from dashboard.routes.pages import pages_router
+from dashboard.routes.parkledger import park_ledger_router
 from dashboard.routes.plan import plan_router
 from dashboard.routes.reports import reports_router
 from dashboard.routes.trends import trends_router
@@ -86,7 +87,7 @@ def routers(services: DashboardServices) -> list[APIRouter]:
             )
         )
     if services.park is not None:
-        included.append(enterprises_router(services.park))
+        included += [enterprises_router(services.park), park_ledger_router(services.park)]
     return included
 
 

@@ -79,7 +79,8 @@ class CallResponse:
 @dataclass(frozen=True, slots=True)
 class ParkAlarm:
     """A park-level alarm: ``offline`` (企业离线) or ``call`` (叫应: an enterprise alarm
-    unacknowledged too long)."""
+    unacknowledged too long). ``text`` is the Chinese line for logs; screens build their
+    line in either language from the structured fields after ``response``."""
 
     id: str
     kind: str
@@ -93,6 +94,41 @@ class ParkAlarm:
     enterprise_acked_at: float | None = None  # the enterprise's own acknowledgement
     enterprise_acked_by: str | None = None
     response: CallResponse | None = None
+    enterprise_name: str = ""
+    tag: str | None = None  # for a call: the enterprise alarm's point
+    alarm_type: str | None = None  # for a call: HH, H, L, LL, ...
+    source_raised_at: float | None = None  # for a call: when the enterprise alarm was raised
+    deadline: float | None = None  # for a call: when the enterprise's ack fell due
+    silent_since: float | None = None  # for offline: the last heartbeat (or first sight)
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    """One park alarm's life as the park journal holds it (``gateway.park.journal``): who
+    raised it and when, whom to call, the officer's record of the call, the enterprise's
+    own acknowledgement, when it cleared. Each fact is written once: a later writer
+    (the other central instance, the same one after a restart) can add a missing fact but
+    never change one that is there (``dashboard.parkledger.merge``)."""
+
+    id: str
+    kind: str  # offline / call
+    enterprise: str
+    enterprise_name: str
+    priority: str
+    raised_at: float
+    raised_by: str  # the central instance whose write of the raise won
+    tag: str | None = None
+    alarm_type: str | None = None
+    enterprise_alarm: str | None = None
+    source_raised_at: float | None = None
+    deadline: float | None = None
+    silent_since: float | None = None
+    contacts: tuple[Contact, ...] = ()  # whom the officer calls: the enterprise's contacts
+    response: CallResponse | None = None
+    responded_at: float | None = None  # when the officer's record reached the journal
+    enterprise_acked_at: float | None = None
+    enterprise_acked_by: str | None = None
+    cleared_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,3 +150,9 @@ class ParkSource(Protocol):
     async def record_response(
         self, alarm_id: str, response: CallResponse
     ) -> ParkAlarm | None: ...
+
+    def journal(self) -> Sequence[JournalEntry]:
+        """Every park alarm the park journal holds (any instance: the same)."""
+        ...
+
+    def now(self) -> float: ...

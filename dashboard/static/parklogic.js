@@ -20,16 +20,37 @@ export function ageText(seconds, tr = zh) {
   return tr("age.h", { n: Math.round(seconds / 3600) });
 }
 
+/** A time of day (or date and time when not today) for the park's lines. */
+export function clockText(ts, lang, now = Date.now() / 1000) {
+  const when = new Date(ts * 1000);
+  const loc = lang === "en" ? "en-GB" : "zh-CN";
+  const time = when.toLocaleTimeString(loc, { hour12: false, hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  const sameDay = new Date(now * 1000).toDateString() === when.toDateString();
+  return sameDay ? time : `${when.toLocaleDateString(loc)} ${time}`;
+}
+
 /**
- * A park alarm's line. The park registry sends it as Chinese prose (ParkAlarm.text), which
- * zh-CN shows as it is; another language rebuilds it from the enterprise's name and the
- * figures in that prose. Prose it cannot read is shown as it came: a Chinese line is better
- * than a missing alarm.
+ * A park alarm's line, in the page's language, from the alarm's structured fields (kind,
+ * enterprise name, tag, alarm type, when the enterprise alarm rose and when the park's
+ * did, the last heartbeat). An alarm without them (a central of an older version) is
+ * rebuilt from its Chinese prose (ParkAlarm.text) as before; prose it cannot read is
+ * shown as it came: a Chinese line is better than a missing alarm.
  */
-export function parkAlarmText(alarm, names, tr, lang) {
+export function parkAlarmText(alarm, names, tr, lang, now = Date.now() / 1000) {
+  const name = alarm.enterprise_name || names.get(alarm.enterprise) || alarm.enterprise;
+  const typeWord = (type) => {
+    const word = tr(`type.${type}`);  // t() answers an unknown key with the key
+    return word === `type.${type}` ? type : word;
+  };
+  if (alarm.kind === "offline" && typeof alarm.silent_since === "number") {
+    return tr("park.offlineSince", { name, time: clockText(alarm.silent_since, lang, now) });
+  }
+  if (alarm.kind === "call" && alarm.tag && typeof alarm.source_raised_at === "number") {
+    const minutes = Math.floor((alarm.raised_at - alarm.source_raised_at) / 60);
+    return tr("park.callText", { name, what: `${alarm.tag} ${typeWord(alarm.alarm_type)}`, m: minutes });
+  }
   const text = alarm.text ?? "";
   if (lang !== "en") return text;
-  const name = names.get(alarm.enterprise) ?? alarm.enterprise;
   if (alarm.kind === "offline") {
     const silent = /已 (\d+) 秒无心跳/.exec(text);
     if (silent) return tr("park.offlineText", { name, s: silent[1] });
@@ -38,8 +59,7 @@ export function parkAlarmText(alarm, names, tr, lang) {
     const call = text.startsWith(prefix) ? /^(\S+) (\S+) 报警 (\d+) 分钟未确认/.exec(text.slice(prefix.length)) : null;
     if (call) {
       const [, tag, type, minutes] = call;
-      const word = tr(`type.${type}`);  // t() answers an unknown key with the key
-      return tr("park.callText", { name, what: `${tag} ${word === `type.${type}` ? type : word}`, m: minutes });
+      return tr("park.callText", { name, what: `${tag} ${typeWord(type)}`, m: minutes });
     }
   }
   return text;

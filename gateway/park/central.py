@@ -46,9 +46,13 @@ from dashboard.app import create_app
 from dashboard.auth import AuthService
 from dashboard.hub import Hub
 from dashboard.live import LiveState
-from dashboard.park import CallResponse, EnterpriseStatus, ParkAlarm, ParkFigures
+from dashboard.park import CallResponse, EnterpriseStatus, JournalEntry, ParkAlarm, ParkFigures
+from dashboard.parkledger import entry_of
 from dashboard.server import DashboardServer
 from dashboard.services import DashboardServices
+from gateway.park.journal import BUCKET as JOURNAL
+from gateway.park.journal import KEEP as JOURNAL_KEEP
+from gateway.park.journal import JournalConflict, ParkJournal
 from gateway.park.leases import Leases, bucket
 from gateway.park.lines import event_line, row_lines
 from gateway.park.registry import ParkRegistry
@@ -131,6 +135,7 @@ class Central:
         self._cursors: dict[str, tuple[int, int]] = {}
         self._refused: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         self._kv: dict[str, KeyValue] = {}
+        self.journal: ParkJournal | None = None
         self.ready = asyncio.Event()
         self.serve_http = serve_http
         self._extra_routers = list(extra_routers)
@@ -168,6 +173,8 @@ class Central:
                 group.create_task(self.writer.run(), name="central-influx")
                 group.create_task(self._follow_state(), name="central-state")
                 group.create_task(self._watch_shared(), name="central-shared")
+                assert self.journal is not None
+                group.create_task(self.journal.follow(), name="central-journal")
                 group.create_task(self._tick_loop(), name="central-tick")
                 group.create_task(self._lease_loop(), name="central-leases")
                 if self.serve_http:
@@ -199,6 +206,9 @@ class Central:
                 await ensure_streams(js, settings.replicas)
                 for name in (CURSORS, REFUSED, CALLS):
                     self._kv[name] = await bucket(js, name, ttl=None, replicas=settings.replicas)
+                self.journal = ParkJournal(
+                    await bucket(js, JOURNAL, ttl=JOURNAL_KEEP, replicas=settings.replicas)
+                )
                 leases = Leases(
                     js, settings.instance, settings.partitions, settings.lease_ttl,
                     settings.replicas,
@@ -220,7 +230,12 @@ class Central:
         kv = self._kv[CALLS]
         await kv.put(_kv_key(alarm_id), json.dumps(asdict(response)).encode())
         self.registry.set_response(alarm_id, response)
-        return next((a for a in self.registry.alarms() if a.id == alarm_id), None)
+        alarm = next((a for a in self.registry.alarms() if a.id == alarm_id), None)
+        if alarm is not None:
+            # Into the journal now, so the ledger shows it when the officer looks; should
+            # this fail, the next tick writes it (the bucket above already holds it).
+            await self._journal([alarm])
+        return alarm
 
     def _web_server(self) -> DashboardServer:
         """The park's screens: the dashboard app with the park's source and no plant of its
@@ -460,7 +475,25 @@ class Central:
         while True:
             for alarm in self.registry.tick():
                 log.warning("park alarm: %s", alarm.text)
+            await self._journal(self.registry.alarms())
             await asyncio.sleep(1.0)
+
+    async def _journal(self, alarms: Sequence[ParkAlarm]) -> None:
+        """Write what this instance knows of ``alarms`` and the journal lacks; a failed
+        write is tried again at the next tick (nothing is marked written before it is)."""
+        journal = self.journal
+        assert journal is not None
+        now = self.clock()
+        for alarm in alarms:
+            entry = entry_of(alarm, self.settings.instance,
+                             self.registry.contacts(alarm.enterprise), now)
+            if not journal.needs(entry):
+                continue
+            try:
+                await journal.record(entry)
+            except (nats.errors.Error, OSError, JournalConflict) as exc:
+                self._log.log(logging.WARNING, "journal", "park journal write failed: %r", exc)
+                return
 
 
 async def _serve_until_cancelled(server: DashboardServer) -> None:
@@ -497,6 +530,13 @@ class CentralParkSource:
 
     async def record_response(self, alarm_id: str, response: CallResponse) -> ParkAlarm | None:
         return await self._central.record_response(alarm_id, response)
+
+    def journal(self) -> Sequence[JournalEntry]:
+        journal = self._central.journal
+        return list(journal.entries.values()) if journal is not None else []
+
+    def now(self) -> float:
+        return self._central.clock()
 
 
 def load_central(path: Path) -> CentralSettings:

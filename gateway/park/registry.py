@@ -71,6 +71,12 @@ def _num(body: Mapping[str, Any], key: str) -> float | None:
     return float(value)
 
 
+def _same_alarm(source: ActiveAlarm | None, park: ParkAlarm) -> bool:
+    return (source is not None and source.raised_at is not None
+            and park.source_raised_at is not None
+            and int(source.raised_at) == int(park.source_raised_at))
+
+
 class ParkRegistry:
     def __init__(
         self,
@@ -178,21 +184,24 @@ class ParkRegistry:
         return raised
 
     def _offline_rule(self, code: str, entry: _Enterprise, now: float) -> list[ParkAlarm]:
-        alarm_id = f"offline/{code}"
-        current = self._alarms.get(alarm_id)
+        slot = f"offline/{code}"
+        current = self._alarms.get(slot)
         silent_since = entry.first_seen if entry.last_heartbeat is None else entry.last_heartbeat
         if now - silent_since > self.offline_after:
             if current is None:
+                # The id names the outage (its last heartbeat, the stream's time, the same on
+                # every instance and after a restart), so the journal holds it once.
                 alarm = ParkAlarm(
-                    id=alarm_id, kind="offline", enterprise=code, priority=Priority.HIGH.value,
-                    raised_at=now, active=True,
+                    id=f"{slot}/{int(silent_since)}", kind="offline", enterprise=code,
+                    priority=Priority.HIGH.value, raised_at=now, active=True,
                     text=f"企业离线: {entry.name or code} 已 {int(now - silent_since)} 秒无心跳",
+                    enterprise_name=entry.name or code, silent_since=silent_since,
                 )
-                self._alarms[alarm_id] = alarm
+                self._alarms[slot] = alarm
                 return [alarm]
         elif current is not None:
             self._history.append(replace(current, active=False, cleared_at=now))
-            del self._alarms[alarm_id]
+            del self._alarms[slot]
         return []
 
     def _call_rule(self, code: str, entry: _Enterprise, now: float) -> list[ParkAlarm]:
@@ -211,6 +220,8 @@ class ParkRegistry:
             park = ParkAlarm(
                 id=alarm_id, kind="call", enterprise=code, priority=alarm.priority,
                 raised_at=now, active=response is None, enterprise_alarm=alarm.alarm_id,
+                enterprise_name=entry.name or code, tag=alarm.tag, alarm_type=alarm.alarm_type,
+                source_raised_at=alarm.raised_at, deadline=alarm.raised_at + wait,
                 text=(
                     f"叫应: {entry.name or code} {alarm.tag} {alarm.alarm_type} 报警 "
                     f"{int((now - alarm.raised_at) // 60)} 分钟未确认, 请电话叫应企业负责人"
@@ -225,9 +236,13 @@ class ParkRegistry:
                 continue
             source = by_id.get(park.enterprise_alarm or "")
             if source is not None and source.acked_at is not None:
-                self._alarms[alarm_id] = replace(
+                park = self._alarms[alarm_id] = replace(
                     park, enterprise_acked_at=source.acked_at, enterprise_acked_by=source.acked_by
                 )
+            if park.cleared_at is None and not _same_alarm(source, park):
+                # Gone from the enterprise's active alarms (or raised anew): the alarm the
+                # call was about has cleared there. The call stays until it is answered.
+                self._alarms[alarm_id] = replace(park, cleared_at=now)
         return raised
 
     # ---------------------------------------------------------------------- views
@@ -276,6 +291,10 @@ class ParkRegistry:
             alarms_today=len(self._raised_today),
             unanswered_calls=unanswered,
         )
+
+    def contacts(self, code: str) -> list[Contact]:
+        entry = self._enterprises.get(code)
+        return list(entry.contacts) if entry is not None else []
 
     def codes(self) -> Sequence[str]:
         return list(self._enterprises)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +15,7 @@ from pydantic import SecretStr
 
 from alerting.events import AlarmEvent, AlarmState, EventKind
 from alerting.journal import AlarmJournal
+from alerting.statemachine import AlarmRecord
 from collectors.readings import Reading
 from config.catalog import Catalog, PointKey
 from config.gateway_file import HttpSettings, InfluxV1
@@ -96,7 +97,8 @@ class Park:
 
     def start_edge(self, code: str, site: Site, *, user: str | None = None,
                    password: str | None = None, servers: list[str] | None = None,
-                   events_before_start: int = 0) -> Edge:
+                   events_before_start: int = 0,
+                   active_alarms: Callable[[], Sequence[AlarmRecord]] = tuple) -> Edge:
         buffer = MemoryBuffer(200_000, name=f"uplink {code}")
         settings = self.uplink_settings(user or code, password)
         if servers is not None:
@@ -105,6 +107,7 @@ class Park:
         uplink = EdgeUplink(
             settings, [site], Catalog([site]), buffer, journal=journal,
             cursor_path=self.state_root / f"{code}-uplink.cursor",
+            active_alarms=active_alarms,
         )
         tags = [point.tag for _, point in site.points()]
         edge = Edge(code, site, buffer, uplink, tags=tags, journal=journal)
@@ -114,14 +117,17 @@ class Park:
         self.edges[code] = edge
         return edge
 
-    def start_central(self, name: str) -> Central:
+    def start_central(self, name: str,
+                      call_after: Mapping[Priority, float] | None = None,
+                      state_dir: Path | None = None) -> Central:
+        extra = {} if call_after is None else {"call_after_minutes": dict(call_after)}
         settings = CentralSettings(
             servers=self.cluster.urls, user=CENTRAL_USER, password=SecretStr(CENTRAL_PASSWORD),
             instance=name, partitions=PARTITIONS, lease_ttl=6.0, offline_after=5.0,
             storage=InfluxV1(kind="influx_v1", url=self.influx.url, database=DB),
-            http=HttpSettings(port=0),
+            http=HttpSettings(port=0), **extra,
         )
-        central = Central(settings)
+        central = Central(settings, state_dir=state_dir)
         task = asyncio.create_task(central.run(), name=f"central {name}")
         self.centrals[name] = (central, task)
         return central
