@@ -1,6 +1,6 @@
 // Pure helpers of the park's 叫应 ledger page (GET /api/park/ledger, /api/park/report),
 // tested with node --test (tests/frontend/parkledgerlogic.test.mjs). tr is i18n's t.
-import { clockText, parkAlarmText } from "/static/parklogic.js";
+import { clockText, parkAlarmText } from "./parklogic.js";
 
 export const WINDOWS = { shift: 8 * 3600, day: 24 * 3600, week: 7 * 86400 };
 
@@ -74,5 +74,5 @@ export function reportFigures(report, tr) {
 /** One enterprise of the report as table cells. */
 export function enterpriseCells(e, tr) {
   return [`${e.name} (${e.code})`, String(e.calls), String(e.answered), String(e.overdue),
-    String(e.offline_alarms), durationText(e.offline_s, tr)];
+    String(e.offline_alarms), e.offline_s ? durationText(e.offline_s, tr) : "—"];
 }

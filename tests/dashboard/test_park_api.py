@@ -13,6 +13,7 @@ from dashboard.park import (
     CallResponse,
     EnterpriseStatus,
     HazardSourceInfo,
+    JournalEntry,
     ParkAlarm,
     ParkFigures,
     PointInfo,
@@ -46,6 +47,25 @@ class StubPark:
         self.responses.append((alarm_id, response))
         return None
 
+    def journal(self) -> list[JournalEntry]:
+        return [
+            JournalEntry("call/E1/x/1", "call", "E1", "一号企业", "critical", NOW - 3600, "a",
+                         tag="LT-101", alarm_type="HH", source_raised_at=NOW - 3900,
+                         deadline=NOW - 3600,
+                         response=CallResponse("张三", NOW - 3000, "已处置", "duty"),
+                         responded_at=NOW - 2990),
+            JournalEntry("offline/E2/1", "offline", "E2", "二号企业", "high", NOW - 7200, "b",
+                         silent_since=NOW - 7500, cleared_at=NOW - 6000),
+            JournalEntry("call/E1/y/2", "call", "E1", "一号企业", "critical", NOW - 20 * 3600,
+                         "a"),
+        ]
+
+    def now(self) -> float:
+        return NOW
+
+
+NOW = 1_780_000_000.0
+
 
 async def test_park_api_lists_enterprises_and_guards_the_response() -> None:
     live = LiveState()
@@ -73,3 +93,31 @@ async def test_park_api_lists_enterprises_and_guards_the_response() -> None:
         )
         assert answer.status_code == 401
         assert park.responses == []
+
+
+async def test_park_ledger_csv_and_shift_report_default_to_the_last_eight_hours() -> None:
+    live = LiveState()
+    app = create_app(DashboardServices(catalog=Catalog([]), live=live, hub=Hub(live),
+                                       park=StubPark()))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://park") as client:
+        ledger = (await client.get("/api/park/ledger")).json()
+        assert (ledger["since"], ledger["until"]) == (NOW - 8 * 3600, NOW)
+        assert [(r["id"], r["status"]) for r in ledger["rows"]] == [
+            ("offline/E2/1", "cleared"), ("call/E1/x/1", "answered")
+        ]
+        assert ledger["rows"][1]["answer_s"] == 600.0
+        day = (await client.get("/api/park/ledger", params={"since": NOW - 86400})).json()
+        assert len(day["rows"]) == 3
+        report = (await client.get("/api/park/report")).json()
+        assert (report["calls"], report["answered"], report["offline_enterprises"]) == (1, 1, 1)
+        assert report["enterprises"][1]["offline_s"] == 1500.0
+        exported = await client.get("/api/park/ledger.csv", params={"tz": "Asia/Shanghai"})
+        assert exported.headers["content-type"].startswith("text/csv")
+        assert exported.text.startswith("\ufeff编号 id") and exported.text.count("\n") == 3
+        assert (await client.get("/api/park/ledger.csv", params={"tz": "Mars/Base"})
+                ).status_code == 422
+        assert (await client.get("/api/park/report", params={"since": NOW, "until": NOW - 1})
+                ).status_code == 422
+        page = await client.get("/park/ledger")
+        assert page.status_code == 200 and "叫应台账" in page.text

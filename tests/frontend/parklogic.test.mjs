@@ -96,3 +96,23 @@ test("a park alarm: zh-CN as the registry wrote it, English rebuilt from its fig
     assert.equal(parkAlarmText(alarm, names, en, lang), expected, `${alarm.text} ${lang}`);
   }
 });
+
+test("a park alarm with structured fields: both languages built from them, not from prose", async () => {
+  const { parkAlarmText } = await importStatic("parklogic.js");
+  const { translate } = await importStatic("i18n.js");
+  const zh = (key, vars) => translate(key, "zh-CN", vars);
+  const en = (key, vars) => translate(key, "en", vars);
+  const now = Date.UTC(2026, 11, 5, 4, 0, 0) / 1000;
+  const call = { kind: "call", enterprise: "E1", enterprise_name: "一号化工", tag: "GT-201",
+    alarm_type: "HH", raised_at: now, source_raised_at: now - 12 * 60 - 5, text: "whatever" };
+  assert.equal(parkAlarmText(call, new Map(), zh, "zh-CN", now),
+    "叫应: 一号化工 GT-201 高高报 报警 12 分钟未确认, 请电话叫应企业负责人".replace("高高报", zh("type.HH")));
+  assert.equal(parkAlarmText(call, new Map(), en, "en", now),
+    "Call: 一号化工 GT-201 High-high alarm unacknowledged for 12 min; phone the enterprise's person in charge");
+  const off = { kind: "offline", enterprise: "E2", enterprise_name: "中远仓储", silent_since: now - 360,
+    raised_at: now, text: "企业离线: 中远仓储 已 360 秒无心跳" };
+  const zhLine = parkAlarmText(off, new Map(), zh, "zh-CN", now);
+  assert.match(zhLine, /^企业离线: 中远仓储 自 \d\d:\d\d:\d\d 起无心跳$/);
+  assert.match(parkAlarmText(off, new Map(), en, "en", now),
+    /^Enterprise offline: 中远仓储, no heartbeat since \d\d:\d\d:\d\d$/);
+});

@@ -23,6 +23,7 @@ from dashboard.park import (
     CallResponse,
     EnterpriseStatus,
     HazardSourceInfo,
+    JournalEntry,
     ParkAlarm,
     ParkFigures,
     PointInfo,
@@ -74,6 +75,12 @@ class Park:
 
     async def record_response(self, alarm_id: str, response: CallResponse) -> ParkAlarm | None:
         return None
+
+    def journal(self) -> list[JournalEntry]:
+        return []
+
+    def now(self) -> float:
+        return 1.0
 
 
 async def test_park_wall_drills_down_to_sources_and_points_in_alarm_colours(

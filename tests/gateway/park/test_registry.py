@@ -74,3 +74,32 @@ def test_call_shows_enterprise_ack_and_officer_response() -> None:
     shown = next(a for a in registry.alarms() if a.id == call.id)
     assert not shown.active and shown.response is not None
     assert registry.figures(T0 + 600).unanswered_calls == 0
+
+
+def test_park_alarms_carry_structured_fields_for_the_screens_and_the_journal() -> None:
+    now = [T0]
+    registry = ParkRegistry(offline_after=300.0, call_after={Priority.CRITICAL: 5.0},
+                            clock=lambda: now[0])
+    registry.on_site("E1", {"name": "一号企业"})
+    registry.on_heartbeat("E1", heartbeat(red()), T0 + 400)
+    (call,) = registry.tick(T0 + 400)
+    assert (call.enterprise_name, call.tag, call.alarm_type) == ("一号企业", "GT-1", "high_high")
+    assert call.source_raised_at == T0 and call.deadline == T0 + 300
+    # Silent from the heartbeat at T0 + 400: the outage is named by it, on every instance.
+    now[0] = T0 + 800
+    (off,) = registry.tick()
+    assert off.id == f"offline/E1/{int(T0 + 400)}" and off.silent_since == T0 + 400
+    assert off.enterprise_name == "一号企业"
+
+
+def test_a_call_is_stamped_cleared_when_its_enterprise_alarm_is_gone() -> None:
+    registry = ParkRegistry(call_after={Priority.CRITICAL: 5.0}, clock=lambda: T0)
+    registry.on_heartbeat("E1", heartbeat(red()), T0 + 400)
+    (call,) = registry.tick(T0 + 400)
+    registry.on_heartbeat("E1", heartbeat(), T0 + 450)
+    registry.tick(T0 + 450)
+    shown = next(a for a in registry.alarms() if a.id == call.id)
+    assert shown.cleared_at == T0 + 450
+    assert shown.active  # cleared at the enterprise; the officer's record is still owed
+    registry.tick(T0 + 500)
+    assert next(a for a in registry.alarms() if a.id == call.id).cleared_at == T0 + 450
