@@ -126,7 +126,9 @@ async def test_park_ledger_page_in_both_languages_on_wall_and_phone(
             await expect(rows.nth(0)).to_contain_text("Awaiting call")
             await expect(rows.nth(2)).to_contain_text("(after 7 min)")
             await expect(page.locator("h1")).to_have_text("Park call ledger and shift report")
-            await expect(rows.nth(1)).to_contain_text("Enterprise offline: 中远仓储, no heartbeat since")
+            await expect(rows.nth(1)).to_contain_text(
+                "Enterprise offline: 中远仓储, no heartbeat since"
+            )
             if look:
                 await page.screenshot(path=f"/tmp/parkjournal-{name}-en.png", full_page=True)
             await page.click('[data-window="week"]')
