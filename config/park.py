@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, field_validator
 
 from config.base import Model
 from config.gateway_file import HttpSettings, InfluxV1
+from config.shifts import ShiftSchedule
 from config.uplink import SUBJECT_TOKEN, check_servers
 from config.vocabulary import Priority
 
@@ -38,6 +39,11 @@ class CentralSettings(Model):
     call_after_minutes: dict[Priority, float] = Field(
         default_factory=lambda: {Priority.CRITICAL: 5.0},
         description="叫应: an enterprise alarm of this priority unacknowledged this long",
+    )
+    shifts: ShiftSchedule | None = Field(
+        default=None,
+        description="班次 of the park's duty room: the shift report's windows, and a report "
+        "into <state>/reports after each shift",
     )
 
     _servers = field_validator("servers")(check_servers)

@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from config.shifts import ShiftSchedule
+
 
 @dataclass(frozen=True, slots=True)
 class ActiveAlarm:
@@ -156,3 +158,7 @@ class ParkSource(Protocol):
         ...
 
     def now(self) -> float: ...
+
+    def shifts(self) -> ShiftSchedule | None:
+        """The park duty room's shifts (the shift report's windows), if configured."""
+        ...

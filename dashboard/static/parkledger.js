@@ -1,7 +1,7 @@
 // The park's 叫应 ledger and shift report: GET /api/park/report and /api/park/ledger for a
-// window (this shift, 24 h, 7 days, ending now), refreshed every 10 s; CSV of the same
-// window. The rows and figures come from the park journal, the same on every instance.
-import { ledgerCells, reportFigures, enterpriseCells, windowOf } from "/static/parkledgerlogic.js";
+// window (this shift, the previous one, 24 h, 7 days), refreshed every 10 s; CSV of the
+// same window. The rows and figures come from the park journal, the same on every instance.
+import { ledgerCells, reportFigures, enterpriseCells, queryOf } from "/static/parkledgerlogic.js";
 import { clockText } from "/static/parklogic.js";
 import { REQUEST_TIMEOUT } from "/static/api.js";
 import { currentLanguage, initI18n, onLanguageChange, t } from "/static/i18n.js";
@@ -31,14 +31,14 @@ function tableRow(cells, cls) {
 
 async function refresh() {
   const lang = currentLanguage();
-  const [since, until] = windowOf(preset, Date.now() / 1000);
-  const query = `since=${since.toFixed(0)}&until=${until.toFixed(0)}`;
+  const query = queryOf(preset, Date.now() / 1000);
   try {
     const [report, ledger] = await Promise.all([
       getJson(`/api/park/report?${query}`), getJson(`/api/park/ledger?${query}`),
     ]);
     const now = ledger.now;
-    $("window").textContent = t("pledger.window", { from: clockText(report.since, lang, now), to: clockText(report.until, lang, now) });
+    const span = t("pledger.window", { from: clockText(report.since, lang, now), to: clockText(report.until, lang, now) });
+    $("window").textContent = report.shift ? `${report.shift} · ${span}` : span;
     $("figures").replaceChildren(...reportFigures(report, t).map(([key, value, cls]) => {
       const fig = el("div", `pl-fig ${cls}`.trim());
       fig.append(el("span", "n", value), el("span", "k", t(key)));

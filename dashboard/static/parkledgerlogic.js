@@ -2,11 +2,16 @@
 // tested with node --test (tests/frontend/parkledgerlogic.test.mjs). tr is i18n's t.
 import { clockText, parkAlarmText } from "./parklogic.js";
 
-export const WINDOWS = { shift: 8 * 3600, day: 24 * 3600, week: 7 * 86400 };
+export const WINDOWS = { day: 24 * 3600, week: 7 * 86400 };
 
-/** [since, until] of a window preset ending at now (epoch seconds). */
-export function windowOf(preset, now) {
-  return [now - (WINDOWS[preset] ?? WINDOWS.shift), now];
+/** The query of a window preset: this or the previous shift of the park's schedule (the
+ * server knows it; without one, 8 hours), or the last 24 h / 7 days ending at now. */
+export function queryOf(preset, now) {
+  if (preset === "shift" || preset === "previous") {
+    return `shift=${preset === "shift" ? "current" : "previous"}`;
+  }
+  const span = WINDOWS[preset] ?? WINDOWS.day;
+  return `since=${(now - span).toFixed(0)}&until=${now.toFixed(0)}`;
 }
 
 /** A span of seconds in words: "45 秒", "12 分钟", "2 小时 5 分"; "—" without one. */

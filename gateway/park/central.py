@@ -42,6 +42,7 @@ from collectors.logonce import LogOnce
 from config.catalog import Catalog
 from config.loader import read_yaml, validate
 from config.park import CentralSettings
+from config.shifts import ShiftSchedule
 from dashboard.app import create_app
 from dashboard.auth import AuthService
 from dashboard.hub import Hub
@@ -56,6 +57,7 @@ from gateway.park.journal import JournalConflict, ParkJournal
 from gateway.park.leases import Leases, bucket
 from gateway.park.lines import event_line, row_lines
 from gateway.park.registry import ParkRegistry
+from gateway.park.reports import ParkShiftReports
 from gateway.pipeline import MemoryBuffer
 from gateway.storage.lineprotocol import LineProtocolError, ReadingEncoder
 from gateway.storage.v1 import InfluxV1Transport
@@ -136,6 +138,7 @@ class Central:
         self._refused: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
         self._kv: dict[str, KeyValue] = {}
         self.journal: ParkJournal | None = None
+        self.reports: ParkShiftReports | None = None  # with shifts: and a state directory
         self.ready = asyncio.Event()
         self.serve_http = serve_http
         self._extra_routers = list(extra_routers)
@@ -173,8 +176,15 @@ class Central:
                 group.create_task(self.writer.run(), name="central-influx")
                 group.create_task(self._follow_state(), name="central-state")
                 group.create_task(self._watch_shared(), name="central-shared")
-                assert self.journal is not None
-                group.create_task(self.journal.follow(), name="central-journal")
+                journal = self.journal
+                assert journal is not None
+                group.create_task(journal.follow(), name="central-journal")
+                if settings.shifts is not None and self.state_dir is not None:
+                    self.reports = ParkShiftReports(
+                        settings.shifts, self.state_dir / "reports",
+                        lambda: list(journal.entries.values()), journal.loaded, self.clock,
+                    )
+                    group.create_task(self.reports.run(), name="central-reports")
                 group.create_task(self._tick_loop(), name="central-tick")
                 group.create_task(self._lease_loop(), name="central-leases")
                 if self.serve_http:
@@ -537,6 +547,9 @@ class CentralParkSource:
 
     def now(self) -> float:
         return self._central.clock()
+
+    def shifts(self) -> ShiftSchedule | None:
+        return self._central.settings.shifts
 
 
 def load_central(path: Path) -> CentralSettings:

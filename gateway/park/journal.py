@@ -17,6 +17,7 @@ a mirror of the bucket (a watch from its beginning) for the ledger and the shift
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -56,6 +57,7 @@ class ParkJournal:
         self.entries: dict[str, JournalEntry] = {}  # the bucket as this instance last saw it
         self.writes = 0  # creates and updates that succeeded (for the tests)
         self.conflicts = 0  # rounds lost to another writer
+        self.loaded = asyncio.Event()  # the mirror holds what the bucket held at the start
 
     def needs(self, entry: JournalEntry) -> bool:
         """Whether ``entry`` brings a fact the journal (as last seen) does not hold."""
@@ -96,8 +98,11 @@ class ParkJournal:
         """Mirror the bucket, from its first entry on, for as long as the connection lives."""
         watcher = await self._kv.watchall()
         async for item in watcher:
-            if item is None or item.value is None:
-                continue  # None: the end of the entries present when the watch began
+            if item is None:
+                self.loaded.set()  # the end of the entries present when the watch began
+                continue
+            if item.value is None:
+                continue
             try:
                 entry = _decode(item.value)
             except (ValueError, TypeError, KeyError) as exc:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import httpx
 
 from config.catalog import Catalog
+from config.shifts import Shift, ShiftSchedule
 from dashboard.app import create_app
 from dashboard.hub import Hub
 from dashboard.live import LiveState
@@ -24,6 +25,7 @@ from dashboard.services import DashboardServices
 class StubPark:
     def __init__(self) -> None:
         self.responses: list[tuple[str, CallResponse]] = []
+        self.schedule: ShiftSchedule | None = None
 
     def enterprises(self) -> list[EnterpriseStatus]:
         return [
@@ -63,6 +65,9 @@ class StubPark:
     def now(self) -> float:
         return NOW
 
+    def shifts(self) -> ShiftSchedule | None:
+        return self.schedule
+
 
 NOW = 1_780_000_000.0
 
@@ -97,8 +102,9 @@ async def test_park_api_lists_enterprises_and_guards_the_response() -> None:
 
 async def test_park_ledger_csv_and_shift_report_default_to_the_last_eight_hours() -> None:
     live = LiveState()
+    park = StubPark()
     app = create_app(DashboardServices(catalog=Catalog([]), live=live, hub=Hub(live),
-                                       park=StubPark()))
+                                       park=park))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://park") as client:
         ledger = (await client.get("/api/park/ledger")).json()
@@ -121,3 +127,19 @@ async def test_park_ledger_csv_and_shift_report_default_to_the_last_eight_hours(
                 ).status_code == 422
         page = await client.get("/park/ledger")
         assert page.status_code == 200 and "叫应台账" in page.text
+        # Shifts: without a schedule, this shift is the last 8 hours, the previous the 8
+        # before; with one, the schedule's periods (NOW is 04:26:40 in Shanghai: 夜班).
+        current = (await client.get("/api/park/report", params={"shift": "current"})).json()
+        assert (current["since"], current["until"], current["shift"]) == (
+            NOW - 8 * 3600, NOW, None)
+        before = (await client.get("/api/park/ledger", params={"shift": "previous"})).json()
+        assert (before["since"], before["until"]) == (NOW - 16 * 3600, NOW - 8 * 3600)
+        park.schedule = ShiftSchedule(shifts=[Shift(name="白班", start="08:00"),
+                                              Shift(name="夜班", start="20:00")])
+        night = (await client.get("/api/park/report", params={"shift": "current"})).json()
+        assert night["shift"] == "夜班" and night["until"] - night["since"] == 12 * 3600
+        assert night["since"] == NOW - (8 * 3600 + 26 * 60 + 40)
+        day = (await client.get("/api/park/ledger", params={"shift": "previous"})).json()
+        assert day["shift"] == "白班" and day["until"] == night["since"]
+        assert (await client.get("/api/park/report", params={"shift": "current", "since": 1})
+                ).status_code == 422

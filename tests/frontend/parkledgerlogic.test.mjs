@@ -6,16 +6,17 @@ import assert from "node:assert/strict";
 
 import { importStatic } from "./static.mjs";
 
-const { windowOf, durationText, ledgerCells, reportFigures, enterpriseCells } = await importStatic("parkledgerlogic.js");
+const { queryOf, durationText, ledgerCells, reportFigures, enterpriseCells } = await importStatic("parkledgerlogic.js");
 const { translate } = await importStatic("i18n.js");
 const zh = (key, vars) => translate(key, "zh-CN", vars);
 const en = (key, vars) => translate(key, "en", vars);
 const NOW = Date.UTC(2026, 11, 5, 4, 0, 0) / 1000;
 
-test("window presets end now", () => {
-  assert.deepEqual(windowOf("shift", NOW), [NOW - 8 * 3600, NOW]);
-  assert.deepEqual(windowOf("week", NOW), [NOW - 7 * 86400, NOW]);
-  assert.deepEqual(windowOf("nonsense", NOW), [NOW - 8 * 3600, NOW]);
+test("window presets: a shift is the server's to know; 24 h and 7 days end now", () => {
+  assert.equal(queryOf("shift", NOW), "shift=current");
+  assert.equal(queryOf("previous", NOW), "shift=previous");
+  assert.equal(queryOf("week", NOW), `since=${NOW - 7 * 86400}&until=${NOW}`);
+  assert.equal(queryOf("nonsense", NOW), `since=${NOW - 86400}&until=${NOW}`);
 });
 
 test("durations in words", () => {

@@ -82,6 +82,9 @@ class Park:
     def now(self) -> float:
         return 1.0
 
+    def shifts(self) -> None:
+        return None
+
 
 async def test_park_wall_drills_down_to_sources_and_points_in_alarm_colours(
     browser: Browser, tmp_path: Path,

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import os
 import time
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from browser_kit import WALL_SIZE, open_screen, sign_in
 from playwright.async_api import Browser, ViewportSize, expect
 
 from config.catalog import Catalog
+from config.shifts import Shift, ShiftSchedule
 from dashboard.app import create_app
 from dashboard.auth.demo import create_demo_users
 from dashboard.auth.service import AuthService
@@ -84,6 +87,11 @@ class Park:
     def now(self) -> float:
         return time.time()
 
+    def shifts(self) -> ShiftSchedule:
+        # One 24 h shift that began 5 h ago: every entry above is in it.
+        start = datetime.fromtimestamp(NOW - 5 * 3600, ZoneInfo("Asia/Shanghai"))
+        return ShiftSchedule(shifts=[Shift(name="白班", start=start.strftime("%H:%M"))])
+
 
 async def test_park_ledger_page_in_both_languages_on_wall_and_phone(
     browser: Browser, tmp_path: Path,
@@ -119,7 +127,8 @@ async def test_park_ledger_page_in_both_languages_on_wall_and_phone(
             await expect(figures.nth(3)).to_have_class("pl-fig bad")  # one overdue
             await expect(page.locator("#by-enterprise tbody tr")).to_have_count(3)
             csv = await page.locator("#csv").get_attribute("href")
-            assert csv is not None and csv.startswith("/api/park/ledger.csv?since=")
+            assert csv is not None and csv.startswith("/api/park/ledger.csv?shift=current")
+            await expect(page.locator("#window")).to_contain_text("白班 · ")
             if look:
                 await page.screenshot(path=f"/tmp/parkjournal-{name}-zh.png", full_page=True)
             await page.click("[data-lang-toggle]")
