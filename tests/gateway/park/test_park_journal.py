@@ -4,10 +4,12 @@ duty officer records the answer through one instance's API; the ledger and the s
 report of the OTHER instance show it once with the right fields; the enterprise's later
 acknowledgement shows beside it; after the first instance restarts (when its registry no
 longer raises the call at all: the alarm is acknowledged) its ledger still shows the same
-row, with the raise time of the first write."""
+row, with the raise time of the first write. Then the enterprise falls silent: its
+企业离线, raised by both instances, is one entry, cleared when it is heard again."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from pathlib import Path
 from typing import Any
@@ -159,3 +161,32 @@ async def test_call_answered_on_one_instance_is_in_the_ledger_and_report_of_both
             assert a2._js is not None
             kv = await a2._js.key_value(BUCKET)
             assert len(await kv.keys()) == 1
+
+            # The enterprise falls silent (offline_after is 5 s here), then comes back.
+            edge = p.edges.pop("E1")
+            assert edge.task is not None
+            edge.task.cancel()
+            await asyncio.gather(edge.task, return_exceptions=True)
+
+            def offline_in(central: Central) -> list[Any]:
+                assert central.journal is not None
+                return [e for e in central.journal.entries.values() if e.kind == "offline"]
+
+            await poll_until(lambda: offline_in(a2) and offline_in(b), within=15,
+                             message="企业离线 in both journals")
+            p.start_edge("E1", site, active_alarms=lambda: list(active))
+
+            async def cleared_on_b() -> Any:
+                rows = (await _get(http, b, "/api/park/ledger", on_b))["rows"]
+                off = [r for r in rows if r["kind"] == "offline"]
+                return off if off and off[0]["cleared_at"] else None
+
+            (outage,) = await poll_until(cleared_on_b, within=15, interval=0.2,
+                                         message="the outage cleared in b's ledger")
+            assert outage["enterprise"] == "E1" and outage["status"] == "cleared"
+            assert outage["silent_since"] < outage["raised_at"] < outage["cleared_at"]
+            assert outage["id"] == f"offline/E1/{int(outage['silent_since'])}"
+            assert len(await kv.keys()) == 2  # the call and the one outage
+            report = await _get(http, a2, "/api/park/report", on_a2)
+            assert (report["offline_alarms"], report["offline_enterprises"],
+                    report["offline_at_end"]) == (1, 1, 0)
