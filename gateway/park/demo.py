@@ -23,6 +23,7 @@ from pydantic import SecretStr
 from config.gateway_file import GatewayConfig, HttpSettings, InfluxV1
 from config.park import CentralSettings
 from config.points import Enterprise, HazardSourceKind
+from config.shifts import Shift, ShiftSchedule
 from config.site import Site
 from config.uplink import Contact, UplinkSettings
 from dashboard.auth import Role, create_demo_users, require
@@ -34,6 +35,11 @@ from gateway.sim.nats import CENTRAL_USER, nats_cluster
 from gateway.sim.plant import EXAMPLES, SCENARIOS, Plant, PlantModel
 
 log = logging.getLogger("hazgw.demo")
+
+# The duty room's shifts: the park's shift reports (/park/ledger, <state>/reports).
+DEMO_SHIFTS = ShiftSchedule(
+    shifts=[Shift(name="白班", start="08:00"), Shift(name="夜班", start="20:00")]
+)
 
 CENTRAL_PASSWORD = "demo-central"  # loopback only; a real park's comes from its own config
 PARTITIONS = 4
@@ -161,6 +167,7 @@ async def park_demo_running(
                 storage=InfluxV1(kind="influx_v1", url=influx.url, database="park"),
                 http=HttpSettings(port=port + index), offline_after=30.0,
                 call_after_minutes={"critical": 2.0},  # type: ignore[dict-item]
+                shifts=DEMO_SHIFTS,
             )
             centrals.append(
                 Central(settings, state_dir=folder, extra_routers=[demo_park_router(by_code)])
