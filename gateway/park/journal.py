@@ -10,6 +10,16 @@ a writer whose merge adds nothing writes nothing. So a raise, an officer's recor
 enterprise's acknowledgement and a clearing are each stored once, whoever saw them first,
 and a central instance that restarts (and raises its alarms anew) only adds what is new.
 
+The revision check is not enough on its own with nats-server 2.9 in a cluster: it is a
+pre-check outside the Raft proposal, so two updates in flight with the same expected
+revision may both be accepted, the later one overwriting the earlier one's fact
+(nats-server#4320, measured here in tests/gateway/park/test_park_journal_races.py). Hence
+the mirror holds the bucket's word exactly, and every instance compares what it knows with
+it at every tick: a fact lost that way is missing from the mirror and written again, so the
+journal converges within a tick or two while any instance still knows the fact (every
+instance knows every fact: responses through ``park_calls``, acknowledgements through the
+heartbeats, raises and clearings by the same rules).
+
 The keys are a hash of the alarm id (alarm ids hold points' tags, and a bucket key allows
 only letters, digits and ``-_=./``); the id itself is in the entry. Every instance keeps
 a mirror of the bucket (a watch from its beginning) for the ledger and the shift report.
@@ -22,9 +32,11 @@ import hashlib
 import json
 import logging
 
+import nats
 from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
+from collectors.backoff import backoff_delays
 from dashboard.park import JournalEntry
 from dashboard.parkledger import entry_from_json, entry_to_json, merge
 
@@ -95,18 +107,30 @@ class ParkJournal:
         raise JournalConflict(f"{entry.id}: {TRIES} rounds lost to other writers")
 
     async def follow(self) -> None:
-        """Mirror the bucket, from its first entry on, for as long as the connection lives."""
-        watcher = await self._kv.watchall()
-        async for item in watcher:
-            if item is None:
-                self.loaded.set()  # the end of the entries present when the watch began
-                continue
-            if item.value is None:
-                continue
+        """Mirror the bucket, from its first entry on, for as long as the instance runs. A
+        watch that fails (a node gone, the bucket's leader moving) is made again after a
+        pause; the new one delivers every entry again, which merging makes harmless."""
+        delays = backoff_delays(initial=0.5, cap=5.0)
+        while True:
             try:
-                entry = _decode(item.value)
-            except (ValueError, TypeError, KeyError) as exc:
-                log.warning("%s/%s: not a journal entry: %s", BUCKET, item.key, exc)
-                continue
-            # The bucket only grows facts; a merge also keeps a newer local record.
-            self.entries[entry.id] = merge(entry, self.entries.get(entry.id) or entry)
+                watcher = await self._kv.watchall()
+                async for item in watcher:
+                    self._apply(item)
+            except (nats.errors.Error, OSError) as exc:
+                log.warning("%s: the watch failed (%r); watching again", BUCKET, exc)
+            await asyncio.sleep(next(delays))
+
+    def _apply(self, item: KeyValue.Entry | None) -> None:
+        if item is None:
+            self.loaded.set()  # the end of the entries present when the watch began
+            return
+        if item.value is None:
+            return
+        try:
+            entry = _decode(item.value)
+        except (ValueError, TypeError, KeyError) as exc:
+            log.warning("%s/%s: not a journal entry: %s", BUCKET, item.key, exc)
+            return
+        # The bucket's word, not merged with ours: a fact of ours that a racing write lost
+        # must show as missing here, so that the next tick writes it again.
+        self.entries[entry.id] = entry

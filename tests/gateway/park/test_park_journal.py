@@ -140,6 +140,17 @@ async def test_call_answered_on_one_instance_is_in_the_ledger_and_report_of_both
                                         headers=on_b)).text()
             assert csv.count("\n") == 2 and "张三 (主要负责人)" in csv and "王五" in csv
 
+            # Each fact written by one of the two: raise (with contacts), the officer's
+            # record, the enterprise's ack; a lost race costs a re-read, not a second write.
+            assert a.journal is not None and b.journal is not None
+            writes = a.journal.writes + b.journal.writes
+            print(f"journal: {writes} writes, {a.journal.conflicts + b.journal.conflicts} "
+                  "lost races, for one 叫应 answered and acknowledged")
+            # 3 facts, the contacts if the site came after the raise, and rarely one write
+            # more: two instances seeing the ack in the same instant may both be accepted
+            # (nats-server#4320, see test_park_journal_races.py); the entry stays one.
+            assert writes <= 6
+
             # a restarts: its registry no longer raises the call (the alarm is acknowledged
             # at the enterprise), yet its ledger shows the row as it was written.
             await p.kill_central("a")
