@@ -8,6 +8,7 @@ import asyncio
 import logging
 import ssl
 from collections.abc import Callable
+from typing import Any
 
 import aiomqtt
 
@@ -75,6 +76,67 @@ class MessageQueueProbe:
         return self.queue.get_nowait()
 
 
+READ_AHEAD = 65536  # bytes: one recv serves a burst of small messages
+
+
+class ReadAhead:
+    """The broker connection's socket, read ahead.
+
+    paho reads a message in three or more ``recv`` calls (the command byte, the length a
+    byte at a time, the rest), each a system call, and one message per readiness event:
+    at thousands of messages a second the calls cost more than the messages' decoding.
+    Here one ``recv`` of up to ``READ_AHEAD`` bytes serves every message it brought;
+    ``pending()`` (what an SSL socket offers too) makes aiomqtt's reader go on calling
+    ``loop_read`` while bytes wait here, so none waits for the next readiness event.
+    Everything else is the socket's own.
+    """
+
+    __slots__ = ("_buffer", "_position", "_sock")
+
+    def __init__(self, sock: Any) -> None:
+        self._sock = sock
+        self._buffer = b""
+        self._position = 0
+
+    def recv(self, size: int) -> bytes:
+        position = self._position
+        buffer: bytes = self._buffer
+        if position >= len(buffer):
+            # BlockingIOError, an OSError or b"" (closed) reach paho as from the socket.
+            buffer = self._sock.recv(max(size, READ_AHEAD))
+            if len(buffer) <= size:
+                self._buffer, self._position = b"", 0
+                return buffer
+            self._buffer = buffer
+            position = 0
+        end = position + size
+        self._position = end
+        return buffer[position:end]
+
+    def pending(self) -> int:
+        left = len(self._buffer) - self._position
+        inner = getattr(self._sock, "pending", None)  # an SSL socket's decrypted bytes
+        return max(left, 0) + (inner() if inner is not None else 0)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
+def read_ahead(client: aiomqtt.Client) -> None:
+    """Give ``client`` sockets that read ahead (``ReadAhead``) from its next connect on.
+
+    paho makes the socket in ``Client._create_socket`` (paho-mqtt 2.x) and offers no
+    hook; the instance's method is wrapped. aiomqtt's reader already loops on
+    ``pending()`` (paho issue 131, for SSL sockets)."""
+    paho = client._client
+    create = paho._create_socket
+
+    def create_reading_ahead() -> Any:
+        return ReadAhead(create())
+
+    setattr(paho, "_create_socket", create_reading_ahead)  # noqa: B010 - a method, not a field
+
+
 def make_client(
     broker: Broker,
     probe: MessageQueueProbe,
@@ -106,4 +168,5 @@ def make_client(
     )
     if manual_acks:
         client._client.manual_ack_set(True)
+    read_ahead(client)
     return client
