@@ -114,6 +114,13 @@ def good_readings(
             for point, value in zip(points, values, strict=True)]
 
 
+def good_in_range(point: PointKey, value: float, ts: float) -> Reading:
+    """A GOOD reading of a float the caller has already found within finite bounds (so it
+    is finite: NaN fails every comparison). The per-value form of ``good_within``, for
+    decoders that meet values one at a time (MQTT object payloads); no other check."""
+    return _new(Reading, (point, value, ts, _GOOD, _NONE))
+
+
 def good_within(
     points: Sequence[PointKey],
     values: Sequence[float],

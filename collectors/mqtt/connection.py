@@ -7,9 +7,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import aiomqtt
+from paho.mqtt.matcher import MQTTMatcher
 
 from config.mqtt import Broker, Tls
 
@@ -69,10 +71,113 @@ class MessageQueueProbe:
     def pending(self) -> int:
         return self.queue.qsize() if self.queue is not None else 0
 
+    def room(self) -> int:
+        """Messages the bounded queue can still take."""
+        if self.queue is None:
+            return 0
+        return self.queue.maxsize - self.queue.qsize()
+
     def take_nowait(self) -> Message | None:
         if self.queue is None or self.queue.empty():
             return None
         return self.queue.get_nowait()
+
+
+READ_AHEAD = 16384  # bytes: one recv serves a burst of small messages
+# The most messages one read ahead can bring: a PUBLISH is at least 5 bytes (fixed header
+# 2, topic length 2, a topic of 1). Read ahead only while the queue has room for them.
+READ_AHEAD_MESSAGES = READ_AHEAD // 5
+
+
+class ReadAhead:
+    """The broker connection's socket, read ahead.
+
+    paho reads a message in three or more ``recv`` calls (the command byte, the length a
+    byte at a time, the rest), each a system call, and one message per readiness event:
+    at thousands of messages a second the calls cost more than the messages' decoding.
+    Here one ``recv`` of up to ``READ_AHEAD`` bytes serves every message it brought;
+    ``pending()`` (what an SSL socket offers too) makes aiomqtt's reader go on calling
+    ``loop_read`` while bytes wait here, so none waits for the next readiness event.
+
+    Backpressure stays with the broker: a collector that falls behind must leave the
+    messages in TCP (and so with the broker), never take them into the bounded incoming
+    queue that drops them when full. So there is at most one read ahead per readiness
+    event (the reader's callback ends when nothing is pending; until then a message cut
+    at the end of the buffer is completed with reads of exactly what it lacks), and none
+    at all while ``room()`` says the queue could not take what one might bring: paho then
+    reads as it would on its own, a message per event. Everything else is the socket's.
+    """
+
+    __slots__ = ("_ahead", "_buffer", "_position", "_room", "_sock")
+
+    def __init__(self, sock: Any, room: Callable[[], bool] = lambda: True) -> None:
+        self._sock = sock
+        self._room = room
+        self._buffer = b""
+        self._position = 0
+        self._ahead = True  # this readiness event may still read ahead
+
+    def recv(self, size: int) -> bytes:
+        position = self._position
+        buffer: bytes = self._buffer
+        if position >= len(buffer):
+            # BlockingIOError, an OSError or b"" (closed) reach paho as from the socket.
+            if not self._ahead or not self._room():
+                data: bytes = self._sock.recv(size)
+                return data
+            self._ahead = False
+            buffer = self._sock.recv(max(size, READ_AHEAD))
+            if len(buffer) <= size:
+                self._buffer, self._position = b"", 0
+                return buffer
+            self._buffer = buffer
+            position = 0
+        end = position + size
+        self._position = end
+        return buffer[position:end]
+
+    def pending(self) -> int:
+        left = max(len(self._buffer) - self._position, 0)
+        inner = getattr(self._sock, "pending", None)  # an SSL socket's decrypted bytes
+        if inner is not None:
+            left += inner()
+        if not left:
+            self._ahead = True  # the reader is done with this event: the next may read ahead
+        return left
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
+class _Filters(MQTTMatcher):
+    """paho's per-filter callbacks (``message_callback_add``), which aiomqtt never adds.
+    paho still walks this empty tree for every message; while it is empty the walk is
+    skipped."""
+
+    def iter_match(self, topic: str) -> Iterator[Any]:
+        if not self._root._children:
+            return iter(())
+        return super().iter_match(topic)  # type: ignore[no-any-return,no-untyped-call]
+
+
+def lean_paho(client: aiomqtt.Client, room: Callable[[], bool] = lambda: True) -> None:
+    """Per-message work of paho's that this gateway does not use, taken off its client:
+    the socket reads ahead (``ReadAhead``, from the next connect on, while ``room()``
+    says the incoming queue can take what a read ahead may bring) and the empty
+    per-filter callback tree is not walked (``_Filters``).
+
+    paho offers no hook for either: its ``Client._create_socket`` (paho-mqtt 2.x) is
+    wrapped on the instance and its ``_on_message_filtered`` replaced before any
+    callback is added. aiomqtt's reader already loops on ``pending()`` (paho issue 131,
+    for SSL sockets)."""
+    paho = client._client
+    create = paho._create_socket
+
+    def create_reading_ahead() -> Any:
+        return ReadAhead(create(), room)
+
+    setattr(paho, "_create_socket", create_reading_ahead)  # noqa: B010 - a method, not a field
+    paho._on_message_filtered = _Filters()  # type: ignore[no-untyped-call]
 
 
 def make_client(
@@ -106,4 +211,5 @@ def make_client(
     )
     if manual_acks:
         client._client.manual_ack_set(True)
+    lean_paho(client, lambda: probe.room() >= READ_AHEAD_MESSAGES)
     return client

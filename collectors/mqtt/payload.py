@@ -28,13 +28,14 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from dataclasses import dataclass, field
 from enum import StrEnum
 
 import orjson
 
 from collectors.conditioning import condition
-from collectors.readings import Quality, Reading, Reason, bad
+from collectors.readings import Quality, Reading, Reason, bad, good_in_range
 from config.catalog import PointKey
 from config.mqtt import MqttDevice, MqttPoint, PayloadFormat, Subscription
 from config.points import DISCRETE_KINDS
@@ -43,6 +44,8 @@ from config.points import DISCRETE_KINDS
 OLDEST_PLAUSIBLE_TS = 946_684_800.0  # 2000-01-01T00:00:00Z
 
 TIMESTAMP_KEY = "ts"
+
+_FLOAT_MAX = sys.float_info.max
 
 
 class Problem(StrEnum):
@@ -134,6 +137,16 @@ class PayloadParser:
             self.by_tag[point.tag] = slot
         # An object payload's "ts" member is a timestamp unless a point is keyed "ts".
         self.object_ts = TIMESTAMP_KEY not in self.by_payload_key
+        # Analog points by payload key: (point, low, high), finite bounds (a point without
+        # a range takes any finite number), for the one-comparison check of a value.
+        self.in_range: dict[str, tuple[PointKey, float, float]] = {}
+        for name, slot in self.by_payload_key.items():
+            if slot.discrete:
+                continue
+            span = slot.point.range
+            low, high = (span.low, span.high) if span is not None else (-_FLOAT_MAX, _FLOAT_MAX)
+            if math.isfinite(low) and math.isfinite(high):
+                self.in_range[name] = (slot.key, low, high)
 
     def parse(
         self, subscription: Subscription, payload: bytes, now: float, *, retained: bool = False
@@ -199,14 +212,47 @@ class PayloadParser:
             )
             return
         raw_ts = document.get(TIMESTAMP_KEY) if self.object_ts else None
-        slots = self.by_payload_key
+        ts = self._shared_ts(raw_ts, now, retained)
+        if ts is None:  # every member its own way: errors per key, stale readings
+            for name, raw in document.items():
+                self._member(name, raw, raw_ts, now, retained, result)
+            return
+        # The common case, in one pass: a float (or integer) within its analog point's
+        # range is a GOOD reading at once; anything else takes the general path.
+        in_range = self.in_range
+        readings = result.readings
         for name, raw in document.items():
-            slot = slots.get(name)
-            if slot is None:
-                if not (self.object_ts and name == TIMESTAMP_KEY):
-                    result.errors.append(_unknown(name))
-                continue
-            self._add(slot, name, raw, raw_ts, now, retained, result)
+            bounds = in_range.get(name)
+            if bounds is not None:
+                if type(raw) is float:
+                    if bounds[1] <= raw <= bounds[2]:
+                        readings.append(good_in_range(bounds[0], raw, ts))
+                        continue
+                elif type(raw) is int and bounds[1] <= raw <= bounds[2]:
+                    # Within finite bounds: the conversion cannot overflow.
+                    readings.append(good_in_range(bounds[0], float(raw), ts))
+                    continue
+            self._member(name, raw, raw_ts, now, retained, result)
+
+    def _shared_ts(self, raw_ts: object, now: float, retained: bool) -> float | None:
+        """The time every member of an object payload is dated at, when one check of the
+        payload's ``ts`` settles it; None when members must be judged one by one (a bad
+        timestamp is reported per key; a retained payload without one is stale)."""
+        if raw_ts is None:
+            return None if retained else now
+        checked = self._timestamp(TIMESTAMP_KEY, raw_ts, now)
+        return None if isinstance(checked, PayloadError) else checked
+
+    def _member(
+        self, name: str, raw: object, raw_ts: object, now: float, retained: bool,
+        result: Parsed,
+    ) -> None:
+        slot = self.by_payload_key.get(name)
+        if slot is None:
+            if not (self.object_ts and name == TIMESTAMP_KEY):
+                result.errors.append(_unknown(name))
+            return
+        self._add(slot, name, raw, raw_ts, now, retained, result)
 
     def _parse_batch(self, document: object, now: float, retained: bool, result: Parsed) -> None:
         if not isinstance(document, list):

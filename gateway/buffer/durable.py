@@ -470,9 +470,14 @@ class DurableBuffer:
                 self._cond.wait(remaining)
         # At most one commit's worth at a time: after a stall a huge backlog is written as
         # a series of ordinary commits, each offered to take as soon as it is durable.
-        count = min(len(self._staging), options.commit_every)
-        take = self._staging.popleft
-        work = [take() for _ in range(count)]
+        staging = self._staging
+        count = min(len(staging), options.commit_every)
+        if count == len(staging):  # the usual commit: all of it, copied in C
+            work = list(staging)
+            staging.clear()
+        else:
+            take = staging.popleft
+            work = [take() for _ in range(count)]
         self._writing = count
         if not self._staging:
             self._flush_wanted = False

@@ -78,22 +78,40 @@ def _text(out: list[bytes], size: struct.Struct, text: str) -> None:
 
 
 def encode_readings(first_seq: int, readings: Sequence[Reading]) -> bytes:
+    # Column by column, in C where it can be: a Reading is a tuple, so ``zip(*readings)``
+    # gives the columns, and the usual record (every reading good, every value a float)
+    # is packed without a Python step per reading.
+    count = len(readings)
+    if count:
+        point_column, raw, stamps, qualities, reasons = zip(*readings, strict=True)
+    else:
+        point_column = raw = stamps = qualities = reasons = ()
     # Points by identity: collectors reuse one PointKey per point, and hashing the object's
     # address is much cheaper than hashing its fields. An equal key that is another object
     # is only listed twice; both decode to equal keys.
-    index_of: dict[int, int] = {}
-    point_index = [index_of.setdefault(id(r.point), len(index_of)) for r in readings]
-    points = list({id(r.point): r.point for r in readings}.values())
-    states: dict[tuple[Quality, Reason], int] = {}
-    state_index = [states.setdefault((r.quality, r.reason), len(states)) for r in readings]
-    if len(states) > 255:
-        raise ValueError("more than 255 quality/reason pairs in one record")
-    raw = [r.value for r in readings]
-    kinds = [FLOAT if type(v) is float else _kind(v) for v in raw]
-    values = [v if type(v) is float else _number(v) for v in raw]
+    ids = list(map(id, point_column))
+    by_id = dict(zip(ids, point_column, strict=True))
+    index_of = {key: index for index, key in enumerate(dict.fromkeys(ids))}
+    point_index = list(map(index_of.__getitem__, ids))
+    points = [by_id[key] for key in index_of]
+    if qualities.count(Quality.GOOD) == count:  # GOOD always goes with Reason.NONE
+        states: dict[tuple[Quality, Reason], int] = {(Quality.GOOD, Reason.NONE): 0}
+        state_index: Sequence[int] = bytes(count)
+    else:
+        pairs = list(zip(qualities, reasons, strict=True))
+        states = {pair: index for index, pair in enumerate(dict.fromkeys(pairs))}
+        if len(states) > 255:
+            raise ValueError("more than 255 quality/reason pairs in one record")
+        state_index = list(map(states.__getitem__, pairs))
+    if set(map(type, raw)) <= {float}:
+        kinds: Sequence[int] = bytes((FLOAT,)) * count
+        values: Sequence[float] = raw
+    else:
+        kinds = [FLOAT if type(v) is float else _kind(v) for v in raw]
+        values = [v if type(v) is float else _number(v) for v in raw]
     names = [name for point in points for name in (point.site, point.tag)]
     text = "".join(names).encode("utf-8", "surrogatepass")  # any str, exactly
-    out = [HEAD.pack(first_seq, len(readings)), _U32.pack(len(points)), _U32.pack(len(text))]
+    out = [HEAD.pack(first_seq, count), _U32.pack(len(points)), _U32.pack(len(text))]
     out.append(_column("I", [len(name) for name in names]))
     out.append(text)
     out.append(_U8.pack(len(states)))
@@ -101,10 +119,10 @@ def encode_readings(first_seq: int, readings: Sequence[Reading]) -> bytes:
         _text(out, _U8, quality.value)
         _text(out, _U8, reason.value)
     out.append(_column("I", point_index))
-    out.append(_column("B", state_index))
-    out.append(_column("B", kinds))
+    out.append(bytes(state_index))  # one byte each: no byte order
+    out.append(bytes(kinds))
     out.append(_column("d", values))
-    out.append(_column("d", [r.ts for r in readings]))
+    out.append(_column("d", stamps))
     return b"".join(out)
 
 

@@ -231,3 +231,38 @@ def test_error_text_names_the_key_and_the_value() -> None:
     parsed = PayloadParser(SITE, DEVICE).parse(OBJECT, js({"spark": "on"}).encode(), NOW)
     text = str(parsed.errors[0])
     assert "'spark'" in text and "'on'" in text and "wrong_type" in text
+
+
+# An analog point whose range is every finite float: the one comparison is the whole check.
+WIDE = {"low": -1.7976931348623157e308, "high": 1.7976931348623157e308}
+UNRANGED = make_device(points=[*POINTS, {"tag": "FT-304", "name": "流量", "kind": "flow",
+                                         "range": WIDE, "hazard_source": "DL-1"}])
+BOUNDARY_PAYLOADS = [
+    js({"PDT-301": 0.0, "TT-302": 150, "FT-304": -1e308}),
+    js({"PDT-301": -0.0, "TT-302": -20.0000001, "FT-304": 10**300}),
+    js({"PDT-301": 3000.0000001, "TT-302": 2**63, "FT-304": 1.7976931348623157e308}),
+    '{"FT-304": 1e999, "PDT-301": -1e999}',
+    js({"FT-304": 18446744073709551615, "ts": NOW - 1}),
+    js({"FT-304": 5, "ts": "yesterday"}),
+    js({"FT-304": "5", "PDT-301": None, "TT-302": [1], "spark": 1.0}),
+    js({"ts": NOW - 5, "FT-304": 1, "XX-9": 2}),
+]
+
+
+@pytest.mark.parametrize("retained", [False, True])
+@pytest.mark.parametrize(
+    "payload", [case[1] for case in OBJECT_CASES] + BOUNDARY_PAYLOADS,
+)
+def test_object_fast_path_gives_what_the_general_path_gives(payload: str, retained: bool) -> None:
+    """The one-comparison path for floats within range is only a shortcut: with it turned
+    off (no point takes it), every payload gives the same readings and errors, in order."""
+    fast = PayloadParser(SITE, UNRANGED)
+    general = PayloadParser(SITE, UNRANGED)
+    general.in_range = {}
+    got = fast.parse(OBJECT, payload.encode(), NOW, retained=retained)
+    want = general.parse(OBJECT, payload.encode(), NOW, retained=retained)
+    assert [(tuple(r), type(r.value)) for r in got.readings] == [
+        (tuple(r), type(r.value)) for r in want.readings
+    ]
+    assert got.errors == want.errors
+    assert fast.in_range  # the shortcut was there to take
