@@ -31,10 +31,9 @@ from alerting.sqlite import make_folders
 from config.catalog import Catalog
 from config.notifications import EmailChannel
 from config.shifts import ReportSettings, ShiftSchedule, current_shift
-from dashboard.documents.pdf import DocumentError, FontMissing
-from dashboard.reports.figures import ReportKind, StatsSource
+from dashboard.documents.errors import DocumentError, FontMissing
+from dashboard.reports.figures import Report, ReportKind, StatsSource
 from dashboard.reports.make import Period, gather, period_of
-from dashboard.reports.render import report_pdf, report_xlsx, title
 
 log = logging.getLogger("hazgw.reports")
 Clock = Callable[[], float]
@@ -84,6 +83,15 @@ def due_reports(
     return due
 
 
+def render(report: Report, zone: tzinfo) -> tuple[bytes, bytes, str]:
+    """The PDF, the Excel file and the mail's subject, in a worker thread. ReportLab and
+    openpyxl are imported here, on the first report: about 25 MB that a gateway without
+    scheduled reports never holds, and the import does not stall the event loop."""
+    from dashboard.reports.render import report_pdf, report_xlsx, title
+
+    return report_pdf(report, zone), report_xlsx(report, zone), title(report)
+
+
 class ReportJobs:
     def __init__(
         self,
@@ -129,8 +137,7 @@ class ReportJobs:
         report = await gather(period, journal=self.journal, catalog=self.catalog,
                               stats=self.stats, now=now,
                               answer_within_s=self.settings.answer_within)
-        pdf_bytes = await asyncio.to_thread(report_pdf, report, self.zone)
-        xlsx_bytes = await asyncio.to_thread(report_xlsx, report, self.zone)
+        pdf_bytes, xlsx_bytes, subject = await asyncio.to_thread(render, report, self.zone)
         make_folders(pdf_path.parent, 0o700)  # inside the private state folder, private too
         for path, data in ((pdf_path, pdf_bytes), (xlsx_path, xlsx_bytes)):
             partial = path.with_suffix(path.suffix + ".part")
@@ -139,7 +146,7 @@ class ReportJobs:
         self.written += [pdf_path, xlsx_path]
         log.info("report written: %s, %s", pdf_path, xlsx_path)
         if mailing:
-            await self._send(title(report), [(pdf_path, pdf_bytes), (xlsx_path, xlsx_bytes)])
+            await self._send(subject, [(pdf_path, pdf_bytes), (xlsx_path, xlsx_bytes)])
             sent.write_text(datetime.fromtimestamp(self.clock(), self.zone).isoformat())
         return [pdf_path, xlsx_path]
 
