@@ -80,9 +80,19 @@ def mqtt_topic(device: int) -> str:
     return f"bench/dev{device}/data"
 
 
+def stamped(body: bytes, ts_ms: int, unit: str | None) -> bytes:
+    """``body`` (a JSON object) with a leading ``"ts"`` member: the device's timestamp in
+    epoch seconds (``unit`` "s", hazgw's form) or milliseconds ("ms", the peer's), or
+    unchanged (None: each gateway dates the values on reception)."""
+    if unit is None:
+        return body
+    ts = f"{ts_ms / 1000:.3f}" if unit == "s" else str(ts_ms)
+    return b'{"ts": ' + ts.encode() + b", " + body[1:]
+
+
 def _publish(
     host: str, port: int, devices: int, per_message: int, rate: float, seconds: float,
-    conn: Connection,
+    conn: Connection, ts_unit: str | None = None,
 ) -> None:
     import paho.mqtt.client as mqtt
 
@@ -99,6 +109,9 @@ def _publish(
     topics = [mqtt_topic(device) for device in range(devices)]
     conn.send("ready")
     conn.recv()  # go
+    # A device's timestamps are whole milliseconds, one apart at least: the peer keeps one
+    # value per key and millisecond of a device (see tb_config.py).
+    last_ms = [0] * devices
     tick = 0.01
     per_tick = rate * tick
     sent = 0
@@ -113,7 +126,11 @@ def _publish(
         owed = target - sent
         for _ in range(int(owed)):
             device = sent % devices
-            client.publish(topics[device], payloads[(sent // devices) % len(payloads)], qos=0)
+            body = payloads[(sent // devices) % len(payloads)]
+            if ts_unit is not None:
+                last_ms[device] = max(int(time.time() * 1000), last_ms[device] + 1)
+                body = stamped(body, last_ms[device], ts_unit)
+            client.publish(topics[device], body, qos=0)
             sent += 1
         time.sleep(max(0.0, tick - (time.monotonic() - now)) if per_tick >= 1 else tick)
     finished = time.monotonic() - started
@@ -134,6 +151,7 @@ class MqttPublisher:
     per_message: int
     rate: float  # messages per second, over all devices
     seconds: float
+    ts_unit: str | None = None  # "s" or "ms": the device dates each message (see stamped)
 
     def start(self) -> None:
         context = multiprocessing.get_context("spawn")
@@ -141,7 +159,7 @@ class MqttPublisher:
         self._process = context.Process(
             target=_publish,
             args=(self.host, self.port, self.devices, self.per_message, self.rate,
-                  self.seconds, child),
+                  self.seconds, child, self.ts_unit),
             daemon=True,
         )
         self._process.start()
