@@ -24,8 +24,6 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-import aiosmtplib
-
 from alerting.journal import AlarmJournal
 from alerting.sqlite import make_folders
 from config.catalog import Catalog
@@ -151,6 +149,8 @@ class ReportJobs:
         return [pdf_path, xlsx_path]
 
     async def _send(self, subject: str, files: list[tuple[Path, bytes]]) -> None:
+        import aiosmtplib  # only when reports are mailed: see run_due
+
         channel = self.email
         assert channel is not None
         mail = EmailMessage()
@@ -175,6 +175,9 @@ class ReportJobs:
 
     async def run_due(self, since: float, now: float) -> bool:
         """Make every report due in (since, now]; False if one failed (tried again later)."""
+        # Here, not at the top: a gateway without scheduled reports never loads aiosmtplib.
+        import aiosmtplib
+
         ok = True
         for due in due_reports(self.settings, self.schedule, self.zone, since, now):
             try:

@@ -1,6 +1,7 @@
 """A gateway whose site has only Modbus devices does not load the libraries of features it
 does not use: they cost memory in every gateway (issue 13, docs/BENCHMARKS.md). Checked in a
-fresh interpreter that loads such a site and builds the gateway, as ``hazgw run`` does."""
+fresh interpreter that loads such a site and runs the gateway until its web server is up, as
+``hazgw run`` does (the devices and the database are closed ports: nothing answers)."""
 
 from __future__ import annotations
 
@@ -19,19 +20,29 @@ REPO = Path(__file__).resolve().parents[2]
 
 # Loaded on first use only: documents (ReportLab, openpyxl, Pillow) when a report or a
 # handover PDF is asked for, nats-py when the park uplink connects, influxdb-client for an
-# InfluxDB 2 target.
-NOT_FOR_MODBUS_ONLY = ("reportlab", "openpyxl", "PIL", "nats", "influxdb_client")
+# InfluxDB 2 target, aiomqtt and paho for MQTT devices, aiosmtplib for mail.
+NOT_FOR_MODBUS_ONLY = ("reportlab", "openpyxl", "PIL", "nats", "influxdb_client", "aiomqtt", "paho", "aiosmtplib")
 
 _PROGRAM = """
-import json, sys
+import asyncio, contextlib, json, sys
 from pathlib import Path
 import gateway.cli
 from gateway.runtime import Gateway
 from gateway.validation import load_gateway
-folder = Path(sys.argv[1])
-loaded = load_gateway(folder / "gateway.yaml")
-Gateway(loaded.config, loaded.sites, state_dir=folder / "state",
-        config_path=folder / "gateway.yaml")
+
+async def main(folder):
+    loaded = load_gateway(folder / "gateway.yaml")
+    gateway = Gateway(loaded.config, loaded.sites, state_dir=folder / "state",
+                      config_path=folder / "gateway.yaml")
+    running = asyncio.create_task(gateway.run())
+    ready = asyncio.create_task(gateway.ready.wait())
+    await asyncio.wait([running, ready], timeout=60, return_when=asyncio.FIRST_COMPLETED)
+    assert gateway.ready.is_set(), "the gateway did not start"
+    running.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await running
+
+asyncio.run(main(Path(sys.argv[1])))
 print(json.dumps(sorted(sys.modules)))
 """
 
