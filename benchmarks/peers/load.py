@@ -80,13 +80,19 @@ def mqtt_topic(device: int) -> str:
     return f"bench/dev{device}/data"
 
 
-def stamped(body: bytes, ts_ms: int, unit: str | None) -> bytes:
-    """``body`` (a JSON object) with a leading ``"ts"`` member: the device's timestamp in
-    epoch seconds (``unit`` "s", hazgw's form) or milliseconds ("ms", the peer's), or
-    unchanged (None: each gateway dates the values on reception)."""
+# Ticks per second of each gateway's timestamps: hazgw reads epoch seconds as a float (here
+# to the microsecond), the peer whole epoch milliseconds.
+TICKS = {"s": 1_000_000, "ms": 1_000}
+
+
+def stamped(body: bytes, ticks: int, unit: str | None) -> bytes:
+    """``body`` (a JSON object) with a leading ``"ts"`` member: the device's timestamp,
+    ``ticks`` of ``1 / TICKS[unit]`` s, in epoch seconds (``unit`` "s", hazgw's form) or
+    milliseconds ("ms", the peer's); unchanged for None (each gateway dates values on
+    reception)."""
     if unit is None:
         return body
-    ts = f"{ts_ms / 1000:.3f}" if unit == "s" else str(ts_ms)
+    ts = f"{ticks / TICKS['s']:.6f}" if unit == "s" else str(ticks)
     return b'{"ts": ' + ts.encode() + b", " + body[1:]
 
 
@@ -109,9 +115,11 @@ def _publish(
     topics = [mqtt_topic(device) for device in range(devices)]
     conn.send("ready")
     conn.recv()  # go
-    # A device's timestamps are whole milliseconds, one apart at least: the peer keeps one
-    # value per key and millisecond of a device (see tb_config.py).
-    last_ms = [0] * devices
+    # A device's timestamps are one tick apart at least: the peer keeps one value per key
+    # and millisecond of a device (see tb_config.py), influxd one per series and instant.
+    # Ticks are fine enough that a device's clock keeps up with real time at these rates.
+    per_second = TICKS[ts_unit] if ts_unit is not None else 1
+    last = [0] * devices
     tick = 0.01
     per_tick = rate * tick
     sent = 0
@@ -128,8 +136,8 @@ def _publish(
             device = sent % devices
             body = payloads[(sent // devices) % len(payloads)]
             if ts_unit is not None:
-                last_ms[device] = max(int(time.time() * 1000), last_ms[device] + 1)
-                body = stamped(body, last_ms[device], ts_unit)
+                last[device] = max(int(time.time() * per_second), last[device] + 1)
+                body = stamped(body, last[device], ts_unit)
             client.publish(topics[device], body, qos=0)
             sent += 1
         time.sleep(max(0.0, tick - (time.monotonic() - now)) if per_tick >= 1 else tick)

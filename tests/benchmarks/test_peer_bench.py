@@ -61,12 +61,13 @@ def test_peer_config_points_its_connectors_at_our_devices(tmp_path: Path) -> Non
         write_tb_config(tmp_path / "none", ("127.0.0.1", 1))
 
 
-@pytest.mark.parametrize(("unit", "expected"), [
-    ("s", b'{"ts": 1700000000.123, "P0": 1.5}'),
-    ("ms", b'{"ts": 1700000000123, "P0": 1.5}'),
-    (None, b'{"P0": 1.5}'),
+@pytest.mark.parametrize(("unit", "ticks", "expected"), [
+    ("s", 1_700_000_000_123_456, b'{"ts": 1700000000.123456, "P0": 1.5}'),
+    ("ms", 1_700_000_000_123, b'{"ts": 1700000000123, "P0": 1.5}'),
+    (None, 0, b'{"P0": 1.5}'),
 ])
-def test_a_device_timestamp_in_each_gateways_unit(unit: str | None, expected: bytes) -> None:
-    body = stamped(b'{"P0": 1.5}', 1_700_000_000_123, unit)
+def test_a_device_timestamp_in_each_gateways_unit(unit: str | None, ticks: int,
+                                                  expected: bytes) -> None:
+    body = stamped(b'{"P0": 1.5}', ticks, unit)
     assert body == expected
     assert json.loads(body)["P0"] == 1.5
