@@ -21,7 +21,8 @@ REPO = Path(__file__).resolve().parents[2]
 # Loaded on first use only: documents (ReportLab, openpyxl, Pillow) when a report or a
 # handover PDF is asked for, nats-py when the park uplink connects, influxdb-client for an
 # InfluxDB 2 target, aiomqtt and paho for MQTT devices, aiosmtplib for mail.
-NOT_FOR_MODBUS_ONLY = ("reportlab", "openpyxl", "PIL", "nats", "influxdb_client", "aiomqtt", "paho", "aiosmtplib")
+NOT_FOR_MODBUS_ONLY = ("reportlab", "openpyxl", "PIL", "nats", "influxdb_client", "aiomqtt",
+                       "paho", "aiosmtplib")
 
 _PROGRAM = """
 import asyncio, contextlib, json, sys
