@@ -11,20 +11,23 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Hashable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alerting.defaults import RuleError, resolve
 from collectors.base import Clock, Collector
 from collectors.modbus.collector import ModbusCollector, build_modbus_collectors
 from collectors.modbus.device import OnHeartbeat
-from collectors.mqtt.acks import Durable
-from collectors.mqtt.collector import MqttCollector, build_mqtt_collectors
 from config.catalog import Catalog
 from config.gateway_file import GatewayConfig
 from config.issues import ConfigError
 from config.loader import LoadedGateway
+from config.mqtt import MqttDevice
 from config.site import Site
 from dashboard.routes.commissioning import ReloadResult, reload_errors
 from gateway.validation import load_gateway
+
+if TYPE_CHECKING:
+    from collectors.mqtt.acks import Durable
 
 
 def build_collectors(
@@ -37,22 +40,31 @@ def build_collectors(
 ) -> list[Collector]:
     """Every collector the sites describe. ``durable`` (the storage's commit): MQTT QoS 1/2
     messages are acknowledged only once their readings are durable."""
-    return [
+    collectors: list[Collector] = [
         *build_modbus_collectors(sites, clock, on_heartbeat=on_heartbeat),
-        *build_mqtt_collectors(sites, clock, gateway_id=gateway_id, durable=durable),
     ]
+    if any(isinstance(device, MqttDevice) for site in sites for device in site.devices):
+        # Imported only for MQTT devices: aiomqtt and paho stay unloaded otherwise.
+        from collectors.mqtt.collector import build_mqtt_collectors
+
+        collectors += build_mqtt_collectors(sites, clock, gateway_id=gateway_id,
+                                            durable=durable)
+    return collectors
 
 
 def collector_signature(collector: Collector) -> Hashable | None:
     """What a collector was built from; equal signatures mean an unchanged collector.
     None: not comparable, always rebuilt."""
-    if isinstance(collector, MqttCollector):
-        return ("mqtt", collector.site, collector.client_id, collector.device.model_dump_json())
     if isinstance(collector, ModbusCollector):
         return (
             "modbus",
             tuple((poller.site, poller.device.model_dump_json()) for poller in collector.pollers),
         )
+    # Not at the top: aiomqtt and paho only where a collector may be an MQTT one.
+    from collectors.mqtt.collector import MqttCollector
+
+    if isinstance(collector, MqttCollector):
+        return ("mqtt", collector.site, collector.client_id, collector.device.model_dump_json())
     return None
 
 

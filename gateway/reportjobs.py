@@ -24,17 +24,14 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-import aiosmtplib
-
 from alerting.journal import AlarmJournal
 from alerting.sqlite import make_folders
 from config.catalog import Catalog
 from config.notifications import EmailChannel
 from config.shifts import ReportSettings, ShiftSchedule, current_shift
-from dashboard.documents.pdf import DocumentError, FontMissing
-from dashboard.reports.figures import ReportKind, StatsSource
+from dashboard.documents.errors import DocumentError, FontMissing
+from dashboard.reports.figures import Report, ReportKind, StatsSource
 from dashboard.reports.make import Period, gather, period_of
-from dashboard.reports.render import report_pdf, report_xlsx, title
 
 log = logging.getLogger("hazgw.reports")
 Clock = Callable[[], float]
@@ -84,6 +81,15 @@ def due_reports(
     return due
 
 
+def render(report: Report, zone: tzinfo) -> tuple[bytes, bytes, str]:
+    """The PDF, the Excel file and the mail's subject, in a worker thread. ReportLab and
+    openpyxl are imported here, on the first report: about 25 MB that a gateway without
+    scheduled reports never holds, and the import does not stall the event loop."""
+    from dashboard.reports.render import report_pdf, report_xlsx, title
+
+    return report_pdf(report, zone), report_xlsx(report, zone), title(report)
+
+
 class ReportJobs:
     def __init__(
         self,
@@ -129,8 +135,7 @@ class ReportJobs:
         report = await gather(period, journal=self.journal, catalog=self.catalog,
                               stats=self.stats, now=now,
                               answer_within_s=self.settings.answer_within)
-        pdf_bytes = await asyncio.to_thread(report_pdf, report, self.zone)
-        xlsx_bytes = await asyncio.to_thread(report_xlsx, report, self.zone)
+        pdf_bytes, xlsx_bytes, subject = await asyncio.to_thread(render, report, self.zone)
         make_folders(pdf_path.parent, 0o700)  # inside the private state folder, private too
         for path, data in ((pdf_path, pdf_bytes), (xlsx_path, xlsx_bytes)):
             partial = path.with_suffix(path.suffix + ".part")
@@ -139,11 +144,13 @@ class ReportJobs:
         self.written += [pdf_path, xlsx_path]
         log.info("report written: %s, %s", pdf_path, xlsx_path)
         if mailing:
-            await self._send(title(report), [(pdf_path, pdf_bytes), (xlsx_path, xlsx_bytes)])
+            await self._send(subject, [(pdf_path, pdf_bytes), (xlsx_path, xlsx_bytes)])
             sent.write_text(datetime.fromtimestamp(self.clock(), self.zone).isoformat())
         return [pdf_path, xlsx_path]
 
     async def _send(self, subject: str, files: list[tuple[Path, bytes]]) -> None:
+        import aiosmtplib  # only when reports are mailed: see run_due
+
         channel = self.email
         assert channel is not None
         mail = EmailMessage()
@@ -168,6 +175,9 @@ class ReportJobs:
 
     async def run_due(self, since: float, now: float) -> bool:
         """Make every report due in (since, now]; False if one failed (tried again later)."""
+        # Here, not at the top: a gateway without scheduled reports never loads aiosmtplib.
+        import aiosmtplib
+
         ok = True
         for due in due_reports(self.settings, self.schedule, self.zone, since, now):
             try:

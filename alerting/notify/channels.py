@@ -20,7 +20,6 @@ from typing import Any, Protocol
 from urllib.parse import quote_plus, urlsplit
 
 import aiohttp
-import aiosmtplib
 
 from alerting.notify.messages import Notice, notice_json, truncate_utf8
 from config.catalog import Catalog
@@ -237,6 +236,10 @@ class SmtpEmail:
         return mail
 
     async def send(self, message: Notice) -> None:
+        # Imported on the first mail, not at the top: a gateway without an email channel
+        # never loads aiosmtplib.
+        import aiosmtplib
+
         settings = self._settings
         where = f"smtp {settings.host}:{settings.effective_port}"
         try:

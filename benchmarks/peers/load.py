@@ -80,9 +80,25 @@ def mqtt_topic(device: int) -> str:
     return f"bench/dev{device}/data"
 
 
+# Ticks per second of each gateway's timestamps: hazgw reads epoch seconds as a float (here
+# to the microsecond), the peer whole epoch milliseconds.
+TICKS = {"s": 1_000_000, "ms": 1_000}
+
+
+def stamped(body: bytes, ticks: int, unit: str | None) -> bytes:
+    """``body`` (a JSON object) with a leading ``"ts"`` member: the device's timestamp,
+    ``ticks`` of ``1 / TICKS[unit]`` s, in epoch seconds (``unit`` "s", hazgw's form) or
+    milliseconds ("ms", the peer's); unchanged for None (each gateway dates values on
+    reception)."""
+    if unit is None:
+        return body
+    ts = f"{ticks / TICKS['s']:.6f}" if unit == "s" else str(ticks)
+    return b'{"ts": ' + ts.encode() + b", " + body[1:]
+
+
 def _publish(
     host: str, port: int, devices: int, per_message: int, rate: float, seconds: float,
-    conn: Connection,
+    conn: Connection, ts_unit: str | None = None,
 ) -> None:
     import paho.mqtt.client as mqtt
 
@@ -99,6 +115,11 @@ def _publish(
     topics = [mqtt_topic(device) for device in range(devices)]
     conn.send("ready")
     conn.recv()  # go
+    # A device's timestamps are one tick apart at least: the peer keeps one value per key
+    # and millisecond of a device (see tb_config.py), influxd one per series and instant.
+    # Ticks are fine enough that a device's clock keeps up with real time at these rates.
+    per_second = TICKS[ts_unit] if ts_unit is not None else 1
+    last = [0] * devices
     tick = 0.01
     per_tick = rate * tick
     sent = 0
@@ -113,7 +134,11 @@ def _publish(
         owed = target - sent
         for _ in range(int(owed)):
             device = sent % devices
-            client.publish(topics[device], payloads[(sent // devices) % len(payloads)], qos=0)
+            body = payloads[(sent // devices) % len(payloads)]
+            if ts_unit is not None:
+                last[device] = max(int(time.time() * per_second), last[device] + 1)
+                body = stamped(body, last[device], ts_unit)
+            client.publish(topics[device], body, qos=0)
             sent += 1
         time.sleep(max(0.0, tick - (time.monotonic() - now)) if per_tick >= 1 else tick)
     finished = time.monotonic() - started
@@ -134,6 +159,7 @@ class MqttPublisher:
     per_message: int
     rate: float  # messages per second, over all devices
     seconds: float
+    ts_unit: str | None = None  # "s" or "ms": the device dates each message (see stamped)
 
     def start(self) -> None:
         context = multiprocessing.get_context("spawn")
@@ -141,7 +167,7 @@ class MqttPublisher:
         self._process = context.Process(
             target=_publish,
             args=(self.host, self.port, self.devices, self.per_message, self.rate,
-                  self.seconds, child),
+                  self.seconds, child, self.ts_unit),
             daemon=True,
         )
         self._process.start()

@@ -6,6 +6,13 @@ publisher as hazgw, and its uplink ("ThingsBoard") is a local mosquitto: the har
 subscribes there to ``v1/gateway/telemetry`` and counts what the peer delivers. Settings are
 the peer's shipped defaults except where a run needs otherwise (no remote configuration, no
 statistics, logs at WARNING, a memory storage large enough that nothing is dropped there).
+
+MQTT values need the device's timestamp (``"ts"`` in epoch milliseconds, which the JSON
+converter reads by default): without one the peer dates each value on reception to the
+millisecond, and its uplink client (tb-mqtt-client 1.13, ``TBDeviceMqttClient._split_message``)
+groups a device's pack by timestamp into one dict per millisecond, so two messages of a device
+converted within the same millisecond keep only the later one's values. No storage setting
+prevents it; the harness's publisher therefore dates every message (see ``load.stamped``).
 """
 
 from __future__ import annotations

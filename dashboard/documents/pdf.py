@@ -26,20 +26,14 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.doctemplate import LayoutError
 
+from dashboard.documents.errors import DocumentError, FontMissing
+
 FONT = "HazgwCJK"
 CJK_FONTS = (
     Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"),
     Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc"),
     Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
 )
-
-
-class FontMissing(RuntimeError):
-    """No CJK font: the documents cannot show Chinese."""
-
-
-class DocumentError(RuntimeError):
-    """The document could not be laid out (the message says why)."""
 
 
 def register_font(candidates: Sequence[Path] = CJK_FONTS) -> str:

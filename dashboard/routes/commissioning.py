@@ -31,7 +31,6 @@ from pydantic import BaseModel
 from collectors.health import DeviceHealth, LinkState
 from collectors.modbus.collector import ModbusCollector
 from collectors.modbus.decode import all_byte_orders
-from collectors.mqtt.collector import MqttCollector
 from config.catalog import Catalog, PointKey
 from config.modbus import ByteOrder, DataType, ModbusPoint, RegisterTable
 from config.mqtt import MqttDevice
@@ -158,7 +157,11 @@ def device_health(collectors: Sequence[object]) -> dict[tuple[str, str], tuple[s
         if isinstance(collector, ModbusCollector):
             for poller in collector.pollers:
                 found[(poller.site, poller.device.id)] = (collector.name, poller.health)
-        elif isinstance(collector, MqttCollector):
+            continue
+        # Not at the top: aiomqtt and paho only where a collector may be an MQTT one.
+        from collectors.mqtt.collector import MqttCollector
+
+        if isinstance(collector, MqttCollector):
             found[(collector.site, collector.device.id)] = (collector.name, collector.device_health)
     return found
 
@@ -329,6 +332,9 @@ def commissioning_router(
 
     @api.get("/commissioning/mqtt", response_model=MqttOut)
     async def mqtt(device: str, _: Engineer, site: str | None = None) -> MqttOut:
+        # Not at the top: aiomqtt and paho are loaded by a gateway with MQTT devices only.
+        from collectors.mqtt.collector import MqttCollector
+
         matches = [
             c for c in collectors
             if isinstance(c, MqttCollector)

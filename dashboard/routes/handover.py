@@ -20,6 +20,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
+from datetime import tzinfo
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -36,8 +37,7 @@ from dashboard.auth import audit
 from dashboard.auth.deps import Operator, auth_of, client_address
 from dashboard.auth.roles import Role
 from dashboard.auth.service import LoginRefused, LoginThrottled
-from dashboard.documents.handover_pdf import handover_pdf
-from dashboard.documents.pdf import DocumentError, FontMissing
+from dashboard.documents.errors import DocumentError, FontMissing
 from dashboard.duty.handovers import EntryKind, HandoverDraft, HandoverError, HandoverRecord
 from dashboard.duty.openitems import oldest_open, open_items
 from dashboard.duty.service import DutyServices
@@ -95,6 +95,18 @@ class HandoverIn(BaseModel):
 class CorrectionIn(BaseModel):
     text: str = Field(min_length=1, max_length=MAX_NOTES)
     password: str = Field(min_length=1, max_length=1024)
+
+
+def record_pdf(
+    record: HandoverRecord, corrections: Sequence[HandoverRecord], zone: tzinfo, *,
+    enterprise: str,
+) -> bytes:
+    """The record as PDF, in a worker thread. ReportLab is imported here, on the first PDF
+    asked for: memory a gateway nobody prints from never holds, and the import does not
+    stall the event loop."""
+    from dashboard.documents.handover_pdf import handover_pdf
+
+    return handover_pdf(record, corrections, zone, enterprise=enterprise)
 
 
 def handover_out(record: HandoverRecord) -> HandoverOut:
@@ -197,7 +209,7 @@ def handover_router(
         enterprise = "、".join(site.enterprise.name for site in catalog.sites)
         try:
             data = await asyncio.to_thread(
-                handover_pdf, record, corrections, duty.zone, enterprise=enterprise
+                record_pdf, record, corrections, duty.zone, enterprise=enterprise
             )
         except (FontMissing, DocumentError) as error:
             raise HTTPException(500, str(error)) from error

@@ -6,12 +6,13 @@ import asyncio
 import logging
 import ssl
 from pathlib import Path
-
-import nats
-from nats.aio.client import Client
+from typing import TYPE_CHECKING
 
 from collectors.backoff import backoff_delays
 from collectors.logonce import LogOnce
+
+if TYPE_CHECKING:
+    from nats.aio.client import Client
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,10 @@ async def connect(
     connected the client reconnects by itself, forever, to any server of the cluster.
     With ``nkey_seed_file`` the client proves its nkey (signing the server's nonce) and
     sends no user name or password."""
+    # Imported here, not at the top: nats-py (and what it loads, ~10 MB) only in a gateway
+    # that has a park uplink, or in a central instance.
+    import nats
+
     once = LogOnce(log, 60.0)
     delays = backoff_delays(initial=0.2, cap=5.0)
     options: dict[str, object] = {}

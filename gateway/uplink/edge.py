@@ -28,10 +28,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import nats
-from nats.aio.client import Client
-from nats.js import JetStreamContext
+from typing import TYPE_CHECKING
 
 from alerting.events import AlarmEvent
 from alerting.journal import AlarmJournal, HistoryQuery
@@ -51,6 +48,10 @@ from gateway.sinks import expected_rate
 from gateway.uplink import envelope
 from gateway.uplink.connection import connect
 from gateway.uplink.subjects import Kind, check_code, publish_subject
+
+if TYPE_CHECKING:  # nats-py is imported when the uplink connects: most gateways have none
+    from nats.aio.client import Client
+    from nats.js import JetStreamContext
 
 log = logging.getLogger(__name__)
 
@@ -227,6 +228,8 @@ class EdgeUplink:
 
     async def _publish(self, subject: str, body: bytes, msg_id: str | None) -> None:
         """Publish until JetStream acknowledges it; the same message id on every attempt."""
+        import nats  # loaded by connect() already; not at the top: see TYPE_CHECKING above
+
         assert self._js is not None
         headers = {"Nats-Msg-Id": msg_id} if msg_id is not None else None
         delays = backoff_delays(initial=0.2, cap=5.0)
@@ -322,6 +325,8 @@ class EdgeUplink:
             os.replace(temporary, self._cursor_path)
 
     async def _heartbeat_loop(self) -> None:
+        import nats  # loaded by connect() already; not at the top: see TYPE_CHECKING above
+
         assert self._js is not None
         while True:
             active = list(self._active_alarms())

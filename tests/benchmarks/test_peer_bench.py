@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.peers.load import stamped
 from benchmarks.peers.report import Figures, Row, ratio, render
 from benchmarks.peers.tb_config import ModbusSlave, MqttFeed, write_tb_config
 
@@ -58,3 +59,15 @@ def test_peer_config_points_its_connectors_at_our_devices(tmp_path: Path) -> Non
         "${P0}", "${P1}"]
     with pytest.raises(ValueError, match="at least one connector"):
         write_tb_config(tmp_path / "none", ("127.0.0.1", 1))
+
+
+@pytest.mark.parametrize(("unit", "ticks", "expected"), [
+    ("s", 1_700_000_000_123_456, b'{"ts": 1700000000.123456, "P0": 1.5}'),
+    ("ms", 1_700_000_000_123, b'{"ts": 1700000000123, "P0": 1.5}'),
+    (None, 0, b'{"P0": 1.5}'),
+])
+def test_a_device_timestamp_in_each_gateways_unit(unit: str | None, ticks: int,
+                                                  expected: bytes) -> None:
+    body = stamped(b'{"P0": 1.5}', ticks, unit)
+    assert body == expected
+    assert json.loads(body)["P0"] == 1.5
