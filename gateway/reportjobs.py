@@ -28,7 +28,7 @@ from alerting.journal import AlarmJournal
 from alerting.sqlite import make_folders
 from config.catalog import Catalog
 from config.notifications import EmailChannel
-from config.shifts import ReportSettings, ShiftSchedule, current_shift
+from config.shifts import ReportSettings, ShiftPeriod, ShiftSchedule, current_shift
 from dashboard.documents.errors import DocumentError, FontMissing
 from dashboard.reports.figures import Report, ReportKind, StatsSource
 from dashboard.reports.make import Period, gather, period_of
@@ -44,6 +44,20 @@ class Due:
     kind: ReportKind
     when: str | None  # the period as period_of reads it
     shift: str | None = None
+
+
+def finished_shifts(schedule: ShiftSchedule, since: float, now: float) -> list[ShiftPeriod]:
+    """The shifts whose report fell due in (since, now]: their end + the grace."""
+    due: list[ShiftPeriod] = []
+    moment = since
+    while True:
+        period = current_shift(schedule, moment - SHIFT_GRACE_S)
+        fire = period.end + SHIFT_GRACE_S
+        if fire > now:
+            return due
+        if fire > since:
+            due.append(period)
+        moment = fire + 1.0
 
 
 def due_reports(
@@ -68,16 +82,9 @@ def due_reports(
                 due.append(Due(ReportKind.MONTHLY, previous))
         day += timedelta(days=1)
     if settings.shift and schedule is not None:
-        moment = since
-        while True:
-            period = current_shift(schedule, moment - SHIFT_GRACE_S)
-            fire = period.end + SHIFT_GRACE_S
-            if fire > now:
-                break
-            if fire > since:
-                start_day = datetime.fromtimestamp(period.start, zone).date().isoformat()
-                due.append(Due(ReportKind.SHIFT, start_day, period.name))
-            moment = fire + 1.0
+        for period in finished_shifts(schedule, since, now):
+            start_day = datetime.fromtimestamp(period.start, zone).date().isoformat()
+            due.append(Due(ReportKind.SHIFT, start_day, period.name))
     return due
 
 

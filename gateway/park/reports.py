@@ -23,27 +23,14 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from alerting.sqlite import make_folders
 from config.shifts import ShiftPeriod, ShiftSchedule, current_shift
 from dashboard.park import JournalEntry
 from dashboard.parkledger import ledger_csv, ledger_rows, shift_report
-from gateway.reportjobs import CHECK_EVERY_S, SHIFT_GRACE_S
+from gateway.reportjobs import CHECK_EVERY_S, SHIFT_GRACE_S, finished_shifts
 
 log = logging.getLogger("hazgw.park.reports")
 Clock = Callable[[], float]
-
-
-def finished_shifts(schedule: ShiftSchedule, since: float, now: float) -> list[ShiftPeriod]:
-    """The shifts whose report fell due in (since, now]: their end + the grace."""
-    due: list[ShiftPeriod] = []
-    moment = since
-    while True:
-        period = current_shift(schedule, moment - SHIFT_GRACE_S)
-        fire = period.end + SHIFT_GRACE_S
-        if fire > now:
-            return due
-        if fire > since:
-            due.append(period)
-        moment = fire + 1.0
 
 
 def report_stem(schedule: ShiftSchedule, period: ShiftPeriod) -> str:
@@ -69,7 +56,7 @@ class ParkShiftReports:
         target = self._folder / f"{stem}.json"
         if target.exists():
             return None
-        self._folder.mkdir(parents=True, exist_ok=True)
+        make_folders(self._folder, 0o700)  # inside the private state folder, private too
         entries = self._entries()
         report = asdict(shift_report(entries, period.start, period.end, now))
         report.update(shift=period.name, officers=list(period.officers), made_at=now)
