@@ -23,9 +23,12 @@ from collections.abc import Generator, Sequence
 import uvicorn
 from starlette.types import ASGIApp
 
+from collectors.taskdump import describe_tasks
 from dashboard.proxies import Network, ProxyHeaders
 
 log = logging.getLogger(__name__)
+
+LIFESPAN_STOP_WITHIN = 5.0  # seconds for the app's own shutdown after the handlers'
 
 
 class _EmbeddedServer(uvicorn.Server):
@@ -119,7 +122,16 @@ class DashboardServer:
         self._server.should_exit = True
         await self._main
         self._main = None
-        await self._server.shutdown(sockets=[self._socket] if self._socket else None)
+        # uvicorn bounds the handlers by graceful_timeout but not the lifespan shutdown
+        # after them: a stop must not hang the gateway's own shutdown.
+        bound = self._config.timeout_graceful_shutdown or 0
+        try:
+            async with asyncio.timeout(bound + LIFESPAN_STOP_WITHIN):
+                await self._server.shutdown(sockets=[self._socket] if self._socket else None)
+        except TimeoutError:
+            log.error("dashboard shutdown did not finish within %.0f s; waiting on:\n%s",
+                      bound + LIFESPAN_STOP_WITHIN, describe_tasks())
+            return
         log.info("dashboard stopped")
 
     async def serve(self) -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel
 
+from collectors.taskdump import describe_tasks
 from config.gateway_file import GatewayConfig, HttpSettings, InfluxV1, StorageSettings
 from config.notifications import NotificationSettings
 from config.shifts import ReportSettings, ShiftSchedule
@@ -84,6 +85,9 @@ def demo_router(plant: Plant, inbox: DemoInbox) -> APIRouter:
 
 
 # Two twelve-hour shifts; the demo users operator and engineer take turns.
+# Cancelled, the gateway stops its web server (5 s grace for handlers), writers and devices.
+STOP_WITHIN = 20.0
+
 DEMO_SHIFTS = ShiftSchedule.model_validate({
     "timezone": "Asia/Shanghai",
     "shifts": [
@@ -234,6 +238,12 @@ async def demo_running(
             finally:
                 gateway_task.cancel()
                 plant_task.cancel()
+                # The task group waits for both whatever happens; a stop that takes longer
+                # than it should is logged with what every task is parked on.
+                _, stuck = await asyncio.wait({gateway_task, plant_task}, timeout=STOP_WITHIN)
+                if stuck:
+                    log.error("the demo did not stop within %.0f s; waiting on:\n%s",
+                              STOP_WITHIN, describe_tasks())
 
 
 async def run_demo(port: int, state_dir: Path | None, open_browser: bool) -> None:

@@ -90,6 +90,7 @@ CALLS = "park_calls"  # the duty officer's 叫应 responses
 DATA_MAX_AGE = 7 * 86400.0  # the park's streams are a transit, InfluxDB is the record
 FETCH = 32  # messages per pull: one InfluxDB write for all of them
 ACK_WAIT = 10.0  # seconds before an unacknowledged message goes to the next owner
+WORKER_RESTART = 5.0  # seconds before a partition worker that died of an error starts again
 
 
 async def ensure_streams(js: JetStreamContext, replicas: int) -> None:
@@ -149,6 +150,7 @@ class Central:
         self.events_written = 0
         self.redelivered = 0
         self.messages_acked = 0
+        self.worker_failures = 0  # partition workers that died of an error (and restarted)
         self.takeovers: list[tuple[int, float]] = []  # (partition, when taken)
         # edge → central latency of recent batches (sent at the edge → stored in InfluxDB)
         self.latencies: deque[float] = deque(maxlen=100_000)
@@ -277,9 +279,31 @@ class Central:
 
     async def _gained(self, partition: int) -> None:
         self.takeovers.append((partition, self.clock()))
-        self._workers[partition] = asyncio.create_task(
-            self._work(partition), name=f"central-p{partition}"
-        )
+        self._start_worker(partition)
+
+    def _start_worker(self, partition: int) -> None:
+        task = asyncio.create_task(self._work(partition), name=f"central-p{partition}")
+        self._workers[partition] = task
+        task.add_done_callback(self._worker_ended)
+
+    def _worker_ended(self, task: asyncio.Task[None]) -> None:
+        """A worker ends only when its lease is lost (cancelled). One that died of an error
+        would leave its partition leased and unconsumed: say so loudly and start it again
+        (its unacknowledged messages come back after the ack wait)."""
+        if task.cancelled():
+            return
+        partition = next((p for p, t in self._workers.items() if t is task), None)
+        if partition is None:
+            return
+        self.worker_failures += 1
+        log.error("%s: partition %d worker died; restarting it in %.0f s",
+                  self.settings.instance, partition, WORKER_RESTART, exc_info=task.exception())
+        loop = asyncio.get_running_loop()
+        loop.call_later(WORKER_RESTART, self._restart_worker, partition, task)
+
+    def _restart_worker(self, partition: int, dead: asyncio.Task[None]) -> None:
+        if self._workers.get(partition) is dead:  # still ours, and not restarted since
+            self._start_worker(partition)
 
     async def _lost(self, partition: int) -> None:
         task = self._workers.pop(partition, None)
@@ -321,7 +345,16 @@ class Central:
                               partition, exc)
                 await asyncio.sleep(0.5)
                 continue
-            await self._handle(msgs)
+            try:
+                await self._handle(msgs)
+            except (nats.errors.Error, OSError) as exc:
+                # A node died between the database write and the acknowledgements (a
+                # cursor put or a KV read timed out): what was not acknowledged comes
+                # back after the ack wait and overwrites itself.
+                self._log.log(logging.WARNING, ("handle", partition),
+                              "partition %d: %d message(s) left to redelivery: %r",
+                              partition, len(msgs), exc)
+                await asyncio.sleep(0.5)
 
     async def _handle(self, msgs: Sequence[Msg]) -> None:
         lines: list[str] = []

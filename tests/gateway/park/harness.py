@@ -171,6 +171,12 @@ class Park:
         for name, (_, task) in self.centrals.items():
             if task.done() and not task.cancelled() and task.exception() is not None:
                 raise AssertionError(f"central {name} crashed") from task.exception()
+        for name, (central, _) in self.centrals.items():
+            for partition, worker in central._workers.items():
+                if worker.done() and not worker.cancelled() and worker.exception() is not None:
+                    raise AssertionError(
+                        f"central {name}: partition {partition} worker died"
+                    ) from worker.exception()
 
     def written(self) -> int:
         self.check_alive()

@@ -62,6 +62,7 @@ async def test_steady_state_then_node_and_central_killed_loses_nothing(tmp_path:
         total = 3 * 6000
 
         async def all_in_db() -> bool:
+            p.check_alive()
             return await p.readings_in_db() == total
 
         await poll_until(all_in_db, within=60, interval=0.5, message=f"{total} in InfluxDB")

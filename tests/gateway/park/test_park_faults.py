@@ -13,10 +13,12 @@ import pytest
 
 from collectors.readings import Reading
 from config.catalog import PointKey
+from gateway.park.central import CURSORS
+from gateway.park.leases import bucket
 from gateway.sim.influx import influxd_available
-from gateway.sim.nats import nats_server_binary
+from gateway.sim.nats import CENTRAL_USER, nats_server_binary
 from gateway.uplink import envelope
-from tests.gateway.park.harness import enterprise_site, park
+from tests.gateway.park.harness import CENTRAL_PASSWORD, PARTITIONS, enterprise_site, park
 from tests.gateway.park.proxy import LinkProxy
 from tests.support.waiting import poll_until
 
@@ -134,3 +136,46 @@ async def test_impersonation_and_bad_input_are_refused_and_counted(tmp_path: Pat
                          {}) == refused,
             within=10, message="refusals in the shared registry",
         )
+
+
+async def test_a_failed_cursor_put_leaves_batches_to_redelivery_and_loses_nothing(
+    tmp_path: Path,
+) -> None:
+    """A node dying between the database write and the acknowledgements (here: the cursor
+    bucket gone, so its put fails at once) must not end the partition's worker while the
+    instance keeps the lease: the batches stay unacknowledged, come back after the ack wait
+    and overwrite themselves once the bucket is there again."""
+    async with park(["E1"], tmp_path) as p:
+        central = p.start_central("a")
+        edge = p.start_edge("E1", enterprise_site("E1"))
+        start = time.time() - 60
+        edge.feed(1000, start)
+        await poll_until(lambda: central.readings_written >= 1000 and central.messages_acked > 0,
+                         within=20, message="first readings written and acknowledged")
+        await poll_until(lambda: len(central.owned) == PARTITIONS, within=20,
+                         message="every partition owned")
+        acked = central.messages_acked
+        nc = await nats.connect(p.cluster.urls, user=CENTRAL_USER, password=CENTRAL_PASSWORD)
+        try:
+            js = nc.jetstream()
+            await js.delete_key_value(CURSORS)
+            edge.feed(1000, start + 5)
+            await poll_until(lambda: central.readings_written >= 2000, within=20,
+                             message="the next readings written")
+            # Written, not acknowledged: the cursor could not be kept.
+            assert central.messages_acked == acked
+            await bucket(js, CURSORS, ttl=None, replicas=3)
+        finally:
+            await nc.close()
+
+        async def all_in() -> bool:
+            return await p.readings_in_db("E1") == 2000
+
+        await poll_until(all_in, within=20, interval=0.5, message="2000 readings in InfluxDB")
+        await poll_until(lambda: central.messages_acked > acked, within=30,
+                         message="the batches redelivered and acknowledged")
+        assert central.redelivered >= 1
+        assert central.worker_failures == 0
+        assert len(central.owned) == PARTITIONS
+        assert central.refused() == {}
+        assert await p.readings_in_db("E1") == 2000  # redeliveries overwrite: nothing doubled
