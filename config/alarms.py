@@ -44,7 +44,7 @@ def is_lel_unit(unit: str) -> bool:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     @model_validator(mode="after")
     def _share_fields_set(self) -> Any:

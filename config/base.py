@@ -24,7 +24,11 @@ def share_fields_set(model: BaseModel) -> None:
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", use_enum_values=False)
+    # defer_build: a model's validator is built when first used, not at import; a gateway
+    # builds only those its files use (about 2 MB of pydantic-core state for the rest).
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", use_enum_values=False, defer_build=True
+    )
 
     @model_validator(mode="after")
     def _share_fields_set(self) -> Any:

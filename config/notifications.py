@@ -35,7 +35,7 @@ from config.vocabulary import AlarmType, Priority
 
 class _Model(BaseModel):
     # populate_by_name: the email sender is written `from:` in YAML but is `sender` in Python.
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
 
 
 # ------------------------------------------------------------------ durations
