@@ -16,3 +16,10 @@ def cancel_pending() -> bool:
     """Whether the current task was cancelled but the cancel got lost on the way."""
     task = asyncio.current_task()
     return task is not None and task.cancelling() > 0
+
+
+def honour_cancel() -> None:
+    """Raise the ``CancelledError`` a library swallowed, if the current task had one: call
+    it at the top of every retry or fetch loop, so that such a loop ends when cancelled."""
+    if cancel_pending():
+        raise asyncio.CancelledError

@@ -38,6 +38,7 @@ from nats.js.errors import BadRequestError, KeyNotFoundError, NotFoundError
 from nats.js.kv import KeyValue
 
 from collectors.backoff import backoff_delays
+from collectors.cancelling import honour_cancel
 from collectors.logonce import LogOnce
 from config.catalog import Catalog
 from config.loader import read_yaml, validate
@@ -214,6 +215,7 @@ class Central:
         settings = self.settings
         delays = backoff_delays(initial=0.5, cap=5.0)
         while True:
+            honour_cancel()
             try:
                 await ensure_streams(js, settings.replicas)
                 for name in (CURSORS, REFUSED, CALLS):
@@ -270,6 +272,7 @@ class Central:
         assert leases is not None
         step = leases.ttl / 3
         while True:
+            honour_cancel()
             try:
                 await leases.step(self._gained, self._lost)
             except (nats.errors.Error, OSError) as exc:
@@ -324,6 +327,7 @@ class Central:
         assert js is not None
         sub = None
         while sub is None:
+            honour_cancel()
             try:
                 sub = await js.pull_subscribe(
                     partition_filter(kind, partition),
@@ -336,6 +340,9 @@ class Central:
                               partition, exc)
                 await asyncio.sleep(0.5)
         while True:
+            # nats-py fetches through asyncio.wait_for, which on 3.11 can swallow a cancel:
+            # without this the worker of a lost lease (or a stopping instance) fetches on.
+            honour_cancel()
             try:
                 msgs = await sub.fetch(FETCH, timeout=1.0)
             except nats.errors.TimeoutError:
@@ -516,6 +523,7 @@ class Central:
 
     async def _tick_loop(self) -> None:
         while True:
+            honour_cancel()
             for alarm in self.registry.tick():
                 log.warning("park alarm: %s", alarm.text)
             await self._journal(self.registry.alarms())

@@ -37,6 +37,7 @@ from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
 from collectors.backoff import backoff_delays
+from collectors.cancelling import honour_cancel
 from dashboard.park import JournalEntry
 from dashboard.parkledger import entry_from_json, entry_to_json, merge
 
@@ -112,6 +113,7 @@ class ParkJournal:
         pause; the new one delivers every entry again, which merging makes harmless."""
         delays = backoff_delays(initial=0.5, cap=5.0)
         while True:
+            honour_cancel()
             try:
                 watcher = await self._kv.watchall()
                 async for item in watcher:

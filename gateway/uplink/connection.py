@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from collectors.backoff import backoff_delays
+from collectors.cancelling import honour_cancel
 from collectors.logonce import LogOnce
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ async def connect(
         options["user"] = user
         options["password"] = password
     while True:
+        honour_cancel()
         try:
             return await nats.connect(
                 servers,

@@ -35,6 +35,7 @@ from alerting.journal import AlarmJournal, HistoryQuery
 from alerting.statemachine import AlarmRecord
 from collectors.backoff import backoff_delays
 from collectors.bounded import DropOldestQueue
+from collectors.cancelling import honour_cancel
 from collectors.logonce import LogOnce
 from collectors.readings import Reading
 from config.catalog import Catalog
@@ -234,6 +235,7 @@ class EdgeUplink:
         headers = {"Nats-Msg-Id": msg_id} if msg_id is not None else None
         delays = backoff_delays(initial=0.2, cap=5.0)
         while True:
+            honour_cancel()
             try:
                 await self._js.publish(
                     subject, body, timeout=self._settings.ack_timeout, headers=headers
@@ -253,6 +255,7 @@ class EdgeUplink:
     async def _readings_loop(self) -> None:
         settings = self._settings
         while True:
+            honour_cancel()
             batch: Batch = await self._buffer.take(settings.batch_size, settings.linger)
             self._inflight = len(batch.readings)
             # Only the site files' sites: the gateway's own points stay here, and readings
@@ -281,6 +284,7 @@ class EdgeUplink:
     async def _events_loop(self) -> None:
         await self._catch_up()
         while True:
+            honour_cancel()
             await self._events.wait()
             if self._events.dropped and self._journal is not None:
                 # The queue overflowed: the journal has what it lost, in order.
@@ -297,6 +301,7 @@ class EdgeUplink:
             return
         codes = set(self._codes)
         while True:
+            honour_cancel()
             page = journal.history(
                 HistoryQuery(after_seq=self.events_cursor, ascending=True, limit=500)
             )
@@ -329,6 +334,7 @@ class EdgeUplink:
 
         assert self._js is not None
         while True:
+            honour_cancel()
             active = list(self._active_alarms())
             health = self.health
             for code in self._codes:
@@ -352,6 +358,7 @@ class EdgeUplink:
 
     async def _site_loop(self) -> None:
         while True:
+            honour_cancel()
             self._site_changed.clear()
             for site in list(self._sites):
                 body = envelope.site_message(

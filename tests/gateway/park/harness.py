@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from nats.js.client import JetStreamContext
 from pydantic import SecretStr
 
 from alerting.events import AlarmEvent, AlarmState, EventKind
@@ -196,3 +197,12 @@ async def park(codes: list[str], tmp_path: Path) -> AsyncIterator[Park]:
             yield result
         finally:
             await result.stop()
+
+
+async def bucket_keys(js: JetStreamContext, bucket: str) -> set[str]:
+    """The keys a KV bucket holds, asked of its stream's leader. ``KeyValue.keys()`` is not
+    used: in nats-py it ends its watch when the consumer reports nothing pending before the
+    client counted a delivery, so under load it can answer "no keys" for a full bucket."""
+    prefix = f"$KV.{bucket}."
+    info = await js.stream_info(f"KV_{bucket}", subjects_filter=f"{prefix}>")
+    return {subject.removeprefix(prefix) for subject in (info.state.subjects or {})}

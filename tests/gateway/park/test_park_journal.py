@@ -26,7 +26,7 @@ from gateway.park.central import Central
 from gateway.park.journal import BUCKET
 from gateway.sim.influx import influxd_available
 from gateway.sim.nats import nats_server_binary
-from tests.gateway.park.harness import enterprise_site, park
+from tests.gateway.park.harness import bucket_keys, enterprise_site, park
 from tests.support.waiting import poll_until
 
 pytestmark = [
@@ -170,8 +170,7 @@ async def test_call_answered_on_one_instance_is_in_the_ledger_and_report_of_both
             assert not any(x.kind == "call" for x in a2.registry.alarms())
             # One entry in the bucket for the one park alarm.
             assert a2._js is not None
-            kv = await a2._js.key_value(BUCKET)
-            assert len(await kv.keys()) == 1
+            assert len(await bucket_keys(a2._js, BUCKET)) == 1
 
             # The enterprise falls silent (offline_after is 5 s here), then comes back.
             edge = p.edges.pop("E1")
@@ -197,7 +196,7 @@ async def test_call_answered_on_one_instance_is_in_the_ledger_and_report_of_both
             assert outage["enterprise"] == "E1" and outage["status"] == "cleared"
             assert outage["silent_since"] < outage["raised_at"] < outage["cleared_at"]
             assert outage["id"] == f"offline/E1/{int(outage['silent_since'])}"
-            assert len(await kv.keys()) == 2  # the call and the one outage
+            assert len(await bucket_keys(a2._js, BUCKET)) == 2  # the call and the one outage
             report = await _get(http, a2, "/api/park/report", on_a2)
             assert (report["offline_alarms"], report["offline_enterprises"],
                     report["offline_at_end"]) == (1, 1, 0)

@@ -21,6 +21,7 @@ from gateway.park.journal import BUCKET, KEEP, ParkJournal
 from gateway.park.leases import bucket
 from gateway.sim.nats import CENTRAL_USER, nats_cluster, nats_server_binary
 from gateway.uplink.connection import connect
+from tests.gateway.park.harness import bucket_keys
 from tests.support.waiting import poll_until
 
 pytestmark = [
@@ -101,7 +102,7 @@ async def test_two_writers_racing_store_each_fact_once() -> None:
                 # The raise is whoever's create won, with that writer's time.
                 assert (entry.raised_by, entry.raised_at) in (("a", T0), ("b", T0 + 0.3))
                 assert entry.responded_at == T0 + 601
-            assert len(await kvs[0].keys()) == ALARMS
+            assert len(await bucket_keys(connections[0].jetstream(), BUCKET)) == ALARMS
             follow.cancel()
             await asyncio.gather(follow, return_exceptions=True)
         finally:
