@@ -115,7 +115,7 @@ class Notifier:
         notice (a summary of 500 alarms is one). ``clock`` and ``wait`` are how it reads
         the time and lets it pass (``alerting.notify.timing``): escalation deadlines and
         retry back-off. ``channels`` replaces the channels built from settings (same
-        names); by default ``run`` builds them on its own HTTP session. ``ledger`` keeps
+        names); by default ``run`` builds them on its own HTTP client. ``ledger`` keeps
         the 叫应 ledger's rows (the journal's ``ledger``); ``links`` signs the
         acknowledgement links put into notices (none without it)."""
         self._settings = settings

@@ -180,7 +180,7 @@ def parse_flux(tables: Iterable[_Table]) -> list[TrendPoint]:
 
 
 class InfluxV1Trend:
-    """InfluxQL over HTTP. A session per query: trends are asked for now and then, and this
+    """InfluxQL over HTTP. A client per query: trends are asked for now and then, and this
     leaves nothing open to close."""
 
     def __init__(self, settings: InfluxV1, timeout: float = 10.0) -> None:
