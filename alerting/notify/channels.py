@@ -19,9 +19,8 @@ from email.utils import formatdate, make_msgid
 from typing import Any, Protocol
 from urllib.parse import quote_plus, urlsplit
 
-import aiohttp
-
 from alerting.notify.messages import Notice, notice_json, truncate_utf8
+from collectors.http import HttpClient, HttpError
 from config.catalog import Catalog
 from config.notifications import (
     ChannelSettings,
@@ -66,7 +65,7 @@ def _where(url: str) -> str:
 
 
 async def _post_json(
-    session: aiohttp.ClientSession,
+    client: HttpClient,
     channel: str,
     url: str,
     payload: dict[str, Any],
@@ -76,21 +75,19 @@ async def _post_json(
     body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     all_headers = {"Content-Type": "application/json; charset=utf-8", **(headers or {})}
     try:
-        async with session.post(
-            url, data=body, headers=all_headers, timeout=aiohttp.ClientTimeout(total=time_limit)
-        ) as response:
-            answer = await response.text(errors="replace")
-            if response.status >= 300:
-                retryable = response.status >= 500 or response.status in (408, 425, 429)
-                raise DeliveryError(
-                    channel,
-                    f"HTTP {response.status} from {_where(url)}: {answer[:200]}",
-                    retryable=retryable,
-                )
-            return answer
-    except (aiohttp.ClientError, TimeoutError) as error:
-        reason = "timed out" if isinstance(error, TimeoutError) else repr(error)
+        response = await client.post(url, body, headers=all_headers, time_limit=time_limit)
+    except HttpError as error:
+        reason = "timed out" if error.timed_out else repr(error)
         raise DeliveryError(channel, f"cannot reach {_where(url)}: {reason}") from error
+    answer = response.text()
+    if response.status >= 300:
+        retryable = response.status >= 500 or response.status in (408, 425, 429)
+        raise DeliveryError(
+            channel,
+            f"HTTP {response.status} from {_where(url)}: {answer[:200]}",
+            retryable=retryable,
+        )
+    return answer
 
 
 def _check_errcode(channel: str, url: str, answer: str, retryable_codes: frozenset[int]) -> None:
@@ -119,18 +116,18 @@ class JsonWebhook:
         self,
         name: str,
         settings: WebhookChannel,
-        session: aiohttp.ClientSession,
+        client: HttpClient,
         catalog: Catalog,
     ) -> None:
         self.name = name
         self._settings = settings
-        self._session = session
+        self._client = client
         self._catalog = catalog
 
     async def send(self, message: Notice) -> None:
         settings = self._settings
         await _post_json(
-            self._session,
+            self._client,
             self.name,
             settings.url,
             notice_json(message, self._catalog),
@@ -142,10 +139,10 @@ class JsonWebhook:
 class WeComRobot:
     kind = "wecom"
 
-    def __init__(self, name: str, settings: WeComChannel, session: aiohttp.ClientSession) -> None:
+    def __init__(self, name: str, settings: WeComChannel, client: HttpClient) -> None:
         self.name = name
         self._settings = settings
-        self._session = session
+        self._client = client
 
     def payload(self, message: Notice) -> dict[str, Any]:
         if self._settings.format == "markdown":
@@ -159,7 +156,7 @@ class WeComRobot:
     async def send(self, message: Notice) -> None:
         settings = self._settings
         answer = await _post_json(
-            self._session, self.name, settings.url, self.payload(message), settings.timeout
+            self._client, self.name, settings.url, self.payload(message), settings.timeout
         )
         _check_errcode(self.name, settings.url, answer, WECOM_RETRYABLE)
 
@@ -178,12 +175,12 @@ class DingTalkRobot:
         self,
         name: str,
         settings: DingTalkChannel,
-        session: aiohttp.ClientSession,
+        client: HttpClient,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.name = name
         self._settings = settings
-        self._session = session
+        self._client = client
         self._clock = clock
 
     def signed_url(self) -> str:
@@ -210,7 +207,7 @@ class DingTalkRobot:
     async def send(self, message: Notice) -> None:
         settings = self._settings
         answer = await _post_json(
-            self._session, self.name, self.signed_url(), self.payload(message), settings.timeout
+            self._client, self.name, self.signed_url(), self.payload(message), settings.timeout
         )
         _check_errcode(self.name, settings.url, answer, DINGTALK_RETRYABLE)
 
@@ -272,13 +269,13 @@ class SmtpEmail:
 def build_channel(
     name: str,
     settings: ChannelSettings,
-    session: aiohttp.ClientSession,
+    client: HttpClient,
     catalog: Catalog,
 ) -> Channel:
     if isinstance(settings, WebhookChannel):
-        return JsonWebhook(name, settings, session, catalog)
+        return JsonWebhook(name, settings, client, catalog)
     if isinstance(settings, WeComChannel):
-        return WeComRobot(name, settings, session)
+        return WeComRobot(name, settings, client)
     if isinstance(settings, DingTalkChannel):
-        return DingTalkRobot(name, settings, session)
+        return DingTalkRobot(name, settings, client)
     return SmtpEmail(name, settings)

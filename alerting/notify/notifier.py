@@ -37,8 +37,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-import aiohttp
-
 from alerting.answerlinks import AnswerLinks
 from alerting.events import UNACKNOWLEDGED_STATES, AlarmEvent, AlarmState, EventKind
 from alerting.ledger import NoticeOutcome
@@ -52,6 +50,7 @@ from alerting.notify.recipients import recipient_of
 from alerting.notify.routing import match_routes
 from alerting.notify.timing import Clock, Wait, wait_or_wake
 from alerting.publisher import AlarmPublisher
+from collectors.http import HttpClient
 from collectors.readings import Reading
 from config.catalog import Catalog, PointKey
 from config.notifications import NotificationSettings, Route
@@ -116,7 +115,7 @@ class Notifier:
         notice (a summary of 500 alarms is one). ``clock`` and ``wait`` are how it reads
         the time and lets it pass (``alerting.notify.timing``): escalation deadlines and
         retry back-off. ``channels`` replaces the channels built from settings (same
-        names); by default ``run`` builds them on its own HTTP session. ``ledger`` keeps
+        names); by default ``run`` builds them on its own HTTP client. ``ledger`` keeps
         the 叫应 ledger's rows (the journal's ``ledger``); ``links`` signs the
         acknowledgement links put into notices (none without it)."""
         self._settings = settings
@@ -326,9 +325,9 @@ class Notifier:
         """Deliver until cancelled: one timer task and one sender task per channel."""
         self._running = True
         try:
-            async with aiohttp.ClientSession() as session:
+            async with HttpClient() as client:
                 channels = self._injected or {
-                    name: build_channel(name, settings, session, self._catalog)
+                    name: build_channel(name, settings, client, self._catalog)
                     for name, settings in self._settings.channels.items()
                 }
                 missing = set(self._lanes) - set(channels)

@@ -27,8 +27,7 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-import aiohttp
-
+from collectors.http import HttpClient, HttpError
 from collectors.readings import Quality
 from config.catalog import PointKey
 from config.gateway_file import InfluxV1, InfluxV2, StorageSettings
@@ -180,11 +179,8 @@ def parse_flux(tables: Iterable[_Table]) -> list[TrendPoint]:
 # ------------------------------------------------------------------------- sources
 
 
-_NETWORK_ERRORS = (aiohttp.ClientError, TimeoutError, OSError)
-
-
 class InfluxV1Trend:
-    """InfluxQL over HTTP. A session per query: trends are asked for now and then, and this
+    """InfluxQL over HTTP. A client per query: trends are asked for now and then, and this
     leaves nothing open to close."""
 
     def __init__(self, settings: InfluxV1, timeout: float = 10.0) -> None:
@@ -204,16 +200,12 @@ class InfluxV1Trend:
         )
         params = {"db": settings.database, "q": statement, "epoch": "s"}
         try:
-            async with (
-                aiohttp.ClientSession(
-                    timeout=aiohttp.ClientTimeout(total=self._timeout), headers=self._headers
-                ) as session,
-                session.get(f"{self._base}/query", params=params) as response,
-            ):
-                status = response.status
-                text = await response.text()
-        except _NETWORK_ERRORS as error:
+            async with HttpClient(headers=self._headers, timeout=self._timeout) as client:
+                response = await client.get(f"{self._base}/query", params=params)
+        except HttpError as error:
             raise TrendError(f"{self.description}: {redact_text(repr(error))}") from error
+        status = response.status
+        text = response.text()
         if status != 200:
             raise TrendError(f"{self.description}: HTTP {status}: {text[:300]}")
         try:
@@ -240,6 +232,8 @@ class InfluxV2Trend:
 
     async def query(self, key: PointKey, window: TrendWindow) -> list[TrendPoint]:
         # Imported here: influxdb-client is only loaded by gateways with a v2 target.
+        # aiohttp too: influxdb-client's async API runs on it (the v1 source does not).
+        import aiohttp
         from influxdb_client.client.influxdb_client_async import InfluxDBClientAsync
         from influxdb_client.rest import ApiException
 
@@ -252,7 +246,7 @@ class InfluxV2Trend:
             tables = await client.query_api().query(flux(key, window, s.bucket), org=s.org)
         except ApiException as error:
             raise TrendError(f"{self.description}: HTTP {error.status}: {error.reason}") from error
-        except _NETWORK_ERRORS as error:
+        except (aiohttp.ClientError, TimeoutError, OSError) as error:
             raise TrendError(f"{self.description}: {redact_text(repr(error))}") from error
         finally:
             await client.close()  # type: ignore[no-untyped-call]  # untyped upstream

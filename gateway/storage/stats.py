@@ -17,16 +17,14 @@ import json
 import math
 from typing import Any
 
-import aiohttp
-
+from collectors.http import HttpClient, HttpError
 from collectors.readings import Quality
 from config.gateway_file import InfluxV1, StorageSettings
+from config.redact import redact_text, redact_url
 from dashboard.reports.figures import PointStats, StatsError, StatsSource
 from gateway.storage.lineprotocol import READING_MEASUREMENT
 from gateway.storage.query import _identifier, _influxql_string
 from gateway.storage.v1 import auth_headers
-
-_NETWORK_ERRORS = (aiohttp.ClientError, TimeoutError, OSError)
 
 
 def stats_statements(
@@ -100,7 +98,7 @@ class InfluxV1Stats:
 
     @property
     def description(self) -> str:
-        return f"influx_v1 {self._base} db={self._settings.database}"
+        return f"influx_v1 {redact_url(self._base)} db={self._settings.database}"
 
     async def stats(
         self, site: str, start: float, end: float, bucket_s: float
@@ -115,16 +113,12 @@ class InfluxV1Stats:
         statements = stats_statements(site, start, end, bucket_s, source=source)
         params = {"db": settings.database, "q": ";".join(statements), "epoch": "s"}
         try:
-            async with (
-                aiohttp.ClientSession(
-                    timeout=aiohttp.ClientTimeout(total=self._timeout), headers=self._headers
-                ) as session,
-                session.get(f"{self._base}/query", params=params) as response,
-            ):
-                status = response.status
-                text = await response.text()
-        except _NETWORK_ERRORS as error:
-            raise StatsError(f"{self.description}: {error!r}") from error
+            async with HttpClient(headers=self._headers, timeout=self._timeout) as client:
+                response = await client.get(f"{self._base}/query", params=params)
+        except HttpError as error:
+            raise StatsError(f"{self.description}: {redact_text(repr(error))}") from error
+        status = response.status
+        text = response.text()
         if status != 200:
             raise StatsError(f"{self.description}: HTTP {status}: {text[:300]}")
         try:

@@ -11,7 +11,7 @@ class Transport(Protocol):
     ``write`` returns when every line was stored, and otherwise raises a
     ``gateway.storage.errors.WriteError`` subclass saying whether to retry, split or give up.
     ``open`` is idempotent and does no network I/O that can fail; ``close`` releases the
-    HTTP session.
+    HTTP connections.
     """
 
     @property

@@ -12,15 +12,14 @@ import base64
 import gzip
 import logging
 
-import aiohttp
-
+from collectors.http import HttpClient, HttpError, form_body
 from config.gateway_file import InfluxV1
 from config.redact import redact_text, redact_url
 from gateway.storage.errors import RetryableError, classify_response, error_message
 
 log = logging.getLogger(__name__)
 
-_NETWORK_ERRORS = (aiohttp.ClientError, TimeoutError, OSError)
+_NETWORK_ERRORS = (HttpError, OSError)
 
 
 def quote_identifier(name: str) -> str:
@@ -34,7 +33,6 @@ def auth_headers(settings: InfluxV1) -> dict[str, str]:
     if not settings.username:
         return {}
     password = settings.password.get_secret_value() if settings.password is not None else ""
-    # Built by hand: aiohttp 3.14 deprecates BasicAuth, older ones lack its successor.
     credentials = base64.b64encode(f"{settings.username}:{password}".encode()).decode()
     return {"Authorization": f"Basic {credentials}"}
 
@@ -48,7 +46,7 @@ class InfluxV1Transport:
         if settings.retention_policy:
             self._params["rp"] = settings.retention_policy
         self._headers = auth_headers(settings)
-        self._session: aiohttp.ClientSession | None = None
+        self._client: HttpClient | None = None
         self._database_ready = not settings.create_database
 
     @property
@@ -57,34 +55,33 @@ class InfluxV1Transport:
         return f"influx_v1 {redact_url(self._base)} db={self._settings.database}{rp}"
 
     async def open(self) -> None:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=self._timeout), headers=self._headers
-            )
+        if self._client is None or self._client.closed:
+            self._client = HttpClient(headers=self._headers, timeout=self._timeout)
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
 
-    def _require_session(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
+    def _require_client(self) -> HttpClient:
+        if self._client is None or self._client.closed:
             raise RuntimeError(f"{self.description}: transport is not open")
-        return self._session
+        return self._client
 
     async def create_database(self) -> None:
         """CREATE DATABASE (a no-op when it exists). Network trouble raises RetryableError;
         a refusal (no admin rights) is logged and writing goes ahead: the database may
         well exist, and if not, the write's 404 says so."""
-        session = self._require_session()
+        client = self._require_client()
         query = f"CREATE DATABASE {quote_identifier(self._settings.database)}"
+        form, form_headers = form_body({"q": query})
         try:
-            async with session.post(f"{self._base}/query", data={"q": query}) as response:
-                text = await response.text()
-                status = response.status
+            response = await client.post(f"{self._base}/query", form, headers=form_headers)
         except _NETWORK_ERRORS as exc:
             reason = redact_text(repr(exc))
             raise RetryableError(f"{self.description}: CREATE DATABASE: {reason}") from exc
+        status = response.status
+        text = response.text()
         if status >= 500:
             raise RetryableError(
                 f"{self.description}: CREATE DATABASE: HTTP {status}: {error_message(text)}",
@@ -100,22 +97,22 @@ class InfluxV1Transport:
         self._database_ready = True
 
     async def write(self, body: bytes, lines: int) -> None:
-        session = self._require_session()
+        client = self._require_client()
         if not self._database_ready:
             await self.create_database()
         data = await asyncio.to_thread(gzip.compress, body, 1)
         headers = {"Content-Encoding": "gzip", "Content-Type": "text/plain; charset=utf-8"}
         try:
-            async with session.post(
-                f"{self._base}/write", params=self._params, data=data, headers=headers
-            ) as response:
-                status = response.status
-                if status in (200, 204):
-                    return
-                text = await response.text()
-                retry_after = response.headers.get("Retry-After")
+            response = await client.post(
+                f"{self._base}/write", data, params=self._params, headers=headers
+            )
         except _NETWORK_ERRORS as exc:
             raise RetryableError(f"{self.description}: {redact_text(repr(exc))}") from exc
+        status = response.status
+        if status in (200, 204):
+            return
+        text = response.text()
+        retry_after = response.header("Retry-After")
         if status == 404 and self._settings.create_database:
             self._database_ready = False  # dropped behind our back: create it before the retry
         error = classify_response(

@@ -9,7 +9,6 @@ import socket
 import time
 from collections.abc import AsyncIterator
 
-import aiohttp
 import pytest
 from notify_support import Endpoint, Mailbox, event
 
@@ -23,6 +22,7 @@ from alerting.notify.channels import (
 )
 from alerting.notify.escalation import Dispatch
 from alerting.notify.messages import Notice, format_notice
+from collectors.http import HttpClient
 from config.catalog import Catalog
 from config.notifications import DingTalkChannel, EmailChannel, WebhookChannel, WeComChannel
 from config.vocabulary import AlarmType
@@ -31,8 +31,8 @@ SECRET = "SECabcdef0123456789"
 
 
 @pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as client:
+async def session() -> AsyncIterator[HttpClient]:
+    async with HttpClient() as client:
         yield client
 
 
@@ -50,7 +50,7 @@ def closed_port() -> int:
 
 
 async def test_webhook_posts_json_with_headers(
-    endpoint: Endpoint, session: aiohttp.ClientSession, catalog: Catalog, notice: Notice
+    endpoint: Endpoint, session: HttpClient, catalog: Catalog, notice: Notice
 ) -> None:
     settings = WebhookChannel(
         kind="webhook", url=endpoint.url("/hook/duty"), headers={"Authorization": "Bearer t0k"}
@@ -67,7 +67,7 @@ async def test_webhook_posts_json_with_headers(
 
 
 async def test_wecom_markdown_and_text(
-    endpoint: Endpoint, session: aiohttp.ClientSession, notice: Notice
+    endpoint: Endpoint, session: HttpClient, notice: Notice
 ) -> None:
     url = endpoint.url("/wecom/shift") + "?key=abc-123"
     await WeComRobot("shift", WeComChannel(kind="wecom", url=url), session).send(notice)
@@ -88,7 +88,7 @@ async def test_wecom_markdown_and_text(
 @pytest.mark.parametrize(("errcode", "retryable"), [(93000, False), (45009, True), (-1, True)])
 async def test_wecom_errcode_is_a_failure(
     endpoint: Endpoint,
-    session: aiohttp.ClientSession,
+    session: HttpClient,
     notice: Notice,
     errcode: int,
     retryable: bool,
@@ -105,7 +105,7 @@ async def test_wecom_errcode_is_a_failure(
 
 
 async def test_dingtalk_signed_markdown(
-    endpoint: Endpoint, session: aiohttp.ClientSession, notice: Notice
+    endpoint: Endpoint, session: HttpClient, notice: Notice
 ) -> None:
     settings = DingTalkChannel.model_validate(
         {
@@ -142,7 +142,7 @@ def test_dingtalk_sign_is_url_encoded() -> None:
 
 
 async def test_dingtalk_without_secret_is_unsigned(
-    endpoint: Endpoint, session: aiohttp.ClientSession, notice: Notice
+    endpoint: Endpoint, session: HttpClient, notice: Notice
 ) -> None:
     settings = DingTalkChannel(kind="dingtalk", url=endpoint.url("/dingtalk/x?access_token=t"))
     await DingTalkRobot("x", settings, session).send(notice)
@@ -151,7 +151,7 @@ async def test_dingtalk_without_secret_is_unsigned(
 
 
 async def test_dingtalk_errcode_is_a_failure(
-    endpoint: Endpoint, session: aiohttp.ClientSession, notice: Notice
+    endpoint: Endpoint, session: HttpClient, notice: Notice
 ) -> None:
     endpoint.errcodes["/dingtalk/x"] = 310000  # sign not match / keywords not in content
     settings = DingTalkChannel(kind="dingtalk", url=endpoint.url("/dingtalk/x?access_token=t"))
@@ -165,7 +165,7 @@ async def test_dingtalk_errcode_is_a_failure(
 )
 async def test_http_status_failures(
     endpoint: Endpoint,
-    session: aiohttp.ClientSession,
+    session: HttpClient,
     catalog: Catalog,
     notice: Notice,
     status: int,
@@ -183,7 +183,7 @@ async def test_http_status_failures(
 
 
 async def test_unreachable_and_garbled_answers(
-    endpoint: Endpoint, session: aiohttp.ClientSession, catalog: Catalog, notice: Notice
+    endpoint: Endpoint, session: HttpClient, catalog: Catalog, notice: Notice
 ) -> None:
     url = f"http://127.0.0.1:{closed_port()}/hook/x"
     hook = JsonWebhook("gone", WebhookChannel(kind="webhook", url=url), session, catalog)
