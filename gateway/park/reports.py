@@ -24,7 +24,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from alerting.sqlite import make_folders
-from collectors.cancelling import honour_cancel
 from config.shifts import ShiftPeriod, ShiftSchedule, current_shift
 from dashboard.park import JournalEntry
 from dashboard.parkledger import ledger_csv, ledger_rows, shift_report
@@ -84,7 +83,6 @@ class ParkShiftReports:
         pending = [current_shift(self._schedule, last.start - 1.0)]
         checked = now
         while True:
-            honour_cancel()
             now = self._clock()
             pending += finished_shifts(self._schedule, checked, now)
             checked = now
